@@ -1,0 +1,91 @@
+"""The Operator base class: one degradation with a schema, a severity table, sampling, and two paths.
+
+* ``apply(img, params)``: one HxWx3 float32 RGB image in [0,1] (numpy, CPU) -> same shape, float32, [0,1].
+* ``apply_batch(x, params_list)``: an Nx3xHxW float tensor on any device, one params dict per sample.
+* ``sample(rng, severity=None, **ranges)``: a JSON-serializable params dict. ``severity`` (1..5) picks
+  a row of the documented ``severities`` table (ImageNet-C style); keyword ranges override the
+  defaults in ``ranges``. Stochastic operators (``stochastic = True``) get an integer ``seed`` from
+  ``rng``; their random field is drawn from that seed alone, so ``apply(img, params)`` replays exactly.
+
+Subclasses implement ``_apply`` and ``_apply_batch`` (already validated inputs) and declare ``schema``,
+``ranges`` and ``severities``; the shared validation, sampling and dispatch live here once.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from degrade.params import Param, check_params, sample_value
+from restorebench.errors import InputError
+from restorebench.seeding import SEED_BOUND, draw_seed
+from restorebench.validate import check_batch, check_image
+
+SEED_PARAM = Param(int, 0, SEED_BOUND - 1, doc="seed of the random field")
+
+
+class Operator:
+    """Base class of degradation operators (see module docstring)."""
+
+    name: ClassVar[str] = ""
+    family: ClassVar[str] = ""
+    stochastic: ClassVar[bool] = False
+    schema: ClassVar[dict[str, Param]] = {}
+    ranges: ClassVar[dict[str, Any]] = {}
+    severities: ClassVar[dict[int, dict[str, Any]]] = {}
+
+    @classmethod
+    def full_schema(cls) -> dict[str, Param]:
+        """The schema including ``seed`` for stochastic operators."""
+        return {**cls.schema, "seed": SEED_PARAM} if cls.stochastic else dict(cls.schema)
+
+    def check(self, params: dict) -> dict:
+        """Validate ``params`` against the schema (raises InputError naming the operator)."""
+        return check_params(self.name, self.full_schema(), params)
+
+    def sample(self, rng: np.random.Generator, severity: int | None = None, **ranges: Any) -> dict:
+        """Draw a params dict: from the severity table row, else from ``ranges`` over the defaults."""
+        if severity is not None:
+            if severity not in self.severities:
+                raise InputError(f"{self.name}: severity {severity!r} outside {sorted(self.severities)}")
+            specs = {**self.ranges, **self.severities[severity], **ranges}
+        else:
+            specs = {**self.ranges, **ranges}
+        unknown = sorted(set(specs) - set(self.schema))
+        if unknown:
+            raise InputError(f"{self.name}: unknown parameter(s) {unknown}; expected {sorted(self.schema)}")
+        params = {k: sample_value(rng, spec, self.schema[k]) for k, spec in specs.items()}
+        params = self._finish_sample(rng, params)
+        if self.stochastic:
+            params["seed"] = draw_seed(rng)
+        return self.check(params)
+
+    def _finish_sample(self, rng: np.random.Generator, params: dict) -> dict:
+        """Hook for parameters derived from others (e.g. a kernel drawn from a length); default: none."""
+        return params
+
+    def apply(self, img: np.ndarray, params: dict) -> np.ndarray:
+        """Degrade one HxWx3 float32 [0,1] image; returns a new float32 array clipped to [0,1]."""
+        check_image(img, f"{self.name} input")
+        out = self._apply(img, self.check(params))
+        return np.clip(out, 0.0, 1.0, out=out).astype(np.float32, copy=False)
+
+    def apply_batch(self, x: Any, params: list[dict]) -> Any:
+        """Degrade an Nx3xHxW float tensor (any device) with one params dict per sample."""
+        check_batch(x, f"{self.name} batch")
+        if len(params) != x.shape[0]:
+            raise InputError(f"{self.name}: {len(params)} params dicts for a batch of {x.shape[0]}")
+        checked = [self.check(p) for p in params]
+        return self._apply_batch(x, checked).clamp_(0.0, 1.0)
+
+    def __call__(self, img: np.ndarray, rng: np.random.Generator, severity: int | None = None, **ranges: Any):
+        """Sample params and apply them: returns (degraded image, params)."""
+        params = self.sample(rng, severity, **ranges)
+        return self.apply(img, params), params
+
+    def _apply(self, img: np.ndarray, params: dict) -> np.ndarray:
+        raise NotImplementedError
+
+    def _apply_batch(self, x: Any, params: list[dict]) -> Any:
+        raise NotImplementedError

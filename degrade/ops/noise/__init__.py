@@ -1,0 +1,3 @@
+"""Noise operators: gaussian, poisson (shot), speckle, salt-and-pepper, camera (shot + read in linear light)."""
+
+from degrade.ops.noise import ops  # noqa: F401  (registers the operators)

@@ -1,0 +1,116 @@
+"""Recipe specs: what to sample (operators, severities or ranges, order policy), separate from recipes.
+
+A spec is a dict. A leaf names one operator::
+
+    {"op": "noise.gaussian", "severity": 3}                  # a row of the severity table
+    {"op": "noise.gaussian", "ranges": {"sigma": [15, 50]}}   # explicit sampling ranges
+    {"op": "noise.gaussian", "params": {"sigma": 25}}         # fixed values (seed still drawn)
+
+A node combines children ("items") under a policy:
+
+* ``chain``: every item, in the given order;
+* ``shuffle``: every item, in a random order;
+* ``one_of``: one item, chosen with optional ``weights``;
+* ``subset``: each item kept with probability ``p`` (a number or one per item), in order;
+  ``min``/``max`` bound how many are kept (at least ``min`` guaranteed by re-drawing);
+* ``some_of``: between ``min`` and ``max`` items drawn without replacement, in random order.
+
+``all_orders(items)`` expands a set of leaves into the chains of every permutation (the
+rain/snow/noise six-order stress set).
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+
+from degrade.recipe import Recipe, Step
+from degrade.registry import get
+from restorebench.errors import InputError
+
+POLICIES = ("chain", "shuffle", "one_of", "subset", "some_of")
+
+
+def validate_spec(spec: Any, where: str = "spec") -> None:
+    """Raise InputError if ``spec`` is malformed (unknown operator, policy, severity or key)."""
+    if not isinstance(spec, dict):
+        raise InputError(f"{where}: expected a mapping, got {type(spec).__name__}")
+    if "op" in spec:
+        extra = set(spec) - {"op", "severity", "ranges", "params"}
+        if extra:
+            raise InputError(f"{where}: unknown key(s) {sorted(extra)} in operator leaf")
+        op = get(spec["op"])
+        sev = spec.get("severity")
+        if sev is not None and sev not in op.severities:
+            raise InputError(f"{where}: {op.name} severity {sev!r} outside {sorted(op.severities)}")
+        return
+    policy = spec.get("policy", "chain")
+    if policy not in POLICIES:
+        raise InputError(f"{where}: unknown policy {policy!r}; use one of {POLICIES}")
+    items = spec.get("items")
+    if not isinstance(items, list) or not items:
+        raise InputError(f"{where}: policy {policy} needs a non-empty 'items' list")
+    for i, item in enumerate(items):
+        validate_spec(item, f"{where}.items[{i}]")
+
+
+def sample_recipe(spec: dict, rng: np.random.Generator) -> Recipe:
+    """Draw an applied recipe from ``spec`` with ``rng`` (deterministic for a given generator state)."""
+    validate_spec(spec)
+    return Recipe(tuple(_sample(spec, rng)))
+
+
+def _sample(spec: dict, rng: np.random.Generator) -> list[Step]:
+    if "op" in spec:
+        op = get(spec["op"])
+        params = op.sample(rng, spec.get("severity"), **{**spec.get("ranges", {}), **spec.get("params", {})})
+        return [Step(op.name, params)]
+    items = spec["items"]
+    policy = spec.get("policy", "chain")
+    n = len(items)
+    if policy == "chain":
+        order = list(range(n))
+    elif policy == "shuffle":
+        order = [int(i) for i in rng.permutation(n)]
+    elif policy == "one_of":
+        order = [int(rng.choice(n, p=_normalized(spec.get("weights"), n)))]
+    elif policy == "subset":
+        order = _subset(spec, rng, n)
+    else:
+        lo, hi = int(spec.get("min", 1)), int(spec.get("max", n))
+        k = int(rng.integers(lo, hi + 1))
+        order = [int(i) for i in rng.choice(n, size=k, replace=False)]
+    steps: list[Step] = []
+    for i in order:
+        steps += _sample(items[i], rng)
+    return steps
+
+
+def _normalized(weights: Any, n: int) -> np.ndarray:
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
+    if w.shape != (n,) or (w < 0).any() or w.sum() <= 0:
+        raise InputError(f"weights {weights!r}: need {n} non-negative numbers with a positive sum")
+    return w / w.sum()
+
+
+def _subset(spec: dict, rng: np.random.Generator, n: int) -> list[int]:
+    p = np.broadcast_to(np.asarray(spec.get("p", 0.5), dtype=np.float64), (n,))
+    if ((p < 0) | (p > 1)).any():
+        raise InputError(f"subset p={spec.get('p')!r}: probabilities must lie in [0, 1]")
+    lo, hi = int(spec.get("min", 0)), int(spec.get("max", n))
+    if not 0 <= lo <= hi <= n or (lo > 0 and (p == 0).sum() > n - lo):
+        raise InputError(f"subset min={lo} max={hi}: impossible with {n} items and p={p.tolist()}")
+    for _ in range(10_000):
+        keep = [i for i in range(n) if rng.random() < p[i]]
+        if lo <= len(keep) <= hi:
+            return keep
+    raise InputError(f"subset min={lo} max={hi}: p={p.tolist()} almost never satisfies the bounds")
+
+
+def all_orders(items: list[dict]) -> list[dict]:
+    """Chain specs for every permutation of ``items`` (n! specs, in lexicographic order of indices)."""
+    for i, item in enumerate(items):
+        validate_spec(item, f"items[{i}]")
+    return [{"policy": "chain", "items": [items[i] for i in perm]} for perm in itertools.permutations(range(len(items)))]

@@ -1,0 +1,51 @@
+"""The ``restorebench`` command: a dispatcher over subcommands owned by each layer.
+
+Each subcommand lives in the layer it belongs to and is imported only when it runs, so
+``restorebench --help`` is instant and this plumbing package never imports upward at import time.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+from restorebench.errors import RestoreBenchError
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "degrade": ("degrade.cli", "degrade a folder of images with a recipe or one operator; writes JSON sidecars"),
+    "ops": ("degrade.cli_ops", "list degradation operators, their parameters and severity tables"),
+}
+"""name -> (module with ``main(argv) -> int``, one-line help)."""
+
+
+def usage() -> str:
+    width = max(map(len, COMMANDS))
+    lines = ["usage: restorebench COMMAND [ARGS]  (restorebench COMMAND --help for details)", "", "commands:"]
+    lines += [f"  {name:<{width}}  {help_}" for name, (_, help_) in COMMANDS.items()]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``restorebench COMMAND ...``; errors of restorebench print one line and exit with status 2."""
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] in ("-h", "--help"):
+        print(usage())
+        return 0
+    if argv[0] in ("-V", "--version"):
+        from restorebench import __version__
+
+        print(__version__)
+        return 0
+    if argv[0] not in COMMANDS:
+        print(f"restorebench: unknown command {argv[0]!r}\n\n{usage()}", file=sys.stderr)
+        return 2
+    module = importlib.import_module(COMMANDS[argv[0]][0])
+    try:
+        return int(module.main(argv[1:]) or 0)
+    except RestoreBenchError as exc:
+        print(f"restorebench {argv[0]}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

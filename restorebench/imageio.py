@@ -1,0 +1,145 @@
+"""Image files <-> float32 RGB arrays. uint8/uint16 exist only here, at the file boundary.
+
+``read_image`` is strict by default (the corpus writer wants 8-bit RGB sources) and can convert
+grayscale, opaque RGBA and 16-bit files when asked (``convert=True``; benchmarks on gray sets use it).
+Every error is one line that names the file and what to do.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from restorebench.atomic import atomic_path
+from restorebench.errors import InputError
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
+MAX_PIXELS = 100_000_000
+"""Largest image read (pixels, about 10,000 x 10,000); larger files raise InputError instead of exhausting memory."""
+
+Image.MAX_IMAGE_PIXELS = None  # our own MAX_PIXELS check replaces PIL's warning
+
+
+def list_images(root: str | os.PathLike, recursive: bool = True) -> list[Path]:
+    """Image files under ``root`` (by suffix), sorted by their path relative to ``root``."""
+    root = Path(root)
+    if not root.is_dir():
+        raise InputError(f"{root}: not a directory; pass a folder of images")
+    pattern = "**/*" if recursive else "*"
+    return sorted(p for p in root.glob(pattern) if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def to_rgb_float(arr: np.ndarray) -> np.ndarray:
+    """Convert uint8/uint16/float gray, RGB or opaque RGBA arrays to HxWx3 float32 in [0,1]."""
+    a = np.asarray(arr)
+    if a.dtype == np.uint8:
+        a = a.astype(np.float32) / 255.0
+    elif a.dtype == np.uint16:
+        a = a.astype(np.float32) / 65535.0
+    elif np.issubdtype(a.dtype, np.floating):
+        a = a.astype(np.float32)
+    else:
+        raise InputError(f"array of dtype {a.dtype}: expected uint8, uint16 or float")
+    if a.ndim == 2:
+        a = a[:, :, None]
+    if a.ndim != 3:
+        raise InputError(f"array of shape {a.shape}: expected HxW, HxWx1, HxWx3 or HxWx4")
+    if a.shape[2] == 4:
+        if float(a[:, :, 3].min()) < 1.0:
+            raise InputError("RGBA array with transparent pixels: composite it onto a background first")
+        a = a[:, :, :3]
+    if a.shape[2] == 1:
+        a = np.repeat(a, 3, axis=2)
+    if a.shape[2] != 3:
+        raise InputError(f"array with {a.shape[2]} channels: expected 1, 3 or 4")
+    return np.ascontiguousarray(a)
+
+
+def _open(path: Path) -> Image.Image:
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    try:
+        im = Image.open(path)
+        if im.width * im.height > MAX_PIXELS:
+            raise InputError(f"{path}: {im.width}x{im.height} is over {MAX_PIXELS:,} pixels; tile or downscale it first")
+        im.load()
+    except InputError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise InputError(f"{path}: unreadable or truncated image ({exc}); re-export or remove the file") from exc
+    return im
+
+
+def image_kind(im: Image.Image) -> str:
+    """'rgb8', 'gray8', 'rgba8', 'gray16', 'rgb16', 'cmyk', 'palette' or PIL's mode for anything else."""
+    return {"RGB": "rgb8", "L": "gray8", "RGBA": "rgba8", "I;16": "gray16", "I;16B": "gray16", "I": "gray16",
+            "CMYK": "cmyk", "P": "palette", "LA": "graya8"}.get(im.mode, im.mode)
+
+
+def read_image(path: str | os.PathLike, convert: bool = False) -> np.ndarray:
+    """Read an image file as HxWx3 float32 RGB in [0,1].
+
+    Strict (default): only 8-bit RGB (or palette) files pass; grayscale, alpha, 16-bit and CMYK raise
+    InputError naming the file. ``convert=True`` replicates gray to RGB, drops a fully opaque alpha
+    channel, scales 16-bit by 1/65535 and converts CMYK.
+    """
+    path = Path(path)
+    im = _open(path)
+    kind = image_kind(im)
+    if kind == "palette":
+        im, kind = im.convert("RGBA" if "transparency" in im.info else "RGB"), ("rgba8" if "transparency" in im.info else "rgb8")
+    if kind == "rgb8":
+        return np.asarray(im, dtype=np.uint8).astype(np.float32) / 255.0
+    if not convert:
+        raise InputError(f"{path}: {kind} image; restorebench expects 8-bit RGB (pass convert=True / --convert to convert)")
+    if kind == "cmyk":
+        return np.asarray(im.convert("RGB"), dtype=np.uint8).astype(np.float32) / 255.0
+    if kind == "gray16":
+        return to_rgb_float(np.asarray(im).astype(np.uint16))
+    try:
+        return to_rgb_float(np.asarray(im))
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}") from exc
+
+
+def to_uint8(img: np.ndarray) -> np.ndarray:
+    """Quantize float [0,1] to uint8 by rounding (values are clipped to [0,1] first)."""
+    return (np.clip(img, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+
+
+def to_uint16(img: np.ndarray) -> np.ndarray:
+    """Quantize float [0,1] to uint16 by rounding (values are clipped to [0,1] first)."""
+    return (np.clip(img, 0.0, 1.0) * 65535.0 + 0.5).astype(np.uint16)
+
+
+def encode_png(img: np.ndarray, bits: int = 8, compress_level: int = 1) -> bytes:
+    """Encode HxWx3 float [0,1] as PNG bytes (8- or 16-bit) with OpenCV (fast, lossless)."""
+    import cv2
+
+    if bits not in (8, 16):
+        raise InputError(f"bits={bits}: PNG output supports 8 or 16")
+    q = to_uint8(img) if bits == 8 else to_uint16(img)
+    ok, buf = cv2.imencode(".png", q[:, :, ::-1], [cv2.IMWRITE_PNG_COMPRESSION, compress_level])
+    if not ok:
+        raise InputError("PNG encoding failed")
+    return buf.tobytes()
+
+
+def write_image(path: str | os.PathLike, img: np.ndarray, bits: int = 8, quality: int = 95) -> Path:
+    """Write HxWx3 float [0,1] atomically (temp name, then rename). PNG 8/16-bit, or JPEG/WebP at ``quality``."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    with atomic_path(path) as tmp:
+        if suffix == ".png":
+            tmp.write_bytes(encode_png(img, bits))
+        elif suffix in (".jpg", ".jpeg", ".webp"):
+            Image.fromarray(to_uint8(img)).save(tmp, format="JPEG" if suffix != ".webp" else "WEBP", quality=quality)
+        elif suffix in (".bmp", ".tif", ".tiff"):
+            Image.fromarray(to_uint8(img)).save(tmp, format="BMP" if suffix == ".bmp" else "TIFF")
+        else:
+            raise InputError(f"{path}: unsupported output suffix {suffix!r}; use .png, .jpg, .webp, .bmp or .tif")
+    return path
+

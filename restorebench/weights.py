@@ -1,0 +1,156 @@
+"""One resolver for every weight file that metrics and models need.
+
+A :class:`WeightFile` names a file, its sha256, where it lives in a TORCH_HOME-style tree
+(``subdir``: ``hub/checkpoints`` for torchvision backbones, ``hub/pyiqa`` for pyiqa files,
+``restoration`` for restoration checkpoints) and where to download it.
+
+Search order of :func:`resolve`:
+1. every folder in ``$RESTOREBENCH_WEIGHTS`` (``os.pathsep``-separated), as ``ROOT/SUBDIR/NAME`` or ``ROOT/NAME``;
+2. the standard caches: ``$TORCH_HOME`` (default ``~/.cache/torch``) and ``~/.cache/restorebench``;
+3. a download into ``~/.cache/restorebench/SUBDIR`` (or the first RESTOREBENCH_WEIGHTS root) when a URL is
+   known and ``RESTOREBENCH_OFFLINE`` is not set; the download lands under a temporary name and is renamed
+   only after its sha256 checks out.
+Offline and missing, it raises :class:`WeightsUnavailable` with one line naming the file, its sha256,
+where to put it and where to get it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import urllib.request
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from restorebench.atomic import atomic_path
+from restorebench.errors import ChecksumMismatch, WeightsUnavailable
+
+ENV_ROOTS = "RESTOREBENCH_WEIGHTS"
+ENV_OFFLINE = "RESTOREBENCH_OFFLINE"
+
+
+@dataclass(frozen=True)
+class WeightFile:
+    """A weight file: ``name`` in ``subdir`` of a weights tree, with its full sha256 (or None if unknown)."""
+
+    name: str
+    sha256: str | None
+    subdir: str = "restoration"
+    url: str | None = None
+    license: str | None = None
+    source: str | None = None
+    notes: str = field(default="", compare=False)
+
+    def to_dict(self) -> dict:
+        """JSON-serializable description (for reports and ``restorebench weights``)."""
+        return {"name": self.name, "sha256": self.sha256, "subdir": self.subdir, "url": self.url,
+                "license": self.license, "source": self.source}
+
+
+def search_roots() -> list[Path]:
+    """Folders searched, in order: $RESTOREBENCH_WEIGHTS entries, $TORCH_HOME, ~/.cache/restorebench."""
+    roots = [Path(p).expanduser() for p in os.environ.get(ENV_ROOTS, "").split(os.pathsep) if p]
+    roots.append(Path(os.environ.get("TORCH_HOME", Path.home() / ".cache" / "torch")).expanduser())
+    roots.append(cache_root())
+    return roots
+
+
+def cache_root() -> Path:
+    """Where downloads go when no RESTOREBENCH_WEIGHTS root is set: ~/.cache/restorebench."""
+    return Path.home() / ".cache" / "restorebench"
+
+
+def candidates(wf: WeightFile) -> list[Path]:
+    """Every path at which ``wf`` is looked for, in search order."""
+    out: list[Path] = []
+    for root in search_roots():
+        out += [root / wf.subdir / wf.name, root / wf.name]
+    return out
+
+
+def locate(wf: WeightFile) -> Path | None:
+    """The first existing candidate path of ``wf``, or None (no hashing, no download)."""
+    return next((p for p in candidates(wf) if p.is_file()), None)
+
+
+@lru_cache(maxsize=256)
+def _sha256_cached(path: str, size: int, mtime_ns: int) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """Hex sha256 of a file (memoized on path, size and mtime)."""
+    st = os.stat(path)
+    return _sha256_cached(str(path), st.st_size, st.st_mtime_ns)
+
+
+def verify(wf: WeightFile, path: Path) -> Path:
+    """Return ``path`` if its sha256 equals ``wf.sha256`` (or none is recorded); raise ChecksumMismatch."""
+    if wf.sha256:
+        got = sha256_file(path)
+        if got != wf.sha256:
+            raise ChecksumMismatch(
+                f"{path}: sha256 {got[:16]}... differs from the recorded {wf.sha256[:16]}... for {wf.name}; "
+                f"replace the file with the official one ({wf.url or wf.source or 'see registry'})"
+            )
+    return path
+
+
+def offline() -> bool:
+    """True when downloads are disabled by RESTOREBENCH_OFFLINE=1."""
+    return os.environ.get(ENV_OFFLINE, "") not in ("", "0", "false", "False")
+
+
+def missing_message(wf: WeightFile) -> str:
+    """One line: which file, its sha256, where to put it, where to get it."""
+    roots = [p for p in os.environ.get(ENV_ROOTS, "").split(os.pathsep) if p]
+    where = Path(roots[0]) / wf.subdir / wf.name if roots else cache_root() / wf.subdir / wf.name
+    get = wf.url or wf.source or "no public URL recorded"
+    return (f"weights unavailable: {wf.name} (sha256 {wf.sha256 or 'unrecorded'}) not found; put it at {where} "
+            f"(or in a folder listed in ${ENV_ROOTS}); get it from {get}")
+
+
+def download(wf: WeightFile) -> Path:
+    """Download ``wf.url`` to the cache, verifying sha256 before the final rename."""
+    roots = [Path(p) for p in os.environ.get(ENV_ROOTS, "").split(os.pathsep) if p]
+    dest = (roots[0] if roots else cache_root()) / wf.subdir / wf.name
+    try:
+        with atomic_path(dest) as tmp:
+            with urllib.request.urlopen(wf.url, timeout=30) as resp, open(tmp, "wb") as f:
+                while chunk := resp.read(1 << 20):
+                    f.write(chunk)
+            verify(wf, tmp)
+    except ChecksumMismatch:
+        raise
+    except OSError as exc:
+        raise WeightsUnavailable(f"{missing_message(wf)} (download failed: {exc})") from exc
+    return dest
+
+
+def resolve(wf: WeightFile, allow_download: bool | None = None) -> Path:
+    """Path of a verified copy of ``wf``; downloads it when allowed; raises WeightsUnavailable otherwise."""
+    found = locate(wf)
+    if found is not None:
+        return verify(wf, found)
+    if allow_download is None:
+        allow_download = not offline()
+    if allow_download and wf.url:
+        return download(wf)
+    raise WeightsUnavailable(missing_message(wf))
+
+
+def status(wf: WeightFile) -> tuple[bool, str]:
+    """(available, reason) without downloading: present and verified, wrong hash, or missing."""
+    found = locate(wf)
+    if found is None:
+        return False, "missing: " + missing_message(wf)
+    try:
+        verify(wf, found)
+    except ChecksumMismatch as exc:
+        return False, str(exc)
+    return True, str(found)
