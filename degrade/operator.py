@@ -55,7 +55,7 @@ class Operator:
         unknown = sorted(set(specs) - set(self.schema))
         if unknown:
             raise InputError(f"{self.name}: unknown parameter(s) {unknown}; expected {sorted(self.schema)}")
-        params = {k: sample_value(rng, spec, self.schema[k]) for k, spec in specs.items()}
+        params = {k: sample_value(rng, spec, self.schema[k], self.name, k) for k, spec in specs.items()}
         params = self._finish_sample(rng, params)
         if self.stochastic:
             params["seed"] = draw_seed(rng)

@@ -63,8 +63,14 @@ def check_params(op: str, schema: dict[str, Param], params: dict) -> dict:
     return {k: schema[k].check(op, k, v) for k, v in params.items()}
 
 
-def sample_value(rng: np.random.Generator, spec: Any, param: Param) -> Any:
-    """Draw one value from a sampling spec (scalar, [lo, hi], {"choice": [...]}, {"log": [lo, hi]})."""
+def sample_value(rng: np.random.Generator, spec: Any, param: Param, op: str = "", name: str = "") -> Any:
+    """Draw one value from a sampling spec (scalar, [lo, hi], {"choice": [...]}, {"log": [lo, hi]}).
+
+    Range endpoints and choices are checked against ``param`` first, so a range reaching below a
+    parameter's minimum fails at once instead of only on the draws that land there.
+    """
+    for endpoint in _endpoints(spec, param):
+        param.check(op, name, endpoint)
     if isinstance(spec, dict):
         if "choice" in spec:
             options = list(spec["choice"])
@@ -83,6 +89,14 @@ def sample_value(rng: np.random.Generator, spec: Any, param: Param) -> Any:
             return int(rng.integers(int(lo), int(hi) + 1))
         return float(rng.uniform(lo, hi))
     return _plain(spec)
+
+
+def _endpoints(spec: Any, param: Param) -> list:
+    if isinstance(spec, dict):
+        return list(spec.get("choice", spec.get("log", [])))
+    if isinstance(spec, (list, tuple)) and param.kind is not list:
+        return list(spec)
+    return []
 
 
 def _cast(value: float, param: Param) -> Any:

@@ -58,49 +58,59 @@ def to_rgb_float(arr: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(a)
 
 
-def _open(path: Path) -> Image.Image:
+def _header(path: Path) -> Image.Image:
+    """Open the header only (no pixel decode): size and mode checks."""
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     try:
         im = Image.open(path)
-        if im.width * im.height > MAX_PIXELS:
-            raise InputError(f"{path}: {im.width}x{im.height} is over {MAX_PIXELS:,} pixels; tile or downscale it first")
-        im.load()
-    except InputError:
-        raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise InputError(f"{path}: unreadable or truncated image ({exc}); re-export or remove the file") from exc
+        raise InputError(f"{path}: unreadable image ({exc}); re-export or remove the file") from exc
+    if im.width * im.height > MAX_PIXELS:
+        raise InputError(f"{path}: {im.width}x{im.height} is over {MAX_PIXELS:,} pixels; tile or downscale it first")
     return im
 
 
-def image_kind(im: Image.Image) -> str:
-    """'rgb8', 'gray8', 'rgba8', 'gray16', 'rgb16', 'cmyk', 'palette' or PIL's mode for anything else."""
-    return {"RGB": "rgb8", "L": "gray8", "RGBA": "rgba8", "I;16": "gray16", "I;16B": "gray16", "I": "gray16",
-            "CMYK": "cmyk", "P": "palette", "LA": "graya8"}.get(im.mode, im.mode)
+def _decode(path: Path, fmt: str | None) -> np.ndarray:
+    """Decode all pixels with OpenCV at their true bit depth (PIL silently drops 16-bit RGB to 8 bits)."""
+    import cv2
+
+    data = np.fromfile(path, dtype=np.uint8)
+    truncated = fmt == "JPEG" and b"\xff\xd9" not in data[-64:].tobytes()
+    arr = None if truncated else cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    if arr is None:
+        raise InputError(f"{path}: unreadable or truncated image; re-export or remove the file")
+    if arr.ndim == 3:
+        arr = arr[:, :, [2, 1, 0, 3][: arr.shape[2]]] if arr.shape[2] in (3, 4) else arr
+    return arr
+
+
+def image_kind(arr: np.ndarray, mode: str) -> str:
+    """'rgb8', 'gray8', 'rgba8', 'gray16', 'rgb16', 'rgba16', 'cmyk' for a decoded array and its PIL mode."""
+    if mode == "CMYK":
+        return "cmyk"
+    channels = 1 if arr.ndim == 2 else arr.shape[2]
+    name = {1: "gray", 2: "graya", 3: "rgb", 4: "rgba"}.get(channels, f"{channels}ch")
+    return name + ("16" if arr.dtype == np.uint16 else "8" if arr.dtype == np.uint8 else str(arr.dtype))
 
 
 def read_image(path: str | os.PathLike, convert: bool = False) -> np.ndarray:
     """Read an image file as HxWx3 float32 RGB in [0,1].
 
-    Strict (default): only 8-bit RGB (or palette) files pass; grayscale, alpha, 16-bit and CMYK raise
-    InputError naming the file. ``convert=True`` replicates gray to RGB, drops a fully opaque alpha
-    channel, scales 16-bit by 1/65535 and converts CMYK.
+    Strict (default): only 8-bit RGB files pass (palette files count as RGB); grayscale, alpha, 16-bit
+    and CMYK raise InputError naming the file. ``convert=True`` replicates gray to RGB, drops a fully
+    opaque alpha channel and scales 16-bit by 1/65535 (CMYK JPEGs are converted by the decoder).
     """
     path = Path(path)
-    im = _open(path)
-    kind = image_kind(im)
-    if kind == "palette":
-        im, kind = im.convert("RGBA" if "transparency" in im.info else "RGB"), ("rgba8" if "transparency" in im.info else "rgb8")
+    im = _header(path)
+    arr = _decode(path, im.format)
+    kind = image_kind(arr, im.mode)
     if kind == "rgb8":
-        return np.asarray(im, dtype=np.uint8).astype(np.float32) / 255.0
+        return arr.astype(np.float32) * np.float32(1 / 255)
     if not convert:
         raise InputError(f"{path}: {kind} image; restorebench expects 8-bit RGB (pass convert=True / --convert to convert)")
-    if kind == "cmyk":
-        return np.asarray(im.convert("RGB"), dtype=np.uint8).astype(np.float32) / 255.0
-    if kind == "gray16":
-        return to_rgb_float(np.asarray(im).astype(np.uint16))
     try:
-        return to_rgb_float(np.asarray(im))
+        return to_rgb_float(arr)
     except InputError as exc:
         raise InputError(f"{path}: {exc}") from exc
 

@@ -1,0 +1,108 @@
+"""Plumbing: image I/O errors and conversions, atomic writes, seeds, weights resolver, input validation."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from restorebench import imageio, seeding, weights
+from restorebench.errors import ChecksumMismatch, InputError, WeightsUnavailable
+from restorebench.validate import check_image
+
+
+def test_sample_rng_depends_only_on_seed_and_index():
+    a = seeding.sample_rng(3, 17).random(4)
+    b = seeding.sample_rng(3, 17).random(4)
+    c = seeding.sample_rng(3, 18).random(4)
+    assert (a == b).all() and not (a == c).any()
+
+
+@pytest.mark.parametrize("arr, match", [
+    (np.zeros((32, 32), np.float32), "grayscale"),
+    (np.zeros((32, 32, 4), np.float32), "RGBA"),
+    (np.zeros((32, 32, 3), np.uint16), "float32"),
+    (np.zeros((1, 1, 3), np.float32), "1x1"),
+    (np.zeros((7, 7, 3), np.float32), "7x7"),
+    (np.full((32, 32, 3), np.nan, np.float32), "NaN"),
+    (np.full((32, 32, 3), np.inf, np.float32), "NaN or Inf"),
+    (np.full((32, 32, 3), 2.0, np.float32), "outside"),
+])
+def test_check_image_rejects_bad_arrays(arr, match):
+    with pytest.raises(InputError, match=match):
+        check_image(arr)
+
+
+def _save(path, arr, mode=None):
+    Image.fromarray(arr, mode=mode).save(path)
+    return path
+
+
+def test_read_image_strict_and_convert(tmp_path):
+    rgb = np.random.default_rng(0).integers(0, 256, (20, 24, 3), dtype=np.uint8)
+    p = _save(tmp_path / "rgb.png", rgb)
+    out = imageio.read_image(p)
+    assert out.dtype == np.float32 and out.shape == (20, 24, 3)
+    assert np.array_equal(imageio.to_uint8(out), rgb)
+
+    gray = _save(tmp_path / "gray.png", rgb[:, :, 0])
+    with pytest.raises(InputError, match=r"gray\.png: gray8"):
+        imageio.read_image(gray)
+    assert np.array_equal(imageio.read_image(gray, convert=True)[:, :, 2], rgb[:, :, 0] / np.float32(255))
+
+    rgba = np.dstack([rgb, np.full(rgb.shape[:2], 128, np.uint8)])
+    p = _save(tmp_path / "rgba.png", rgba)
+    with pytest.raises(InputError, match="rgba8"):
+        imageio.read_image(p)
+    with pytest.raises(InputError, match="transparent"):
+        imageio.read_image(p, convert=True)
+
+
+def test_read_image_truncated_and_missing(tmp_path):
+    p = _save(tmp_path / "ok.png", np.zeros((64, 64, 3), np.uint8))
+    data = p.read_bytes()
+    (tmp_path / "cut.png").write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputError, match=r"cut\.png: unreadable or truncated"):
+        imageio.read_image(tmp_path / "cut.png")
+    with pytest.raises(InputError, match="no such file"):
+        imageio.read_image(tmp_path / "none.png")
+
+
+def test_sixteen_bit_png_round_trip(tmp_path):
+    img = np.random.default_rng(1).random((16, 16, 3)).astype(np.float32)
+    p = imageio.write_image(tmp_path / "x.png", img, bits=16)
+    with pytest.raises(InputError, match="16"):
+        imageio.read_image(p)
+    back = imageio.read_image(p, convert=True)
+    assert np.abs(back - img).max() < 1 / 65535
+
+
+def test_write_image_leaves_no_temp_files(tmp_path):
+    img = np.zeros((16, 16, 3), np.float32)
+    for suffix in (".png", ".jpg", ".bmp"):
+        imageio.write_image(tmp_path / f"a{suffix}", img)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.bmp", "a.jpg", "a.png"]
+
+
+def test_weights_resolver(tmp_path, monkeypatch):
+    payload = b"weights!"
+    digest = hashlib.sha256(payload).hexdigest()
+    root = tmp_path / "root"
+    (root / "restoration").mkdir(parents=True)
+    monkeypatch.setenv("RESTOREBENCH_WEIGHTS", str(root))
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "th"))
+    monkeypatch.setenv("RESTOREBENCH_OFFLINE", "1")
+    wf = weights.WeightFile("w.pth", digest, url="https://example.invalid/w.pth")
+    with pytest.raises(WeightsUnavailable) as info:
+        weights.resolve(wf)
+    msg = str(info.value)
+    assert "w.pth" in msg and digest in msg and str(root / "restoration" / "w.pth") in msg and "example.invalid" in msg
+    (root / "restoration" / "w.pth").write_bytes(payload)
+    assert weights.resolve(wf) == root / "restoration" / "w.pth"
+    assert weights.status(wf)[0]
+    bad = weights.WeightFile("w.pth", "0" * 64)
+    with pytest.raises(ChecksumMismatch, match="differs"):
+        weights.resolve(bad)
+    assert not weights.status(bad)[0]
