@@ -1,0 +1,210 @@
+"""Blur kernels (point spread functions) as pure numpy: Gaussian, defocus disk, motion line, shake trajectory.
+
+Every function returns a float32 2-D kernel with odd sides, non-negative entries summing to 1, centred
+on its middle pixel (convolving with it does not shift the image). Coordinates: x to the right, y
+down (image rows); angles in degrees, counter-clockwise as seen on screen (0 = horizontal, 90 = up).
+Lengths and radii are in pixels.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from restorebench.errors import InputError
+
+SUPERSAMPLE = 8
+"""Sub-samples per pixel side used to anti-alias disks and lines by area coverage."""
+
+TRAJECTORY_STEPS = 512
+"""Samples along a camera-shake trajectory (the exposure is split into this many equal time steps)."""
+
+
+def _check_nonneg(what: str, value: float) -> float:
+    value = float(value)
+    if not math.isfinite(value) or value < 0:
+        raise InputError(f"{what}={value!r}: must be a finite number >= 0 (pixels)")
+    return value
+
+
+def _normalized(k: np.ndarray) -> np.ndarray:
+    k = np.asarray(k, np.float64)
+    return (k / k.sum()).astype(np.float32)
+
+
+def delta_kernel() -> np.ndarray:
+    """The identity kernel: 1x1 [[1]]."""
+    return np.ones((1, 1), np.float32)
+
+
+def gaussian_kernel(sigma_x: float, sigma_y: float, angle_deg: float = 0.0, size: int | None = None) -> np.ndarray:
+    """Sampled 2-D Gaussian with stds ``sigma_x``/``sigma_y`` (pixels) along axes rotated by ``angle_deg``.
+
+    ``size`` (odd, pixels) defaults to ``2*ceil(4*max(sigma))+1``, which keeps the truncated tails
+    below 1e-4 of the mass. A zero sigma gives a line (or, both zero, the delta) along that axis.
+    """
+    sx, sy = _check_nonneg("sigma_x", sigma_x), _check_nonneg("sigma_y", sigma_y)
+    if size is None:
+        size = 2 * math.ceil(4 * max(sx, sy)) + 1
+    if size < 1 or size % 2 == 0:
+        raise InputError(f"gaussian kernel size={size!r}: must be a positive odd integer")
+    if max(sx, sy) == 0:
+        k = np.zeros((size, size), np.float32)
+        k[size // 2, size // 2] = 1.0
+        return k
+    r = size // 2
+    y, x = np.mgrid[-r:r + 1, -r:r + 1].astype(np.float64)
+    t = math.radians(angle_deg)
+    # rotate pixel offsets into the kernel's own axes (screen y points down, so "up" is -y)
+    u = x * math.cos(t) - y * math.sin(t)
+    v = x * math.sin(t) + y * math.cos(t)
+    # a zero sigma is the limit of a very thin Gaussian: keep only the nearest samples on that axis
+    eps = 1e-3
+    q = (u / max(sx, eps)) ** 2 + (v / max(sy, eps)) ** 2
+    return _normalized(np.exp(-0.5 * q))
+
+
+def _coverage(inside, radius_px: float) -> np.ndarray:
+    """Area coverage of each pixel by a region, estimated on a SUPERSAMPLE^2 grid per pixel.
+
+    ``inside(x, y)`` tells for sub-sample centres (float arrays, pixels, origin at the kernel centre)
+    whether they lie in the region; the region must fit in ``radius_px`` of the centre.
+    """
+    r = math.ceil(radius_px + 0.5)
+    n = 2 * r + 1
+    s = SUPERSAMPLE
+    offs = (np.arange(n * s) + 0.5) / s - (r + 0.5)
+    y, x = np.meshgrid(offs, offs, indexing="ij")
+    cov = inside(x, y).reshape(n, s, n, s).sum(axis=(1, 3), dtype=np.float64)
+    return _trim(cov)
+
+
+def _trim(k: np.ndarray) -> np.ndarray:
+    """Drop all-zero outer rows and columns in symmetric pairs (keeps odd sides and the centre), normalise."""
+    rows = np.flatnonzero(k.any(axis=1))
+    cols = np.flatnonzero(k.any(axis=0))
+    if rows.size == 0:
+        return delta_kernel()
+    ch, cw = k.shape[0] // 2, k.shape[1] // 2
+    rh = max(ch - rows[0], rows[-1] - ch)
+    rw = max(cw - cols[0], cols[-1] - cw)
+    return _normalized(k[ch - rh:ch + rh + 1, cw - rw:cw + rw + 1])
+
+
+def disk_kernel(radius: float) -> np.ndarray:
+    """Defocus PSF: a uniform disk of ``radius`` pixels, anti-aliased by pixel area coverage.
+
+    Radius 0 gives the delta; radii below half a pixel give a kernel close to it.
+    """
+    radius = _check_nonneg("radius", radius)
+    if radius == 0:
+        return delta_kernel()
+    return _coverage(lambda x, y: x * x + y * y <= radius * radius, radius)
+
+
+def line_kernel(length: float, angle_deg: float, width: float = 1.0) -> np.ndarray:
+    """Straight motion PSF: a ``length`` x ``width`` rectangle (pixels) centred on the origin, at ``angle_deg``.
+
+    Anti-aliased by pixel area coverage, so sub-pixel lengths and angles render smoothly.
+    Length 0 gives a ``width``-wide dot.
+    """
+    length, width = _check_nonneg("length", length), _check_nonneg("width", width)
+    if width == 0:
+        raise InputError("line kernel width=0: must be > 0 pixels")
+    t = math.radians(angle_deg)
+    c, s = math.cos(t), math.sin(t)
+    half_l, half_w = length / 2, width / 2
+    # a rectangle thinner than a sub-sample would fall between sample points: widen it to one sub-sample
+    half_w = max(half_w, 0.5 / SUPERSAMPLE)
+    half_l = max(half_l, 0.5 / SUPERSAMPLE)
+
+    def inside(x, y):
+        along = x * c - y * s
+        across = x * s + y * c
+        return (np.abs(along) <= half_l) & (np.abs(across) <= half_w)
+
+    return _coverage(inside, math.hypot(half_l, half_w))
+
+
+def shake_trajectory(
+    rng: np.random.Generator,
+    length: float,
+    anxiety: float | None = None,
+    n_steps: int = TRAJECTORY_STEPS,
+) -> np.ndarray:
+    """A random camera-shake trajectory of total path ``length`` pixels: complex positions, shape (n_steps,).
+
+    The random-walk model of Boracchi & Foi (IEEE TIP 2012, "Modeling the performance of image
+    restoration from motion blur"): a velocity of constant speed turns under Gaussian perturbations,
+    a centripetal pull towards the start and, with a small probability per step, an impulsive shake
+    that reverses the direction. ``anxiety`` (0..0.1 in the paper) scales the perturbations; when
+    None it is drawn uniformly from [0, 0.1), as are the model's other coefficients.
+    """
+    length = _check_nonneg("length", length)
+    anxiety = 0.1 * rng.random() if anxiety is None else float(anxiety)
+    centripetal = 0.7 * rng.random()
+    gaussian_term = 10.0 * rng.random()
+    freq_big_shakes = 0.2 * rng.random()
+    step = length / (n_steps - 1)
+    v = complex(math.cos(a := 2 * math.pi * rng.random()), math.sin(a))
+    v *= anxiety if anxiety > 0 else step
+    shakes = rng.random(n_steps - 1) < freq_big_shakes * anxiety
+    turns = rng.random(n_steps - 1) - 0.5
+    noise = rng.standard_normal((n_steps - 1, 2))
+    pos = np.zeros(n_steps, np.complex128)
+    x = 0j
+    for t in range(n_steps - 1):
+        dv = anxiety * (gaussian_term * complex(noise[t, 0], noise[t, 1]) - centripetal * x) * step
+        if shakes[t]:
+            dv += 2 * v * complex(math.cos(math.pi + turns[t]), math.sin(math.pi + turns[t]))
+        v += dv
+        speed = abs(v)
+        v = v / speed * step if speed > 0 else complex(step, 0.0)
+        x += v
+        pos[t + 1] = x
+    return pos
+
+
+def render_trajectory(pos: np.ndarray) -> np.ndarray:
+    """PSF of a trajectory (complex pixel positions, equal exposure per sample), bilinear sub-pixel splats.
+
+    The kernel is centred on the trajectory's mean position, so blurring does not shift the image.
+    """
+    p = pos - pos.mean()
+    x, y = p.real, p.imag
+    r = math.ceil(max(np.abs(x).max(), np.abs(y).max())) + 1
+    n = 2 * r + 1
+    x0, y0 = np.floor(x), np.floor(y)
+    fx, fy = x - x0, y - y0
+    ix, iy = x0.astype(np.int64) + r, y0.astype(np.int64) + r
+    k = np.zeros(n * n, np.float64)
+    for dy, wy in ((0, 1 - fy), (1, fy)):
+        for dx, wx in ((0, 1 - fx), (1, fx)):
+            np.add.at(k, (iy + dy) * n + ix + dx, wy * wx)
+    return _trim(k.reshape(n, n))
+
+
+def trajectory_kernel(
+    rng: np.random.Generator, length: float, anxiety: float | None = None, n_steps: int = TRAJECTORY_STEPS
+) -> np.ndarray:
+    """Camera-shake PSF: :func:`shake_trajectory` rendered by :func:`render_trajectory` (see both)."""
+    return render_trajectory(shake_trajectory(rng, length, anxiety, n_steps))
+
+
+def check_kernel(kernel: object, what: str = "kernel", tol: float = 1e-3) -> np.ndarray:
+    """Validate a user kernel (2-D, odd sides, finite, non-negative, sum 1 within ``tol``) -> float32 summing to 1."""
+    try:
+        k = np.asarray(kernel, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise InputError(f"{what}: not a rectangular array of numbers ({e})") from None
+    if k.ndim != 2 or k.shape[0] % 2 == 0 or k.shape[1] % 2 == 0:
+        raise InputError(f"{what}: shape {k.shape}; a kernel is 2-D with odd sides (e.g. 15x15)")
+    if not np.isfinite(k).all():
+        raise InputError(f"{what}: contains NaN or Inf")
+    if (k < 0).any():
+        raise InputError(f"{what}: has negative entries (min {k.min():.4g}); blur kernels are non-negative")
+    total = k.sum()
+    if abs(total - 1.0) > tol:
+        raise InputError(f"{what}: sums to {total:.6g}, not 1; divide it by its sum")
+    return _normalized(k)
