@@ -1,0 +1,51 @@
+"""Shared timing helpers for the benchmark scripts (not part of the installed package)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+
+def rate(fn: Callable[[], object], items_per_call: int, seconds: float = 1.0, sync: Callable[[], None] | None = None,
+         warmup: int = 2, max_calls: int = 1000) -> float:
+    """Items per second of ``fn`` (called repeatedly for about ``seconds`` after ``warmup`` calls)."""
+    sync = sync or (lambda: None)
+    for _ in range(warmup):
+        fn()
+    sync()
+    calls, start = 0, time.perf_counter()
+    while calls < max_calls:
+        fn()
+        calls += 1
+        if calls % 4 == 0 or calls < 4:
+            sync()
+            if time.perf_counter() - start >= seconds:
+                break
+    sync()
+    return calls * items_per_call / (time.perf_counter() - start)
+
+
+def single_thread() -> None:
+    """Pin numpy/OpenCV/torch to one thread (the CPU comparisons are per core)."""
+    import os
+
+    os.environ["OMP_NUM_THREADS"] = "1"
+    import cv2
+    import torch
+
+    cv2.setNumThreads(1)
+    torch.set_num_threads(1)
+
+
+def fmt(value: float | None) -> str:
+    """A rate for a table cell: thousands separators, or 'n/a'."""
+    if value is None:
+        return "n/a"
+    return f"{value:,.0f}" if value >= 100 else f"{value:,.1f}"
+
+
+def table(headers: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table."""
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)

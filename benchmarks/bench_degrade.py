@@ -1,0 +1,142 @@
+"""Degradation speed: restorebench operators vs albumentations 2.0.8 / imagecorruptions / kornia 0.9.
+
+CPU section: img/s at SIZE x SIZE, one thread, one image at a time (params sampled every call, as a
+data loader would). restorebench works on float32 [0,1]; albumentations and imagecorruptions get uint8,
+their fast path. Batch section: the torch batch path at batch B on --device, beside kornia's GPU
+augmentations and a plain copy of the batch.
+
+    python benchmarks/bench_degrade.py [--device cuda] [--size 512] [--batch 64] [--seconds 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import warnings
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _timing import fmt, rate, single_thread, table  # noqa: E402
+
+MIXTURE = ["rain.streaks", "noise.gaussian", "snow.layers"]
+# our operator -> (albumentations factory, imagecorruptions name, kornia factory); severity 3 throughout
+PEERS = {
+    "noise.gaussian": ("GaussNoise(std_range=(0.098, 0.098), p=1)", "gaussian_noise", "RandomGaussianNoise(std=0.098, p=1)"),
+    "blur.gaussian": ("GaussianBlur(blur_limit=(11, 11), sigma_limit=(2, 2), p=1)", "", "RandomGaussianBlur((11, 11), (2.0, 2.0), p=1)"),
+    "blur.motion": ("MotionBlur(blur_limit=(15, 15), p=1)", "motion_blur", "RandomMotionBlur(15, 35.0, 0.5, p=1)"),
+    "blur.defocus": ("Defocus(radius=(5, 5), p=1)", "defocus_blur", ""),
+    "haze.atmospheric": ("RandomFog(fog_coef_range=(0.5, 0.5), p=1)", "fog", ""),
+    "rain.streaks": ("RandomRain(rain_type='heavy', p=1)", "", "RandomRain(p=1)"),
+    "snow.layers": ("RandomSnow(p=1)", "snow", "RandomSnow(p=1)"),
+    "jpeg.compress": ("ImageCompression(quality_range=(30, 30), p=1)", "jpeg_compression", "RandomJPEG(jpeg_quality=30.0, p=1)"),
+    "lowlight.darken": ("RandomGamma(gamma_limit=(200, 200), p=1)", "brightness", ""),
+    "resize.down": ("Downscale(scale_range=(0.5, 0.5), p=1)", "pixelate", ""),
+}
+
+
+def cpu_rows(size: int, seconds: float) -> list[list[str]]:
+    import albumentations as A
+    import numpy as np
+    from skimage import data, transform
+
+    import degrade
+    from restorebench.seeding import sample_rng
+
+    img = transform.resize(data.astronaut(), (size, size), preserve_range=True).astype(np.float32) / 255.0
+    img8 = (img * 255 + 0.5).astype(np.uint8)
+    try:
+        from imagecorruptions import corrupt
+    except ImportError:
+        corrupt = None
+    rows = []
+    names = degrade.list_ops() + ["mixture"]
+    for name in names:
+        if name == "mixture" and not all(n in degrade.list_ops() for n in MIXTURE):
+            continue
+        spec = ({"policy": "chain", "items": [{"op": n, "severity": 3} for n in MIXTURE]} if name == "mixture"
+                else {"op": name, "severity": 3} if degrade.get(name).severities else None)
+        if spec is None:
+            continue
+        rng = sample_rng(0, 0)
+        ours = rate(lambda: degrade.replay(img, degrade.sample_recipe(spec, rng)), 1, seconds)
+        albu_src, ic_name, _ = PEERS.get(name, ("", "", ""))
+        if name == "mixture":
+            albu = A.Compose([eval("A." + PEERS[n][0]) for n in MIXTURE], seed=0)
+        else:
+            albu = eval("A." + albu_src) if albu_src else None
+        albu_rate = rate(lambda: albu(image=img8)["image"], 1, seconds) if albu is not None else None
+        ic_rate = None
+        if corrupt is not None and ic_name:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    ic_rate = rate(lambda: corrupt(img8, corruption_name=ic_name, severity=3), 1, seconds, max_calls=50)
+            except Exception as exc:  # imagecorruptions 1.1.2 breaks on numpy 2 for some corruptions
+                ic_rate = None
+                ic_name = f"{ic_name} (fails: {type(exc).__name__})"
+        label = " -> ".join(MIXTURE) if name == "mixture" else name
+        peer = albu_src.split("(")[0] if name != "mixture" else "rain->noise->snow"
+        ratio = f"{ours / albu_rate:.2f}x" if albu_rate else ""
+        rows.append([label, fmt(ours), peer or "", fmt(albu_rate), ratio, ic_name or "", fmt(ic_rate)])
+    return rows
+
+
+def batch_rows(device: str, size: int, batch: int, seconds: float) -> list[list[str]]:
+    import kornia.augmentation as K
+    import torch
+
+    import degrade
+    from restorebench.seeding import sample_rng
+
+    sync = torch.cuda.synchronize if device.startswith("cuda") else None
+    gen = torch.Generator(device=device).manual_seed(0)
+    x = torch.rand(batch, 3, size, size, device=device, generator=gen)
+    rows = [["copy of the batch", fmt(rate(lambda: x.clone(), batch, seconds, sync)), "", "", ""]]
+    for name in degrade.list_ops() + ["mixture"]:
+        if name == "mixture":
+            if not all(n in degrade.list_ops() for n in MIXTURE):
+                continue
+            spec = {"policy": "chain", "items": [{"op": n, "severity": 3} for n in MIXTURE]}
+        elif degrade.get(name).severities:
+            spec = {"op": name, "severity": 3}
+        else:
+            continue
+        rng = sample_rng(0, 1)
+        recipes = [degrade.sample_recipe(spec, rng) for _ in range(batch)]
+        ours = rate(lambda: degrade.replay_batch(x, recipes), batch, seconds, sync, warmup=1)
+        if name == "mixture":
+            peer = K.AugmentationSequential(*[eval("K." + PEERS[n][2]) for n in MIXTURE]).to(device)
+            label, peer_name = " -> ".join(MIXTURE), "rain->noise->snow"
+        else:
+            src = PEERS.get(name, ("", "", ""))[2]
+            peer = eval("K." + src).to(device) if src else None
+            label, peer_name = name, src.split("(")[0] if src else ""
+        peer_rate = rate(lambda: peer(x), batch, seconds, sync, warmup=1) if peer is not None else None
+        rows.append([label, fmt(ours), peer_name, fmt(peer_rate), f"{ours / peer_rate:.2f}x" if peer_rate else ""])
+    return rows
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--device", default="cpu", help="device of the batch section (cpu, cuda)")
+    p.add_argument("--size", type=int, default=512)
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--seconds", type=float, default=1.0, help="time per measurement")
+    p.add_argument("--skip-cpu", action="store_true", help="only the batch section")
+    args = p.parse_args()
+    import torch
+
+    if not args.skip_cpu:
+        single_thread()
+        print(f"## CPU, one thread, {args.size}x{args.size}, img/s (severity 3)\n")
+        print(table(["restorebench", "img/s", "albumentations 2.0.8", "img/s", "ours/albu", "imagecorruptions", "img/s"],
+                    cpu_rows(args.size, args.seconds)))
+        torch.set_num_threads(os.cpu_count() or 1)
+    name = torch.cuda.get_device_name() if args.device.startswith("cuda") else f"CPU ({os.cpu_count()} threads)"
+    print(f"\n## torch batch path, {name}, batch {args.batch}, {args.size}x{args.size}, img/s\n")
+    print(table(["restorebench", "img/s", "kornia 0.9", "img/s", "ours/kornia"],
+                batch_rows(args.device, args.size, args.batch, args.seconds)))
+
+
+if __name__ == "__main__":
+    main()
