@@ -7,6 +7,7 @@ Every error is one line that names the file and what to do.
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -58,12 +59,12 @@ def to_rgb_float(arr: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(a)
 
 
-def _header(path: Path) -> Image.Image:
+def _header(path: Path, data: bytes | None = None) -> Image.Image:
     """Open the header only (no pixel decode): size and mode checks."""
-    if not path.is_file():
+    if data is None and not path.is_file():
         raise InputError(f"{path}: no such file")
     try:
-        im = Image.open(path)
+        im = Image.open(path if data is None else io.BytesIO(data))
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise InputError(f"{path}: unreadable image ({exc}); re-export or remove the file") from exc
     if im.width * im.height > MAX_PIXELS:
@@ -71,11 +72,11 @@ def _header(path: Path) -> Image.Image:
     return im
 
 
-def _decode(path: Path, fmt: str | None) -> np.ndarray:
+def _decode(path: Path, fmt: str | None, encoded: bytes | None = None) -> np.ndarray:
     """Decode all pixels with OpenCV at their true bit depth (PIL silently drops 16-bit RGB to 8 bits)."""
     import cv2
 
-    data = np.fromfile(path, dtype=np.uint8)
+    data = np.fromfile(path, dtype=np.uint8) if encoded is None else np.frombuffer(encoded, dtype=np.uint8)
     truncated = fmt == "JPEG" and b"\xff\xd9" not in data[-64:].tobytes()
     arr = None if truncated else cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
     if arr is None:
@@ -94,16 +95,17 @@ def image_kind(arr: np.ndarray, mode: str) -> str:
     return name + ("16" if arr.dtype == np.uint16 else "8" if arr.dtype == np.uint8 else str(arr.dtype))
 
 
-def read_image(path: str | os.PathLike, convert: bool = False) -> np.ndarray:
+def read_image(path: str | os.PathLike, convert: bool = False, data: bytes | None = None) -> np.ndarray:
     """Read an image file as HxWx3 float32 RGB in [0,1].
 
     Strict (default): only 8-bit RGB files pass (palette files count as RGB); grayscale, alpha, 16-bit
     and CMYK raise InputError naming the file. ``convert=True`` replicates gray to RGB, drops a fully
     opaque alpha channel and scales 16-bit by 1/65535 (CMYK JPEGs are converted by the decoder).
+    ``data``: the encoded file's bytes when it is not on disk (a dataset cell); ``path`` then only names it.
     """
     path = Path(path)
-    im = _header(path)
-    arr = _decode(path, im.format)
+    im = _header(path, data)
+    arr = _decode(path, im.format, data)
     kind = image_kind(arr, im.mode)
     if kind == "rgb8":
         return arr.astype(np.float32) * np.float32(1 / 255)
@@ -125,14 +127,21 @@ def to_uint16(img: np.ndarray) -> np.ndarray:
     return (np.clip(img, 0.0, 1.0) * 65535.0 + 0.5).astype(np.uint16)
 
 
-def encode_png(img: np.ndarray, bits: int = 8, compress_level: int = 1) -> bytes:
-    """Encode HxWx3 float [0,1] as PNG bytes (8- or 16-bit) with OpenCV (fast, lossless)."""
+def encode_png(img: np.ndarray, bits: int = 8, compress_level: int = 1, fast: bool = False) -> bytes:
+    """Encode HxWx3 float [0,1] as PNG bytes (8- or 16-bit) with OpenCV (fast, lossless, deterministic).
+
+    ``fast``: the Up filter and zlib's RLE strategy, about 2x faster to encode than the adaptive default
+    (files about 15% larger on clean photos, the same size on noisy ones).
+    """
     import cv2
 
     if bits not in (8, 16):
         raise InputError(f"bits={bits}: PNG output supports 8 or 16")
     q = to_uint8(img) if bits == 8 else to_uint16(img)
-    ok, buf = cv2.imencode(".png", q[:, :, ::-1], [cv2.IMWRITE_PNG_COMPRESSION, compress_level])
+    params = [cv2.IMWRITE_PNG_COMPRESSION, compress_level]
+    if fast:
+        params += [cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_UP, cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE]
+    ok, buf = cv2.imencode(".png", q[:, :, ::-1], params)
     if not ok:
         raise InputError("PNG encoding failed")
     return buf.tobytes()
