@@ -140,7 +140,8 @@ def encode_png(img: np.ndarray, bits: int = 8, compress_level: int = 1, fast: bo
     q = to_uint8(img) if bits == 8 else to_uint16(img)
     params = [cv2.IMWRITE_PNG_COMPRESSION, compress_level]
     if fast:
-        params += [cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_UP, cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE]
+        params += [cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_UP,
+                   cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE]
     ok, buf = cv2.imencode(".png", q[:, :, ::-1], params)
     if not ok:
         raise InputError("PNG encoding failed")
