@@ -6,7 +6,11 @@ Random fields come from a ``torch.Generator`` on the tensor's device seeded with
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
+
+from degrade.color import linear_to_srgb, srgb_to_linear
 
 
 def device_generator(seed: int, device: torch.device) -> torch.Generator:
@@ -14,12 +18,64 @@ def device_generator(seed: int, device: torch.device) -> torch.Generator:
     return torch.Generator(device=device).manual_seed(int(seed))
 
 
-def gaussian_noise(x: torch.Tensor, params: list[dict]) -> torch.Tensor:
-    """Add per-sample Gaussian noise: sigma (0-255 units), gray, seed per params dict."""
-    n, _, h, w = x.shape
+def per_sample(
+    x: torch.Tensor, params: list[dict], fn: Callable[[torch.Tensor, dict, torch.Generator], torch.Tensor]
+) -> torch.Tensor:
+    """Apply ``fn(sample 3xHxW, params, generator seeded from params["seed"])`` to each sample of ``x``."""
     out = torch.empty_like(x)
     for i, p in enumerate(params):
-        c = 1 if p["gray"] else 3
-        field = torch.randn((c, h, w), generator=device_generator(p["seed"], x.device), device=x.device, dtype=x.dtype)
-        out[i] = x[i] + field * (p["sigma"] / 255.0)
+        out[i] = fn(x[i], p, device_generator(p["seed"], x.device))
     return out
+
+
+def normal_like(x: torch.Tensor, gen: torch.Generator, channels: int | None = None) -> torch.Tensor:
+    """Standard normal field shaped like the CxHxW ``x`` (or with ``channels`` channels), same device/dtype."""
+    shape = (channels or x.shape[0], *x.shape[1:])
+    return torch.randn(shape, generator=gen, device=x.device, dtype=x.dtype)
+
+
+def shot_read_noise(signal: torch.Tensor, photons: float, read_noise: float, gen: torch.Generator) -> torch.Tensor:
+    """Torch twin of ``functional.shot_read_noise``: (Poisson(signal*photons) + N(0, read_noise^2)) / photons."""
+    out = torch.poisson(signal.float() * photons, generator=gen).to(signal.dtype)
+    if read_noise > 0:
+        out += normal_like(signal, gen) * read_noise
+    return out / photons
+
+
+def gaussian_noise(x: torch.Tensor, params: list[dict]) -> torch.Tensor:
+    """Add per-sample Gaussian noise: sigma (0-255 units), gray, seed per params dict."""
+    return per_sample(x, params, lambda s, p, g: s + normal_like(s, g, 1 if p["gray"] else 3) * (p["sigma"] / 255.0))
+
+
+def poisson_noise(x: torch.Tensor, params: list[dict]) -> torch.Tensor:
+    """Per-sample shot noise: photons at value 1.0, counted on sRGB values or (linear=True) in linear light."""
+
+    def one(s: torch.Tensor, p: dict, g: torch.Generator) -> torch.Tensor:
+        if not p["linear"]:
+            return shot_read_noise(s, p["photons"], 0.0, g)
+        return linear_to_srgb(shot_read_noise(srgb_to_linear(s), p["photons"], 0.0, g))
+
+    return per_sample(x, params, one)
+
+
+def speckle_noise(x: torch.Tensor, params: list[dict]) -> torch.Tensor:
+    """Per-sample multiplicative noise ``x * (1 + sigma * n)``."""
+    return per_sample(x, params, lambda s, p, g: s + s * normal_like(s, g) * p["sigma"])
+
+
+def salt_pepper_noise(x: torch.Tensor, params: list[dict]) -> torch.Tensor:
+    """Per-sample impulse noise: ``amount`` of the values replaced, ``salt_ratio`` of them by 1, else 0."""
+
+    def one(s: torch.Tensor, p: dict, g: torch.Generator) -> torch.Tensor:
+        u = torch.rand(s.shape, generator=g, device=s.device, dtype=s.dtype)
+        s = s.masked_fill(u < p["amount"], 0.0)
+        return s.masked_fill(u < p["amount"] * p["salt_ratio"], 1.0)
+
+    return per_sample(x, params, one)
+
+
+def camera_noise(x: torch.Tensor, params: list[dict]) -> torch.Tensor:
+    """Per-sample raw-like sensor noise: sRGB -> linear, shot + read noise, -> sRGB."""
+    return per_sample(
+        x, params, lambda s, p, g: linear_to_srgb(shot_read_noise(srgb_to_linear(s), p["photons"], p["read_noise"], g))
+    )

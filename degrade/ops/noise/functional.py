@@ -1,9 +1,15 @@
-"""Noise, pure numpy: HxWx3 float32 RGB in [0,1] in, same out (not yet clipped; Operator.apply clips)."""
+"""Noise, pure numpy: HxWx3 float32 RGB in [0,1] in, same out (not yet clipped; Operator.apply clips).
+
+All arithmetic on image-sized arrays stays float32 (Poisson counts come back from numpy as int64 and
+are converted once). Linear light means the sRGB transfer undone (``degrade.color``); a signal of
+1.0 in linear light is the sensor's full scale (white).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
+from degrade.color import linear_to_srgb, srgb_to_linear
 from restorebench.seeding import field_rng
 
 
@@ -13,3 +19,54 @@ def gaussian_noise(img: np.ndarray, sigma: float, gray: bool, seed: int) -> np.n
     field = field_rng(seed).standard_normal((h, w, 1 if gray else 3), dtype=np.float32)
     field *= np.float32(sigma / 255.0)
     return img + field
+
+
+def shot_read_noise(signal: np.ndarray, photons: float, read_noise: float, rng: np.random.Generator) -> np.ndarray:
+    """Sensor noise on a linear signal: Poisson photon counts plus Gaussian read noise, back in signal units.
+
+    ``signal``: float32 array in [0,1] (fraction of full scale); ``photons``: expected photo-electrons
+    at full scale (signal 1.0); ``read_noise``: read-noise std in electrons. Returns float32
+    ``(Poisson(signal * photons) + N(0, read_noise^2)) / photons`` (may leave [0,1]).
+    """
+    out = rng.poisson(signal * np.float32(photons)).astype(np.float32)
+    if read_noise > 0:
+        out += rng.standard_normal(signal.shape, dtype=np.float32) * np.float32(read_noise)
+    out *= np.float32(1.0 / photons)
+    return out
+
+
+def poisson_noise(img: np.ndarray, photons: float, linear: bool, seed: int) -> np.ndarray:
+    """Shot noise: Poisson counts with ``photons`` expected photo-electrons at value 1.0.
+
+    ``linear=False`` counts photons on the sRGB values themselves (the ImageNet-C convention);
+    ``linear=True`` counts them in linear light and re-encodes to sRGB (physically faithful).
+    """
+    rng = field_rng(seed)
+    if not linear:
+        return shot_read_noise(img, photons, 0.0, rng)
+    return linear_to_srgb(shot_read_noise(srgb_to_linear(img), photons, 0.0, rng))
+
+
+def speckle_noise(img: np.ndarray, sigma: float, seed: int) -> np.ndarray:
+    """Multiplicative noise ``img * (1 + n)``, n ~ N(0, sigma^2) per pixel and channel (sigma: a fraction)."""
+    field = field_rng(seed).standard_normal(img.shape, dtype=np.float32)
+    field *= np.float32(sigma)
+    field *= img
+    return img + field
+
+
+def salt_pepper_noise(img: np.ndarray, amount: float, salt_ratio: float, seed: int) -> np.ndarray:
+    """Impulse noise: a fraction ``amount`` of the values is replaced, ``salt_ratio`` of them by 1, the rest by 0.
+
+    Values are hit independently per pixel and channel (as scikit-image's ``random_noise(mode="s&p")``).
+    """
+    u = field_rng(seed).random(img.shape, dtype=np.float32)
+    out = img.copy()
+    out[u < np.float32(amount)] = 0.0
+    out[u < np.float32(amount * salt_ratio)] = 1.0
+    return out
+
+
+def camera_noise(img: np.ndarray, photons: float, read_noise: float, seed: int) -> np.ndarray:
+    """Raw-like sensor noise: sRGB -> linear light, shot + read noise (:func:`shot_read_noise`), -> sRGB."""
+    return linear_to_srgb(shot_read_noise(srgb_to_linear(img), photons, read_noise, field_rng(seed)))

@@ -9,6 +9,8 @@ from degrade.ops.noise import batch, functional
 from degrade.params import Param
 from degrade.registry import register
 
+PHOTONS = Param(float, 0.1, 1e6, doc="expected photo-electrons at full scale (value 1.0); fewer = noisier")
+
 
 @register("noise.gaussian")
 class GaussianNoise(Operator):
@@ -30,3 +32,95 @@ class GaussianNoise(Operator):
 
     def _apply_batch(self, x, params):
         return batch.gaussian_noise(x, params)
+
+
+@register("noise.poisson")
+class PoissonNoise(Operator):
+    """Photon shot noise: Poisson counts with ``photons`` expected photo-electrons at value 1.0.
+
+    ``linear=False`` counts on sRGB values (ImageNet-C "shot noise"); ``linear=True`` in linear light.
+    Severity -> photons (ImageNet-C): 1: 60, 2: 25, 3: 12, 4: 5, 5: 3.
+    """
+
+    stochastic = True
+    schema = {
+        "photons": PHOTONS,
+        "linear": Param(bool, doc="count photons in linear light (True) or on sRGB values (False)"),
+    }
+    ranges = {"photons": {"log": [3.0, 100.0]}, "linear": False}
+    severities = {1: {"photons": 60.0}, 2: {"photons": 25.0}, 3: {"photons": 12.0}, 4: {"photons": 5.0},
+                  5: {"photons": 3.0}}
+
+    def _apply(self, img: np.ndarray, params: dict) -> np.ndarray:
+        return functional.poisson_noise(img, params["photons"], params["linear"], params["seed"])
+
+    def _apply_batch(self, x, params):
+        return batch.poisson_noise(x, params)
+
+
+@register("noise.speckle")
+class SpeckleNoise(Operator):
+    """Multiplicative Gaussian noise ``x * (1 + n)``, n ~ N(0, sigma^2); ``sigma`` is a fraction of the value.
+
+    Severity -> sigma (ImageNet-C): 1: 0.15, 2: 0.2, 3: 0.35, 4: 0.45, 5: 0.6.
+    """
+
+    stochastic = True
+    schema = {"sigma": Param(float, 0.0, 5.0, doc="std of the multiplicative factor (fraction, 0.2 = 20%)")}
+    ranges = {"sigma": [0.05, 0.6]}
+    severities = {1: {"sigma": 0.15}, 2: {"sigma": 0.2}, 3: {"sigma": 0.35}, 4: {"sigma": 0.45}, 5: {"sigma": 0.6}}
+
+    def _apply(self, img: np.ndarray, params: dict) -> np.ndarray:
+        return functional.speckle_noise(img, params["sigma"], params["seed"])
+
+    def _apply_batch(self, x, params):
+        return batch.speckle_noise(x, params)
+
+
+@register("noise.salt_pepper")
+class SaltPepperNoise(Operator):
+    """Impulse noise: a fraction ``amount`` of values (per pixel and channel) set to 1 (salt) or 0 (pepper).
+
+    Severity -> amount (ImageNet-C "impulse noise", salt_ratio 0.5): 1: 0.03, 2: 0.06, 3: 0.09, 4: 0.17, 5: 0.27.
+    """
+
+    stochastic = True
+    schema = {
+        "amount": Param(float, 0.0, 1.0, doc="fraction of values replaced"),
+        "salt_ratio": Param(float, 0.0, 1.0, doc="fraction of the replaced values set to 1 (the rest to 0)"),
+    }
+    ranges = {"amount": [0.01, 0.27], "salt_ratio": 0.5}
+    severities = {1: {"amount": 0.03}, 2: {"amount": 0.06}, 3: {"amount": 0.09}, 4: {"amount": 0.17},
+                  5: {"amount": 0.27}}
+
+    def _apply(self, img: np.ndarray, params: dict) -> np.ndarray:
+        return functional.salt_pepper_noise(img, params["amount"], params["salt_ratio"], params["seed"])
+
+    def _apply_batch(self, x, params):
+        return batch.salt_pepper_noise(x, params)
+
+
+@register("noise.camera")
+class CameraNoise(Operator):
+    """Raw-like sensor noise in linear light: Poisson shot noise + Gaussian read noise, re-encoded to sRGB.
+
+    ``photons``: photo-electrons collected at full scale (a bright, large-pixel camera: thousands;
+    a phone at high ISO: tens); ``read_noise``: read-noise std in electrons.
+    Severity -> (photons, read_noise): 1: (1000, 2), 2: (400, 3), 3: (150, 4), 4: (60, 6), 5: (20, 8).
+    """
+
+    stochastic = True
+    schema = {
+        "photons": PHOTONS,
+        "read_noise": Param(float, 0.0, 1e4, doc="read-noise std in electrons"),
+    }
+    ranges = {"photons": {"log": [20.0, 2000.0]}, "read_noise": [0.5, 8.0]}
+    severities = {1: {"photons": 1000.0, "read_noise": 2.0}, 2: {"photons": 400.0, "read_noise": 3.0},
+                  3: {"photons": 150.0, "read_noise": 4.0}, 4: {"photons": 60.0, "read_noise": 6.0},
+                  5: {"photons": 20.0, "read_noise": 8.0}}
+
+    def _apply(self, img: np.ndarray, params: dict) -> np.ndarray:
+        return functional.camera_noise(img, params["photons"], params["read_noise"], params["seed"])
+
+    def _apply_batch(self, x, params):
+        return batch.camera_noise(x, params)
