@@ -1,0 +1,87 @@
+"""Every restoration method behind one interface.
+
+    import models
+    r = models.load("nlm")                         # or "dncnn-color-blind", device="cuda", tile=512, ...
+    y = r(x)                                       # x: Nx3xHxW float in [0,1] -> same shape
+    r.info.to_dict()                               # family, tasks, paper, licenses, weight files, size rules
+    models.list_models("dncnn*", task="noise")     # names, timm-style filters
+    models.availability("ffdnet-color")            # (True, path) or (False, why)
+
+Methods are entries of ``models/registry.yaml`` (schema at its top): adding one is an adapter (a module
+factory or a classical ImageRestorer subclass) plus one entry. See docs/models.md.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from models.network import NetworkRestorer, build_network, import_adapter
+from models.registry import entries, get_info, list_models
+from models.restorer import ACADEMIC_ENV, ImageRestorer, ModelInfo, Restorer, academic_allowed
+from restorebench.errors import InputError, RestoreBenchError
+from restorebench.weights import status
+
+__all__ = ["load", "list_models", "info", "availability", "Restorer", "ImageRestorer", "NetworkRestorer",
+           "ModelInfo", "entries"]
+
+
+def info(name: str) -> ModelInfo:
+    """The registry entry of ``name`` (InputError with suggestions when unknown)."""
+    return get_info(name)
+
+
+def _opt_in_message(meta: ModelInfo) -> str:
+    lic = meta.code.get("license", "non-commercial")
+    return (f"{meta.name}: license '{lic}' is non-commercial; opt in with allow_academic=True or "
+            f"{ACADEMIC_ENV}=1")
+
+
+def load(name: str, device: Any = "cpu", weights: str | os.PathLike | None = None, tile: int | None = None,
+         overlap: int | None = None, allow_academic: bool | None = None, **options: Any) -> Restorer:
+    """Build the restorer called ``name`` on ``device``.
+
+    ``weights``: None = the registry's files (resolved, sha256 checked; WeightsUnavailable when missing),
+    ``"random"`` = random initialization (learned entries; tests and timing), or a checkpoint path (loaded
+    strictly). ``tile``/``overlap`` (pixels) enable overlap tiling. ``options`` override a classical
+    method's registry ``args`` (e.g. ``sigma=25``) or, for networks, set ``noise_level`` (0-255) / ``half``.
+    Non-commercial entries (``license_opt_in: academic``) need ``allow_academic=True`` or
+    ``RESTOREBENCH_ACADEMIC=1``.
+    """
+    meta = get_info(name)
+    if meta.license_opt_in and not academic_allowed(allow_academic):
+        raise InputError(_opt_in_message(meta))
+    adapter = import_adapter(meta.adapter)
+    if meta.family == "classical":
+        if weights not in (None, "random"):
+            raise InputError(f"{name}: a classical method takes no weight file")
+        if not (isinstance(adapter, type) and issubclass(adapter, Restorer)):
+            raise InputError(f"{name}: adapter {meta.adapter} is not a Restorer subclass")
+        return adapter(meta, device=device, tile=tile, overlap=overlap, **{**meta.args, **options})
+    unknown = sorted(set(options) - {"noise_level", "half"})
+    if unknown:
+        raise InputError(f"{name}: unknown option(s) {unknown}; networks take noise_level= and half=")
+    return NetworkRestorer(meta, build_network(meta, weights), device=device, tile=tile, overlap=overlap, **options)
+
+
+def availability(name: str, allow_academic: bool | None = None) -> tuple[bool, str]:
+    """(runnable here with its official weights, reason) without building or downloading anything."""
+    meta = get_info(name)
+    if meta.license_opt_in and not academic_allowed(allow_academic):
+        return False, _opt_in_message(meta)
+    try:
+        adapter = import_adapter(meta.adapter)
+    except RestoreBenchError as exc:
+        return False, str(exc)
+    if meta.family == "classical":
+        check = getattr(adapter, "available", None)
+        return check() if callable(check) else (True, "classical, no weights needed")
+    if not meta.weights:
+        return False, "weights unavailable: no official file recorded; use weights=PATH or weights='random'"
+    reasons = []
+    for wf in meta.weights:
+        ok, why = status(wf)
+        if not ok:
+            return False, why
+        reasons.append(why)
+    return True, "; ".join(reasons)
