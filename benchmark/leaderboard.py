@@ -1,0 +1,214 @@
+"""Leaderboards from per-image results: rows are methods, columns task x metric, in Markdown, CSV and HTML.
+
+A cell is the mean of the method's per-image values on that task (images it failed on are left out and the
+cell is starred). Per column, methods are ranked (1 = best, ties share the lower rank) by the metric's
+direction; a method's rank is the mean of its column ranks, and rows are sorted by it. The best value of
+each column is bold, headers carry arrows (``↑`` higher is better, ``↓`` lower is better), a ``mean`` task
+averages each metric over the tasks (for methods that ran all of them), methods that could not run are
+``n/a: <reason>`` rows and cells of tasks a method is not made for are ``-``.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+MEAN_TASK = "mean"
+
+
+@dataclass
+class Leaderboard:
+    """A built leaderboard (see module docstring). ``means``/``counts``/``failed`` are indexed by method
+    with columns ``(task, metric)``; ``rank`` is the mean column rank; ``unavailable`` maps n/a methods to
+    reasons; ``seconds`` gives restore seconds per image."""
+
+    columns: list[tuple[str, str]]
+    means: pd.DataFrame
+    counts: pd.DataFrame
+    failed: dict[tuple[str, str], tuple[int, int]]
+    rank: pd.Series
+    higher: dict[str, bool]
+    unavailable: dict[str, str]
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def methods(self) -> list[str]:
+        """Ranked methods first, then n/a ones."""
+        return list(self.rank.index) + [m for m in self.unavailable if m not in self.rank.index]
+
+    def best(self, column: tuple[str, str]) -> set[str]:
+        """Methods holding the best value of ``column`` (ties included)."""
+        col = self.means[column].dropna() if column in self.means else pd.Series(dtype=float)
+        if col.empty:
+            return set()
+        target = col.max() if self.higher.get(column[1], True) else col.min()
+        return set(col.index[col == target])
+
+    def cell(self, method: str, column: tuple[str, str]) -> float | None:
+        """The mean of ``method`` in ``column`` or None (not run / not applicable)."""
+        if method not in self.means.index or column not in self.means:
+            return None
+        v = self.means.at[method, column]
+        return None if pd.isna(v) else float(v)
+
+
+def short_reason(reason: str) -> str:
+    """A short n/a label: ``weights unavailable``, ``license opt-in``, ``dependency missing`` or the reason."""
+    low = reason.lower()
+    if "weight" in low:
+        return "weights unavailable"
+    if "academic" in low or "license" in low or "opt-in" in low or "opt in" in low:
+        return "license opt-in"
+    if "no module" in low or "install" in low or "import" in low:
+        return "dependency missing"
+    return reason[:60]
+
+
+def build_leaderboard(results: pd.DataFrame, higher: dict[str, bool], status: dict[str, str | None] | None = None,
+                      tasks: list[str] | None = None, metrics: list[str] | None = None,
+                      seconds: dict[str, float] | None = None) -> Leaderboard:
+    """Build a leaderboard from per-image ``results`` [method, task, image_id, metric, value, status].
+
+    ``higher``: metric -> True if higher is better. ``status``: method -> None (ran) or why it could not run.
+    ``tasks``/``metrics``: column order (default: order of appearance).
+    """
+    status = status or {}
+    ok = results[results["status"] == "ok"]
+    tasks = tasks or list(dict.fromkeys(results["task"]))
+    metrics = metrics or list(dict.fromkeys(ok["metric"]))
+    columns = [(t, m) for t in tasks for m in metrics if ((ok["task"] == t) & (ok["metric"] == m)).any()]
+    ran = [m for m in dict.fromkeys(list(status) + list(results["method"])) if status.get(m) is None]
+    grouped = ok.groupby(["method", "task", "metric"])["value"]
+    means = grouped.mean().unstack(["task", "metric"]).reindex(index=ran, columns=pd.MultiIndex.from_tuples(columns))
+    counts = grouped.count().unstack(["task", "metric"]).reindex(index=ran, columns=pd.MultiIndex.from_tuples(columns))
+    failed = {}
+    for (m, t), g in results.groupby(["method", "task"]):
+        n_err = int((g["status"] == "error").sum())
+        if n_err:
+            failed[(m, t)] = (n_err, n_err + g.loc[g["status"] == "ok", "image_id"].nunique())
+    ranks = pd.DataFrame({c: means[c].rank(ascending=not higher.get(c[1], True), method="min") for c in columns},
+                         index=ran)
+    rank = ranks.mean(axis=1).dropna().sort_values(kind="stable")
+    task_names = list(dict.fromkeys(t for t, _ in columns))
+    if len(task_names) > 1:
+        for m in metrics:
+            cols = [c for c in columns if c[1] == m]
+            if len(cols) > 1:
+                means[(MEAN_TASK, m)] = means[cols].mean(axis=1, skipna=False)
+                counts[(MEAN_TASK, m)] = counts[cols].sum(axis=1)
+                columns.append((MEAN_TASK, m))
+    unavailable = {m: str(r) for m, r in status.items() if r is not None}
+    return Leaderboard(columns, means, counts, failed, rank, dict(higher), unavailable, dict(seconds or {}))
+
+
+def format_value(value: float, metric: str) -> str:
+    """Numbers of magnitude >= 10 with 2 decimals (PSNR dB), smaller with 4 (SSIM, LPIPS)."""
+    if not math.isfinite(value):
+        return str(value)
+    return f"{value:.2f}" if abs(value) >= 10 else f"{value:.4f}"
+
+
+def arrow(lb: Leaderboard, metric: str) -> str:
+    """``↑`` if higher is better for ``metric``, else ``↓``."""
+    return "↑" if lb.higher.get(metric, True) else "↓"
+
+
+def _cells(lb: Leaderboard, method: str) -> list[tuple[str, bool]]:
+    """(text, is_best) of a method's cells, in column order."""
+    out = []
+    for col in lb.columns:
+        v = lb.cell(method, col)
+        if v is None:
+            out.append(("-", False))
+            continue
+        star = "*" if (method, col[0]) in lb.failed else ""
+        out.append((format_value(v, col[1]) + star, method in lb.best(col)))
+    return out
+
+
+def _rank_text(lb: Leaderboard, method: str) -> str:
+    return f"{lb.rank[method]:.2f}" if method in lb.rank.index else "-"
+
+
+def _seconds_text(lb: Leaderboard, method: str) -> str:
+    s = lb.seconds.get(method)
+    return "-" if s is None else (f"{s:.3f}" if s < 10 else f"{s:.1f}")
+
+
+def _notes(lb: Leaderboard) -> list[str]:
+    notes = [f"{m}: {n} of {total} images of {t} failed (mean over the rest)" for (m, t), (n, total) in lb.failed.items()]
+    notes += [f"{m}: n/a: {reason}" for m, reason in lb.unavailable.items()]
+    return notes
+
+
+def to_markdown(lb: Leaderboard) -> str:
+    """The leaderboard as a GitHub Markdown table (best values bold) followed by footnotes."""
+    head = ["method", "rank", "s/img"] + [f"{t} {m} {arrow(lb, m)}" for t, m in lb.columns]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|"]
+    for m in lb.methods:
+        if m in lb.unavailable:
+            cells = [f"n/a: {short_reason(lb.unavailable[m])}"] + [""] * (len(head) - 2)
+        else:
+            cells = [_rank_text(lb, m), _seconds_text(lb, m)] + [f"**{t}**" if best else t for t, best in _cells(lb, m)]
+        lines.append("| " + " | ".join([m] + cells) + " |")
+    notes = _notes(lb)
+    legend = ("rank: mean of per-column ranks (1 = best); s/img: restore seconds per image; "
+              "`-`: task not handled by the method; `*`: some images failed")
+    return "\n".join(lines + ["", legend] + ([""] + [f"- {n}" for n in notes] if notes else [])) + "\n"
+
+
+def to_csv(lb: Leaderboard) -> str:
+    """The leaderboard as CSV: method, rank, status, s_per_img, then one ``task/metric`` column each (raw means)."""
+    rows = []
+    for m in lb.methods:
+        row = {"method": m, "rank": lb.rank.get(m, float("nan")),
+               "status": f"n/a: {lb.unavailable[m]}" if m in lb.unavailable else "ok",
+               "s_per_img": lb.seconds.get(m, float("nan"))}
+        for col in lb.columns:
+            v = lb.cell(m, col)
+            row[f"{col[0]}/{col[1]}{arrow(lb, col[1])}"] = float("nan") if v is None else v
+        rows.append(row)
+    return pd.DataFrame(rows).to_csv(index=False, float_format="%.6g")
+
+
+def to_html_table(lb: Leaderboard) -> str:
+    """The leaderboard as an HTML table (two header rows: task, metric with arrow; best values bold)."""
+    e = html.escape
+    tasks = list(dict.fromkeys(t for t, _ in lb.columns))
+    spans = {t: sum(1 for c in lb.columns if c[0] == t) for t in tasks}
+    h1 = "".join(f'<th colspan="{spans[t]}">{e(t)}</th>' for t in tasks)
+    h2 = "".join(f'<th title="{"higher" if lb.higher.get(m, True) else "lower"} is better">{e(m)} {arrow(lb, m)}</th>'
+                 for _, m in lb.columns)
+    body = []
+    for m in lb.methods:
+        if m in lb.unavailable:
+            reason = lb.unavailable[m]
+            body.append(f'<tr class="na"><th>{e(m)}</th><td colspan="{len(lb.columns) + 2}" title="{e(reason)}">'
+                        f"n/a: {e(short_reason(reason))}</td></tr>")
+            continue
+        cells = "".join(f'<td class="best">{e(t)}</td>' if best else f"<td>{e(t)}</td>" for t, best in _cells(lb, m))
+        body.append(f"<tr><th>{e(m)}</th><td>{_rank_text(lb, m)}</td><td>{_seconds_text(lb, m)}</td>{cells}</tr>")
+    notes = "".join(f"<li>{e(n)}</li>" for n in _notes(lb))
+    return (f'<table class="lb"><thead><tr><th rowspan="2">method</th><th rowspan="2">rank</th>'
+            f'<th rowspan="2">s/img</th>{h1}</tr><tr>{h2}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+            '<p class="legend">rank: mean of per-column ranks (1 = best); s/img: restore seconds per image; '
+            "<b>bold</b>: best in column; -: task not handled by the method; *: some images failed</p>"
+            + (f"<ul class=\"notes\">{notes}</ul>" if notes else ""))
+
+
+CSS = """body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}
+table.lb{border-collapse:collapse;font-size:13px}table.lb th,table.lb td{border:1px solid #ccc;padding:3px 7px}
+table.lb td{text-align:right;font-variant-numeric:tabular-nums}table.lb td.best{font-weight:bold;background:#e8f5e9}
+table.lb thead th{background:#f3f3f3}table.lb tbody th{text-align:left}tr.na td{color:#888;text-align:left}
+.legend,.notes{font-size:12px;color:#555}table.kv td{padding:2px 10px;border-bottom:1px solid #eee}
+img.plot{max-width:100%;border:1px solid #ddd;margin:6px 0}"""
+
+
+def html_page(title: str, sections: list[tuple[str, str]], css: str = CSS) -> str:
+    """A standalone HTML page: ``title`` and (heading, html body) sections."""
+    parts = "".join(f"<h2>{html.escape(h)}</h2>{body}" if h else body for h, body in sections)
+    return (f'<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            f"<style>{css}</style></head><body><h1>{html.escape(title)}</h1>{parts}</body></html>\n")

@@ -1,0 +1,299 @@
+"""Suite runner: prepare data, restore with every method (cached, resumable), score, write the report.
+
+Work folder layout (``WORK``, default ``$RESTOREBENCH_CACHE/runs/<suite>``)::
+
+    restored/<method>/<task>-<digest12>/<id>.png          restored image (8-bit PNG, written atomically)
+    restored/<method>/<task>-<digest12>/<id>.error.json   one-line error of a method that raised on that image
+    restored/<method>/<task>-<digest12>/times.jsonl       seconds per restored image (for the s/img column)
+    scores/<protocol>/<method>/<task>-<digest12>.parquet  per-image scores [image_id, metric, value]
+
+A file present means that piece of work is done: a second run restores and scores nothing, and a run killed
+at any point resumes where it stopped and ends with the same results. A method that raises on one image is
+recorded for that image (``status = error``) and the run goes on; a method that cannot load (weights
+unavailable, license opt-in, missing dependency) becomes an ``n/a`` row with its reason. Task-specific methods
+run only on tasks whose degradation kinds they declare (``match_tasks``); methods declaring ``all`` run on all.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from benchmark.suites import Suite, Task
+from benchmark.suites.data import TaskData, default_cache_dir, prepare_suite, suite_digest
+from restorebench.atomic import write_bytes_atomic, write_text_atomic
+from restorebench.errors import RestoreBenchError
+from restorebench.imageio import read_image, write_image
+from restorebench.validate import check_image
+
+RestoreFn = Callable[[np.ndarray], np.ndarray]
+"""Restores one HxWx3 float32 [0,1] image to the same shape."""
+
+Scorer = Callable[[list[np.ndarray], "list[np.ndarray] | None", list[str], list[str], str], pd.DataFrame]
+"""(preds, targets or None, image ids, metrics, protocol) -> DataFrame[image_id, metric, value]."""
+
+OP_FAMILY_TO_TASK = {"resize": "sr"}
+"""Degradation family -> the task name models declare for it (the others are the same word)."""
+
+RESULT_COLUMNS = ["suite", "task", "group", "severity", "order", "method", "image_id", "metric", "value",
+                  "status", "error"]
+
+
+@dataclass
+class Method:
+    """A method to benchmark: ``loader()`` returns its restore function (called only when there is work).
+
+    ``tasks``: the degradation kinds it handles (``all`` for every task). ``unavailable``: why it cannot run
+    here (shown as ``n/a: <reason>`` in the leaderboard), or None.
+    """
+
+    name: str
+    loader: Callable[[], RestoreFn] | None = None
+    tasks: tuple[str, ...] = ("all",)
+    unavailable: str | None = None
+    family: str = ""
+    _fn: RestoreFn | None = field(default=None, repr=False)
+
+    def applies_to(self, task: Task, match_tasks: bool = True) -> bool:
+        """True when the method should run on ``task`` (any shared kind, or ``all``, or matching disabled)."""
+        if not match_tasks or "all" in self.tasks:
+            return True
+        kinds = {OP_FAMILY_TO_TASK.get(k, k) for k in task.kinds}
+        return bool(kinds & set(self.tasks))
+
+    def load(self) -> RestoreFn:
+        """The restore function, loaded on first use (the loader's errors propagate)."""
+        if self._fn is None:
+            if self.loader is None:
+                raise RestoreBenchError(f"{self.name}: no loader given")
+            self._fn = self.loader()
+        return self._fn
+
+
+def registry_methods(names: list[str], device: str = "cpu") -> list[Method]:
+    """Methods of the model registry by name, with availability checked without loading anything."""
+    import models
+
+    out = []
+    for name in names:
+        info = models.info(name)
+        ok, reason = models.availability(name)
+
+        def loader(name: str = name) -> RestoreFn:
+            return models.load(name, device=device).restore_image
+
+        out.append(Method(name=name, loader=loader, tasks=tuple(info.tasks), family=info.family,
+                          unavailable=None if ok else reason))
+    return out
+
+
+def harness_scorer(device: str = "cpu") -> Scorer:
+    """The default scorer: ``benchmark.harness.score_arrays`` on ``device``."""
+
+    def score(preds, targets, ids, metrics, protocol):
+        from benchmark.harness import score_arrays
+
+        return score_arrays(preds, targets, ids, metrics, protocol, device)
+
+    return score
+
+
+def default_work_dir(suite: str) -> Path:
+    """``$RESTOREBENCH_CACHE/runs/<suite>`` or ``~/.cache/restorebench/runs/<suite>``."""
+    return default_cache_dir().parent / "runs" / suite
+
+
+@dataclass
+class RunResult:
+    """What a run produced: per-image results, method status, timings (seconds) and the data hash."""
+
+    suite: Suite
+    results: pd.DataFrame
+    status: dict[str, str | None]
+    timings: dict[str, float]
+    counts: dict[str, int]
+    data_hash: str
+    data: dict[str, TaskData]
+    work_dir: Path
+    restore_seconds: dict[str, tuple[float, int]] = field(default_factory=dict)
+    """method -> (seconds, images) of all its restorations so far (this and earlier runs)."""
+
+    def output_path(self, method: str, task: str, image_id: str) -> Path:
+        """Where ``method``'s restored image ``image_id`` of ``task`` is (may not exist: error, n/a)."""
+        return _task_dir(self.work_dir / "restored" / method, self.data[task]) / f"{image_id}.png"
+
+
+def _task_dir(root: Path, td: TaskData) -> Path:
+    return root / f"{td.task.name}-{td.digest[:12]}"
+
+
+def _error_text(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}"[:300]
+
+
+def _read_times(path: Path) -> dict[str, float]:
+    out: dict[str, float] = {}
+    if path.is_file():
+        for line in path.read_text().splitlines():
+            try:
+                rec = json.loads(line)
+                out[rec["id"]] = float(rec["seconds"])
+            except (ValueError, KeyError, TypeError):
+                continue  # a line cut by a kill
+    return out
+
+
+def pending(td: TaskData, folder: Path, retry_failed: bool = False) -> list:
+    """Items of a task that ``folder`` holds neither an output nor (unless retrying) a recorded error for."""
+    return [it for it in td.items if not (folder / f"{it.image_id}.png").is_file()
+            and (retry_failed or not (folder / f"{it.image_id}.error.json").is_file())]
+
+
+def restore_task(method: Method, td: TaskData, folder: Path, retry_failed: bool = False,
+                 progress: Callable[[int], None] | None = None) -> int:
+    """Restore the pending images of a task with ``method`` into ``folder``; returns how many ran.
+
+    An exception on one image is written to ``<id>.error.json`` and the loop goes on. The method is loaded
+    only when something is pending; a load failure propagates for the caller to mark the method n/a.
+    """
+    todo = pending(td, folder, retry_failed)
+    if progress:
+        progress(len(td.items) - len(todo))
+    if not todo:
+        return 0
+    fn = method.load()
+    for item in todo:
+        out, err = folder / f"{item.image_id}.png", folder / f"{item.image_id}.error.json"
+        img = read_image(item.input, convert=True)
+        t0 = time.perf_counter()
+        try:
+            y = fn(img)
+            check_image(y, f"{method.name} output")
+            if y.shape != img.shape:
+                raise RestoreBenchError(f"output shape {y.shape} differs from the input's {img.shape}")
+        except Exception as exc:  # a method failing on one image must not stop the run
+            write_text_atomic(err, json.dumps({"id": item.image_id, "error": _error_text(exc)}))
+        else:
+            seconds = time.perf_counter() - t0
+            write_image(out, y)
+            err.unlink(missing_ok=True)
+            with open(folder / "times.jsonl", "a") as f:
+                f.write(json.dumps({"id": item.image_id, "seconds": round(seconds, 6)}) + "\n")
+        if progress:
+            progress(1)
+    return len(todo)
+
+
+def score_task(td: TaskData, folder: Path, metrics: tuple[str, ...], protocol: str, scorer: Scorer,
+               cache: Path) -> tuple[pd.DataFrame, int]:
+    """Per-image scores [image_id, metric, value] of the outputs in ``folder``; only missing ones are computed.
+
+    Returns the scores and how many images were scored now. Scores are cached in the parquet file ``cache``.
+    """
+    done = pd.read_parquet(cache) if cache.is_file() else pd.DataFrame(columns=["image_id", "metric", "value"])
+    have = set(zip(done["image_id"], done["metric"]))
+    ready = [it for it in td.items if (folder / f"{it.image_id}.png").is_file()]
+    todo = [it for it in ready if any((it.image_id, m) not in have for m in metrics)]
+    if todo:
+        need = [m for m in metrics if any((it.image_id, m) not in have for it in todo)]
+        preds = [read_image(folder / f"{it.image_id}.png") for it in todo]
+        targets = [read_image(it.target, convert=True) for it in todo] if td.task.has_reference else None
+        new = scorer(preds, targets, [it.image_id for it in todo], need, protocol)
+        new = new[["image_id", "metric", "value"]].astype({"image_id": str, "metric": str, "value": float})
+        done = pd.concat([done.astype(new.dtypes.to_dict()), new], ignore_index=True) if len(done) else new
+        done = done.drop_duplicates(["image_id", "metric"], keep="first").reset_index(drop=True)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomic(cache, done.to_parquet(index=False))
+    ids = {it.image_id for it in ready}
+    return done[done["image_id"].isin(ids) & done["metric"].isin(metrics)], len(todo)
+
+
+def _errors(td: TaskData, folder: Path) -> dict[str, str]:
+    out = {}
+    for it in td.items:
+        err = folder / f"{it.image_id}.error.json"
+        if err.is_file() and not (folder / f"{it.image_id}.png").is_file():
+            out[it.image_id] = json.loads(err.read_text())["error"]
+    return out
+
+
+def run_suite(suite: Suite, methods: list[Method], work_dir: Path | None = None, cache_dir: Path | None = None,
+              scorer: Scorer | None = None, device: str = "cpu", retry_failed: bool = False,
+              quiet: bool = False) -> RunResult:
+    """Run ``methods`` on ``suite``: prepare data, restore (cached), score (cached); no report written here."""
+    from tqdm import tqdm
+
+    work_dir = Path(work_dir) if work_dir else default_work_dir(suite.name)
+    scorer = scorer or harness_scorer(device)
+    timings = {"generate": 0.0, "load": 0.0, "restore": 0.0, "score": 0.0}
+    counts = {"generated": 0, "restored": 0, "scored": 0}
+    t0 = time.perf_counter()
+    data = prepare_suite(suite, cache_dir, quiet)
+    timings["generate"] = time.perf_counter() - t0
+    counts["generated"] = sum(td.generated for td in data.values())
+    status: dict[str, str | None] = {m.name: m.unavailable for m in methods}
+    restore_seconds: dict[str, tuple[float, int]] = {}
+    rows: list[dict] = []
+    total = sum(len(data[t.name].items) for m in methods if m.unavailable is None
+                for t in suite.tasks if m.applies_to(t, suite.match_tasks))
+    with tqdm(total=total, desc=f"{suite.name}: restore", unit="img", disable=quiet) as bar:
+        for m in methods:
+            if m.unavailable is not None:
+                continue
+            for task in suite.tasks:
+                if not m.applies_to(task, suite.match_tasks) or status[m.name] is not None:
+                    continue
+                td = data[task.name]
+                folder = _task_dir(work_dir / "restored" / m.name, td)
+                folder.mkdir(parents=True, exist_ok=True)
+                if m._fn is None and pending(td, folder, retry_failed):
+                    t1 = time.perf_counter()
+                    try:
+                        m.load()
+                    except Exception as exc:  # the loader failed: weights, license, dependency
+                        status[m.name] = _error_text(exc)
+                        continue
+                    finally:
+                        timings["load"] += time.perf_counter() - t1
+                t1 = time.perf_counter()
+                counts["restored"] += restore_task(m, td, folder, retry_failed, bar.update)
+                timings["restore"] += time.perf_counter() - t1
+                times = _read_times(folder / "times.jsonl")
+                secs, n = restore_seconds.get(m.name, (0.0, 0))
+                restore_seconds[m.name] = (secs + sum(times.values()), n + len(times))
+    with tqdm(total=sum(1 for m in methods for t in suite.tasks if status[m.name] is None
+                        and m.applies_to(t, suite.match_tasks)),
+              desc=f"{suite.name}: score", unit="task", disable=quiet) as bar:
+        for m in methods:
+            if status[m.name] is not None:
+                continue
+            for task in suite.tasks:
+                if not m.applies_to(task, suite.match_tasks):
+                    continue
+                td = data[task.name]
+                folder = _task_dir(work_dir / "restored" / m.name, td)
+                cache = _task_dir(work_dir / "scores" / suite.protocol / m.name, td).with_suffix(".parquet")
+                t1 = time.perf_counter()
+                scores, n = score_task(td, folder, suite.metrics_for(task), suite.protocol, scorer, cache)
+                timings["score"] += time.perf_counter() - t1
+                counts["scored"] += n
+                base = {"suite": suite.name, "task": task.name, "group": task.group, "severity": task.severity,
+                        "order": task.order, "method": m.name}
+                rows += [{**base, "image_id": r.image_id, "metric": r.metric, "value": float(r.value),
+                          "status": "ok", "error": ""} for r in scores.itertuples()]
+                rows += [{**base, "image_id": iid, "metric": "", "value": float("nan"), "status": "error",
+                          "error": msg} for iid, msg in _errors(td, folder).items()]
+                bar.update(1)
+    results = pd.DataFrame(rows, columns=RESULT_COLUMNS).astype({"severity": "Int64"})
+    digests = {name: td.digest for name, td in data.items()}
+    timings["total"] = time.perf_counter() - t0
+    return RunResult(suite, results, status, timings, counts, suite_digest(digests), data, work_dir,
+                     restore_seconds)

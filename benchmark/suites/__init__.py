@@ -1,0 +1,57 @@
+"""Benchmark suites: YAML configs composed with hydra-core, validated into :class:`Suite` objects.
+
+    from benchmark.suites import load_suite, list_suites
+    suite = load_suite("aio3", ["task_defaults.limit=5", "tasks.rain.seed=3", "metrics=[psnr]"])
+
+Shipped suites live in ``benchmark/suites/configs/*.yaml`` (``list_suites()``); a path to any other YAML file
+works too. Any field can be overridden with hydra's override grammar (``key=value``, ``+key=value`` to add,
+``~key`` to delete). See ``benchmark.suites.schema`` for the fields.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from benchmark.suites.schema import Suite, Task, build_suite
+from restorebench.errors import InputError
+
+CONFIG_DIR = Path(__file__).resolve().parent / "configs"
+
+__all__ = ["CONFIG_DIR", "Suite", "Task", "compose_config", "list_suites", "load_suite"]
+
+
+def list_suites() -> list[str]:
+    """Names of the shipped suites (``benchmark/suites/configs/*.yaml``), sorted."""
+    return sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
+
+
+def compose_config(name_or_path: str, overrides: list[str] | tuple[str, ...] = ()) -> dict:
+    """Compose a suite config with hydra (defaults list + ``overrides``) and return it as a resolved dict."""
+    from hydra import compose, initialize_config_dir
+    from hydra.errors import HydraException
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    path = Path(name_or_path).expanduser()
+    if path.suffix in (".yaml", ".yml") and path.is_file():
+        config_dir, config_name = path.resolve().parent, path.stem
+    elif name_or_path in list_suites():
+        config_dir, config_name = CONFIG_DIR, name_or_path
+    else:
+        raise InputError(f"unknown suite {name_or_path!r}; shipped suites: {', '.join(list_suites())} "
+                         "(or pass a path to a suite .yaml file)")
+    try:
+        with initialize_config_dir(config_dir=str(config_dir), version_base=None):
+            cfg = compose(config_name=config_name, overrides=list(overrides))
+        data = OmegaConf.to_container(cfg, resolve=True)
+    except (HydraException, OmegaConfBaseException) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"suite {name_or_path}: {first}") from exc
+    if not isinstance(data, dict):
+        raise InputError(f"suite {name_or_path}: the config must be a mapping")
+    return data
+
+
+def load_suite(name_or_path: str, overrides: list[str] | tuple[str, ...] = ()) -> Suite:
+    """Compose, validate and expand a suite (a shipped name or a YAML path) with hydra ``overrides``."""
+    return build_suite(compose_config(name_or_path, overrides), base_dir=Path.cwd())
