@@ -1,0 +1,88 @@
+"""Visual instructions: a degradation shown on a content-free visual ground (Defusion, CVPR 2025).
+
+``make_instruction(recipe, seed, ground="te42", size=256)`` applies the image's recipe to a ground:
+the same operators, in the same order, with the same parameters, except that every stochastic
+field is re-drawn. Step ``i``'s new ``seed`` is ``draw_seed(sample_rng(seed, i))``
+(:mod:`restorebench.seeding`), so the instruction's noise, streaks or flakes are fresh draws of the
+same distribution, not a copy of the image's field, and the same (recipe, seed, ground) always
+gives the same bytes. Steps without a ``seed`` parameter are applied unchanged.
+
+The ground is ``make_ground(ground, size, ground_seed)`` with ``ground_seed`` defaulting to ``seed``
+(see :mod:`degrade.grounds`), or an HxWx3 float32 [0,1] array given directly (then ``size`` is unused).
+The result holds the degraded ground, the clean ground (the "null" instruction, what an identity
+degradation shows) and their residual ``degraded - clean`` in [-1, 1], which guides the restorer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from degrade.grounds import make_ground
+from degrade.recipe import Recipe, Step, replay
+from restorebench.errors import InputError
+from restorebench.seeding import draw_seed, sample_rng
+from restorebench.validate import check_image
+
+
+@dataclass(frozen=True, eq=False)
+class Instruction:
+    """A visual instruction. Arrays are HxWx3 float32; ``degraded``/``clean`` in [0,1], ``residual`` in [-1,1]."""
+
+    degraded: np.ndarray
+    clean: np.ndarray
+    residual: np.ndarray
+    recipe: Recipe
+    """The recipe as applied to the ground (stochastic seeds re-drawn)."""
+    ground: str
+    """The ground's name, or ``"array"`` when the ground was passed as an array."""
+    seed: int
+
+
+def reseed(recipe: Recipe | dict, seed: int) -> Recipe:
+    """``recipe`` with the ``seed`` of step ``i`` replaced by ``draw_seed(sample_rng(seed, i))``; all else kept."""
+    recipe = as_recipe(recipe)
+    steps = []
+    for i, step in enumerate(recipe.steps):
+        params = dict(step.params)
+        if "seed" in params:
+            params["seed"] = draw_seed(sample_rng(seed, i))
+        steps.append(Step(step.op, params))
+    return Recipe(tuple(steps), recipe.version)
+
+
+def as_recipe(recipe: Recipe | dict) -> Recipe:
+    """A validated :class:`Recipe` from a Recipe or a recipe dict (``{"version": 1, "steps": [...]}``)."""
+    if isinstance(recipe, Recipe):
+        return recipe
+    if isinstance(recipe, dict):
+        return Recipe.from_dict(recipe)
+    raise InputError(f"recipe: expected a degrade.Recipe or a recipe dict, got {type(recipe).__name__}")
+
+
+def resolve_ground(ground: np.ndarray | str, size: int, seed: int) -> tuple[np.ndarray, str]:
+    """(ground image, its name): a named ground made at ``size`` with ``seed``, or a checked array as is."""
+    if isinstance(ground, str):
+        return make_ground(ground, size, seed), ground
+    if isinstance(ground, np.ndarray):
+        return check_image(ground, "ground").copy(), "array"
+    raise InputError(f"ground: expected a ground name or an HxWx3 float32 array, got {type(ground).__name__}")
+
+
+def make_instruction(recipe: Recipe | dict, seed: int, ground: np.ndarray | str = "te42", size: int = 256,
+                     *, ground_seed: int | None = None) -> Instruction:
+    """Apply ``recipe`` (stochastic fields re-drawn from ``seed``) to a visual ground; see the module docstring.
+
+    ``seed``: integer in [0, 2**32). ``ground``: a ground name (``"te42"``, ``"blank"``, ``"simple"`` or
+    an element name) or an HxWx3 float32 [0,1] array. ``size``: side of a named ground in pixels.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InputError(f"instruction seed {seed!r}: expected a non-negative integer")
+    clean, name = resolve_ground(ground, size, int(seed if ground_seed is None else ground_seed))
+    applied = reseed(recipe, int(seed))
+    degraded = replay(clean, applied)
+    if degraded.shape != clean.shape:
+        raise InputError(f"recipe {list(applied.ops)} changes the image size {clean.shape[:2]} -> "
+                         f"{degraded.shape[:2]}; instructions need size-preserving steps")
+    return Instruction(degraded, clean, degraded - clean, applied, name, int(seed))
