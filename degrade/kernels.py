@@ -17,8 +17,8 @@ from restorebench.errors import InputError
 SUPERSAMPLE = 8
 """Sub-samples per pixel side used to anti-alias disks and lines by area coverage."""
 
-TRAJECTORY_STEPS = 512
-"""Samples along a camera-shake trajectory (the exposure is split into this many equal time steps)."""
+TRAJECTORY_STEPS = 2000
+"""Samples along a camera-shake trajectory (equal exposure time each); 2000 as in Boracchi & Foi's model."""
 
 
 def _check_nonneg(what: str, value: float) -> float:
@@ -139,7 +139,8 @@ def shake_trajectory(
     restoration from motion blur"): a velocity of constant speed turns under Gaussian perturbations,
     a centripetal pull towards the start and, with a small probability per step, an impulsive shake
     that reverses the direction. ``anxiety`` (0..0.1 in the paper) scales the perturbations; when
-    None it is drawn uniformly from [0, 0.1), as are the model's other coefficients.
+    None it is drawn uniformly from [0, 0.1), as are the model's other coefficients (centripetal
+    pull in [0, 0.7), Gaussian term in [0, 10), impulsive-shake frequency in [0, 0.2)).
     """
     length = _check_nonneg("length", length)
     anxiety = 0.1 * rng.random() if anxiety is None else float(anxiety)
@@ -147,23 +148,25 @@ def shake_trajectory(
     gaussian_term = 10.0 * rng.random()
     freq_big_shakes = 0.2 * rng.random()
     step = length / (n_steps - 1)
-    v = complex(math.cos(a := 2 * math.pi * rng.random()), math.sin(a))
-    v *= anxiety if anxiety > 0 else step
-    shakes = rng.random(n_steps - 1) < freq_big_shakes * anxiety
-    turns = rng.random(n_steps - 1) - 0.5
-    noise = rng.standard_normal((n_steps - 1, 2))
-    pos = np.zeros(n_steps, np.complex128)
+    a = 2 * math.pi * rng.random()
+    v = complex(math.cos(a), math.sin(a)) * (anxiety if anxiety > 0 else step)
+    m = n_steps - 1
+    shakes = (rng.random(m) < freq_big_shakes * anxiety).tolist()
+    reversals = (2.0 * np.exp(1j * (math.pi + rng.random(m) - 0.5))).tolist()
+    kicks = ((rng.standard_normal(m) + 1j * rng.standard_normal(m)) * gaussian_term).tolist()
+    gain = anxiety * step
     x = 0j
-    for t in range(n_steps - 1):
-        dv = anxiety * (gaussian_term * complex(noise[t, 0], noise[t, 1]) - centripetal * x) * step
+    pos = [x]
+    for t in range(m):
+        dv = gain * (kicks[t] - centripetal * x)
         if shakes[t]:
-            dv += 2 * v * complex(math.cos(math.pi + turns[t]), math.sin(math.pi + turns[t]))
+            dv += v * reversals[t]
         v += dv
         speed = abs(v)
-        v = v / speed * step if speed > 0 else complex(step, 0.0)
+        v = v * (step / speed) if speed > 0 else complex(step, 0.0)
         x += v
-        pos[t + 1] = x
-    return pos
+        pos.append(x)
+    return np.array(pos, np.complex128)
 
 
 def render_trajectory(pos: np.ndarray) -> np.ndarray:
@@ -188,8 +191,16 @@ def render_trajectory(pos: np.ndarray) -> np.ndarray:
 def trajectory_kernel(
     rng: np.random.Generator, length: float, anxiety: float | None = None, n_steps: int = TRAJECTORY_STEPS
 ) -> np.ndarray:
-    """Camera-shake PSF: :func:`shake_trajectory` rendered by :func:`render_trajectory` (see both)."""
-    return render_trajectory(shake_trajectory(rng, length, anxiety, n_steps))
+    """Camera-shake PSF whose extent (longer side of the trajectory's bounding box) is ``length`` pixels.
+
+    The shape is a :func:`shake_trajectory` (its path is longer than ``length`` where the shake
+    curls), scaled to the requested extent and rendered by :func:`render_trajectory`. Scaling to the
+    extent makes ``length`` comparable with the kernel size of straight-line motion blurs.
+    """
+    length = _check_nonneg("length", length)
+    pos = shake_trajectory(rng, 1.0, anxiety, n_steps)
+    extent = max(np.ptp(pos.real), np.ptp(pos.imag))
+    return render_trajectory(pos * (length / extent) if extent > 0 else pos * 0)
 
 
 def check_kernel(kernel: object, what: str = "kernel", tol: float = 1e-3) -> np.ndarray:

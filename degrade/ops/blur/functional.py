@@ -1,0 +1,42 @@
+"""Blur, pure numpy: PSFs from params and their application to HxWx3 float32 RGB in [0,1].
+
+Every blur is one convolution with a kernel from ``degrade.kernels`` (reflect-101 borders, see
+``degrade.filtering``); the batch path convolves with the very same kernels.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from degrade.filtering import convolve
+from degrade.kernels import check_kernel, trajectory_kernel
+from restorebench.errors import InputError
+from restorebench.seeding import field_rng
+
+
+def motion_psf(length: float, seed: int) -> np.ndarray:
+    """Camera-shake PSF: a Boracchi-Foi random trajectory of path ``length`` pixels drawn from ``seed``."""
+    return trajectory_kernel(field_rng(seed), length)
+
+
+def user_psf(kernel: list | None, path: str | None) -> np.ndarray:
+    """A user kernel from a nested list or a ``.npy`` file, validated by ``degrade.kernels.check_kernel``."""
+    if (kernel is None) == (path is None):
+        raise InputError("blur.kernel: give exactly one of 'kernel' (nested list) or 'path' (.npy file)")
+    if path is not None:
+        p = Path(path)
+        if p.suffix != ".npy" or not p.is_file():
+            raise InputError(f"blur.kernel: path {path!r} is not an existing .npy file")
+        try:
+            kernel = np.load(p, allow_pickle=False)
+        except ValueError as e:
+            raise InputError(f"blur.kernel: cannot read {path!r} as a numpy array ({e})") from None
+        return check_kernel(kernel, f"blur.kernel {path}")
+    return check_kernel(kernel, "blur.kernel 'kernel'")
+
+
+def blur(img: np.ndarray, psf: np.ndarray) -> np.ndarray:
+    """Convolve an HxWx3 float32 image with ``psf`` (odd sides, sums to 1), reflect-101 borders."""
+    return convolve(img, psf)
