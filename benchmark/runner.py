@@ -297,3 +297,121 @@ def run_suite(suite: Suite, methods: list[Method], work_dir: Path | None = None,
     timings["total"] = time.perf_counter() - t0
     return RunResult(suite, results, status, timings, counts, suite_digest(digests), data, work_dir,
                      restore_seconds)
+
+
+def metric_directions(metrics: list[str]) -> dict[str, bool]:
+    """metric -> True when higher is better, from the metric registry."""
+    from benchmark.metrics import metric_info
+
+    return {m: bool(metric_info(m).higher_is_better) for m in metrics}
+
+
+def _gallery_rows(rr: RunResult, images: int) -> list:
+    from benchmark.gallery import GalleryRow
+    from benchmark.leaderboard import format_value
+
+    ok = rr.results[rr.results["status"] == "ok"]
+    rows = []
+    for task in rr.suite.tasks:
+        td = rr.data[task.name]
+        metric = (rr.suite.metrics_for(task) or ("",))[0]
+        for item in td.items[:images]:
+            outputs, captions = {}, {}
+            for m, reason in rr.status.items():
+                path = rr.output_path(m, task.name, item.image_id) if reason is None else None
+                if path is not None and path.is_file():
+                    outputs[m] = path
+                    v = ok[(ok["method"] == m) & (ok["task"] == task.name) & (ok["image_id"] == item.image_id)
+                           & (ok["metric"] == metric)]["value"]
+                    if len(v):
+                        captions[m] = f"{metric} {format_value(float(v.iloc[0]), metric)}"
+            rows.append(GalleryRow(task.name, item.image_id, item.input, item.target, outputs, captions))
+    return rows
+
+
+def _timing_lines(rr: RunResult) -> list[tuple[str, str]]:
+    t, c = rr.timings, rr.counts
+    return [("generate", f"{t['generate']:.1f} s ({c['generated']} images generated, the rest cached)"),
+            ("load methods", f"{t['load']:.1f} s"),
+            ("restore", f"{t['restore']:.1f} s ({c['restored']} images restored, the rest cached)"),
+            ("score", f"{t['score']:.1f} s ({c['scored']} images scored, the rest cached)"),
+            ("report", f"{t.get('report', 0.0):.1f} s (tables, plots, gallery)"),
+            ("total", f"{t['total'] + t.get('report', 0.0):.1f} s")]
+
+
+def _kv_table(pairs: list[tuple[str, str]]) -> str:
+    import html
+
+    rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>" for k, v in pairs)
+    return f'<table class="kv">{rows}</table>'
+
+
+def write_report(rr: RunResult, out_dir: Path, higher: dict[str, bool] | None = None,
+                 gallery_images: int | None = None, gallery_crop: int | None = None) -> dict[str, Path]:
+    """Write ``results.parquet``, ``leaderboard.{md,csv,html}``, ``plots/*.png``, ``gallery.html``, ``run.json``.
+
+    Returns the written paths by kind. Report timings are added to ``rr.timings['report']``.
+    """
+    import html as html_mod
+    import shutil
+
+    from benchmark import leaderboard as lbm
+    from benchmark import plots
+    from benchmark.gallery import write_gallery
+
+    t0 = time.perf_counter()
+    suite, out_dir = rr.suite, Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in ("plots", "gallery"):
+        shutil.rmtree(out_dir / stale, ignore_errors=True)
+    metrics = list(dict.fromkeys(m for t in suite.tasks for m in suite.metrics_for(t)))
+    higher = higher or metric_directions(metrics)
+    seconds = {m: s / n for m, (s, n) in rr.restore_seconds.items() if n}
+    lb = lbm.build_leaderboard(rr.results, higher, rr.status, [t.name for t in suite.tasks], metrics, seconds)
+    paths: dict[str, Path] = {"results": out_dir / "results.parquet"}
+    write_bytes_atomic(paths["results"], rr.results.to_parquet(index=False))
+    paths["csv"] = out_dir / "leaderboard.csv"
+    write_text_atomic(paths["csv"], lbm.to_csv(lb))
+    methods = lb.methods
+    figures: list[tuple[str, Path]] = []
+    for m in metrics:
+        for title, fn, name in (("per-task means", plots.task_bars, f"bars_{m}.png"),
+                                ("severity curves", plots.severity_curves, f"severity_{m}.png"),
+                                ("order sensitivity", plots.order_heatmap, f"orders_{m}.png")):
+            kwargs = {"methods": methods} if fn is plots.task_bars else {}
+            p = fn(rr.results, m, out_dir / "plots" / name, higher.get(m, True), **kwargs)
+            if p is not None:
+                figures.append((f"{m}: {title}", p))
+    gcfg = suite.gallery
+    rows = _gallery_rows(rr, int(gallery_images or gcfg.get("images", 2)))
+    paths["gallery"] = write_gallery(rows, out_dir, f"{suite.name}: input / methods / ground truth",
+                                     int(gallery_crop or gcfg.get("crop", 128)))
+    rr.timings["report"] = time.perf_counter() - t0
+    info = [("suite", suite.name + (f": {suite.description}" if suite.description else "")),
+            ("data hash", rr.data_hash), ("protocol", suite.protocol), ("metrics", ", ".join(metrics)),
+            ("tasks", ", ".join(t.name for t in suite.tasks)),
+            ("images", f"{sum(len(td.items) for td in rr.data.values())} over {len(suite.tasks)} tasks")]
+    timing = _timing_lines(rr)
+    md = [f"# {suite.name} leaderboard", ""] + [f"- **{k}**: {v}" for k, v in info] + ["", lbm.to_markdown(lb),
+          "## Wall time", "", "| phase | time |", "|---|---|"] + [f"| {k} | {v} |" for k, v in timing]
+    md += ["", "## Plots", ""] + [f"![{t}]({p.relative_to(out_dir).as_posix()})" for t, p in figures]
+    md += ["", f"Gallery of aligned crops: [gallery.html]({paths['gallery'].name})", ""]
+    paths["md"] = out_dir / "leaderboard.md"
+    write_text_atomic(paths["md"], "\n".join(md))
+    e = html_mod.escape
+    figs = "".join(f'<p>{e(t)}<br><img class="plot" src="{e(p.relative_to(out_dir).as_posix())}"></p>' for t, p in figures)
+    page = lbm.html_page(f"{suite.name} leaderboard", [
+        ("", _kv_table(info)), ("Leaderboard", lbm.to_html_table(lb)), ("Wall time", _kv_table(timing)),
+        ("Gallery", f'<p><a href="{e(paths["gallery"].name)}">aligned crops: input / every method / ground truth</a></p>'),
+        ("Plots", figs)])
+    paths["html"] = out_dir / "leaderboard.html"
+    write_text_atomic(paths["html"], page)
+    run = {"suite": suite.name, "data_hash": rr.data_hash, "protocol": suite.protocol, "metrics": metrics,
+           "tasks": {name: {"digest": td.digest, "images": len(td.items), **td.task.to_dict()}
+                     for name, td in rr.data.items()},
+           "methods": {m: ("ok" if r is None else f"n/a: {r}") for m, r in rr.status.items()},
+           "timings_s": {k: round(v, 3) for k, v in rr.timings.items()}, "counts": rr.counts,
+           "restore_s_per_image": {m: round(s, 4) for m, s in seconds.items()}, "config": suite.config}
+    paths["run"] = out_dir / "run.json"
+    write_text_atomic(paths["run"], json.dumps(run, indent=1, default=str))
+    return paths

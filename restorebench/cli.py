@@ -14,6 +14,8 @@ from restorebench.errors import RestoreBenchError
 COMMANDS: dict[str, tuple[str, str]] = {
     "degrade": ("degrade.cli", "degrade a folder of images with a recipe or one operator; writes JSON sidecars"),
     "ops": ("degrade.cli_ops", "list degradation operators, their parameters and severity tables"),
+    "run": ("benchmark.cli_run", "run a benchmark suite (restore, score) and write reports/<suite>/ leaderboards"),
+    "demo": ("benchmark.cli_demo", "run the demo suite on bundled photos and print the HTML report's path"),
 }
 """name -> (module with ``main(argv) -> int``, one-line help)."""
 
