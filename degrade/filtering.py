@@ -58,3 +58,29 @@ def convolve_batch(x: Any, kernels: Any) -> Any:
     fk = torch.fft.rfft2(k, s=(hp, wp))
     y = torch.fft.irfft2(fx * fk, s=(hp, wp))
     return y[..., 2 * r:2 * r + h, 2 * r:2 * r + w].to(x.dtype)
+
+
+def splat(shape: tuple[int, int], rows: np.ndarray, cols: np.ndarray, amps: np.ndarray, kernel: np.ndarray,
+          floor: float = 1e-3) -> np.ndarray:
+    """Convolve an image of sparse impulses with ``kernel``: the HxW float32 sum of ``amps[i] * kernel`` at (rows[i], cols[i]).
+
+    Equal to placing the impulses in a zero image and calling :func:`convolve` (true convolution), but
+    the cost grows with impulses x kernel taps instead of the image area, and impulses may lie up to
+    the kernel radius outside the image (shapes then enter from the borders; no reflection). Taps
+    below ``floor`` times the kernel's peak are skipped. Integer pixel positions; kernel sides odd.
+    """
+    h, w = shape
+    kh, kw = kernel.shape
+    ry, rx = kh // 2, kw // 2
+    rows, cols = np.asarray(rows, np.int64), np.asarray(cols, np.int64)
+    if rows.size and (rows.min() < -ry or rows.max() >= h + ry or cols.min() < -rx or cols.max() >= w + rx):
+        raise ValueError(f"splat: impulse positions must lie within the kernel radius ({ry}, {rx}) of the image")
+    # canvas padded by twice the radius: every tap of every allowed impulse lands inside it
+    wp = w + 4 * rx
+    ty, tx = np.nonzero(kernel >= floor * kernel.max())
+    taps = np.asarray(kernel, np.float32)[ty, tx]
+    offsets = ty * wp + tx
+    flat = ((rows + ry) * wp + (cols + rx))[:, None] + offsets
+    weights = np.asarray(amps, np.float32)[:, None] * taps
+    canvas = np.bincount(flat.ravel(), weights.ravel(), minlength=(h + 4 * ry) * wp)
+    return canvas.reshape(h + 4 * ry, wp)[2 * ry:2 * ry + h, 2 * rx:2 * rx + w].astype(np.float32)
