@@ -16,8 +16,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ops": ("degrade.cli_ops", "list degradation operators, their parameters and severity tables"),
     "run": ("benchmark.cli_run", "run a benchmark suite (restore, score) and write reports/<suite>/ leaderboards"),
     "demo": ("benchmark.cli_demo", "run the demo suite on bundled photos and print the HTML report's path"),
+    "generate": ("degrade.corpus.cli:generate_main", "write a paired corpus (gt/, lq/, manifest.parquet)"),
+    "verify": ("degrade.corpus.cli:verify_main", "re-hash a corpus against its manifest (exit 1 if bad)"),
 }
-"""name -> (module with ``main(argv) -> int``, one-line help)."""
+"""name -> (module with ``main(argv) -> int``, or ``module:function``, one-line help)."""
 
 
 def usage() -> str:
@@ -41,9 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     if argv[0] not in COMMANDS:
         print(f"restorebench: unknown command {argv[0]!r}\n\n{usage()}", file=sys.stderr)
         return 2
-    module = importlib.import_module(COMMANDS[argv[0]][0])
+    module_name, _, function = COMMANDS[argv[0]][0].partition(":")
+    entry = getattr(importlib.import_module(module_name), function or "main")
     try:
-        return int(module.main(argv[1:]) or 0)
+        return int(entry(argv[1:]) or 0)
     except RestoreBenchError as exc:
         print(f"restorebench {argv[0]}: error: {exc}", file=sys.stderr)
         return 2

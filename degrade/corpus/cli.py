@@ -1,0 +1,124 @@
+"""``restorebench generate`` and ``restorebench verify``: paired corpora from clean images (see docs/corpus.md).
+
+    restorebench generate SOURCE OUT --config configs/corpus/example.yaml [--workers N] [--shard i/N] [--resume]
+    restorebench generate --merge OUT            # after all N shards of OUT finished
+    restorebench verify OUT                      # exit status 1 if a file is missing or corrupt
+
+SOURCE is an image folder (recursive), a text file listing image paths, or a local HF dataset folder
+(``save_to_disk`` layout; ``--split``, ``--image-column``). Command-line options override the config's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from degrade.corpus.config import load_config, parse_config
+from degrade.corpus.run import generate, limit_threads, merge_shards, parse_shard
+from degrade.corpus.writer import STAGES
+from restorebench.errors import InputError
+
+
+def build_generate_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="restorebench generate", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("paths", nargs="+", type=Path, help="SOURCE OUT (or OUT alone with --merge)")
+    p.add_argument("--config", type=Path, help="corpus config YAML (tasks, patches, output)")
+    p.add_argument("--merge", action="store_true", help="join the finished shard manifests of OUT")
+    p.add_argument("--seed", type=int, help="job seed (overrides the config's)")
+    p.add_argument("--mode", choices=("random", "grid", "whole"), help="patch mode")
+    p.add_argument("--patch-size", type=int, help="patch side in pixels")
+    p.add_argument("--per-image", type=int, help="random patches per source image")
+    p.add_argument("--stride", type=int, help="grid step in pixels (grid mode)")
+    p.add_argument("--bits", type=int, choices=(8, 16), help="PNG bit depth")
+    p.add_argument("--instructions", action="store_true", help="also write instruction/ (visual instructions)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--shard", default="0/1", help="write only shard i of N (sources k with k %% N == i)")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted run (re-verifies files)")
+    p.add_argument("--format", choices=("png", "hf"), default="png",
+                   help="hf: also export OUT/hf as a Hugging Face dataset")
+    p.add_argument("--split", help="split of a HF dataset source")
+    p.add_argument("--image-column", help="image column of a HF dataset source")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return p
+
+
+def _print_summary(summary) -> None:
+    busy = sum(summary.seconds.values()) or 1.0
+    parts = ", ".join(f"{s} {100 * summary.seconds[s] / busy:.0f}%" for s in STAGES)
+    rate = summary.written / summary.wall if summary.wall else 0.0
+    print(f"{summary.samples} samples in {summary.manifest} ({summary.written} written, {summary.reused} reused, "
+          f"{summary.skipped} sources skipped); {rate:.1f} img/s; time: {parts}")
+
+
+def generate_main(argv: list[str]) -> int:
+    """``restorebench generate``."""
+    args = build_generate_parser().parse_args(argv)
+    if args.merge:
+        if len(args.paths) != 1:
+            raise InputError("--merge takes one folder: restorebench generate --merge OUT")
+        print(f"merged into {merge_shards(args.paths[0])}")
+        return 0
+    if len(args.paths) != 2:
+        raise InputError("expected SOURCE OUT (a folder, file list or HF dataset, then the output folder)")
+    if args.config is None:
+        raise InputError("--config is required: a corpus YAML with a task mix (see configs/corpus/example.yaml)")
+    from degrade.corpus.sources import open_source
+
+    config = load_config(args.config)
+    config = config.with_overrides(
+        patches={"mode": args.mode, "size": args.patch_size, "per_image": args.per_image, "stride": args.stride},
+        output={"bits": args.bits}, instructions={"enabled": True if args.instructions else None})
+    if args.seed is not None:
+        config = parse_config({**config.to_dict(), "seed": args.seed}, "--seed")
+    source = open_source(args.paths[0], args.split, args.image_column)
+    if args.workers == 1:
+        limit_threads()
+    summary = generate(source, args.paths[1], config, workers=args.workers, shard=parse_shard(args.shard),
+                       resume=args.resume, progress=not args.no_progress)
+    _print_summary(summary)
+    if summary.skipped:
+        print(f"{summary.skipped} source(s) skipped: see {summary.manifest.parent / 'skipped.csv'}", file=sys.stderr)
+    if args.format == "hf":
+        from degrade.corpus.hf import export_hf
+
+        if args.shard != "0/1":
+            raise InputError("--format hf exports a whole corpus: merge the shards, then run with --format hf")
+        print(f"HF dataset written to {export_hf(args.paths[1])}")
+    return 0
+
+
+def verify_main(argv: list[str]) -> int:
+    """``restorebench verify``: exit 0 if every manifest file is intact, 1 otherwise."""
+    p = argparse.ArgumentParser(prog="restorebench verify",
+                                description="re-hash every file of a corpus against its manifest.parquet")
+    p.add_argument("root", type=Path, help="corpus folder")
+    p.add_argument("--threads", type=int, default=4, help="hashing threads")
+    args = p.parse_args(argv)
+    from degrade.corpus.verify import verify_corpus
+
+    report = verify_corpus(args.root, args.threads)
+    for rel in report.missing:
+        print(f"missing: {rel}")
+    for rel, why in report.corrupt:
+        print(f"corrupt: {rel}: {why}")
+    for rel in report.unexpected:
+        print(f"unexpected (not in manifest): {rel}")
+    print(f"{report.checked} files checked: {len(report.missing)} missing, {len(report.corrupt)} corrupt, "
+          f"{len(report.unexpected)} unexpected")
+    return 0 if report.ok else 1
+
+
+COMMANDS = {"generate": generate_main, "verify": verify_main}
+
+
+def main(argv: list[str]) -> int:
+    """``python -m degrade.corpus.cli generate|verify ...`` (the restorebench dispatcher calls the two directly)."""
+    if not argv or argv[0] not in COMMANDS:
+        raise InputError(f"expected a command, one of {sorted(COMMANDS)}")
+    return COMMANDS[argv[0]](argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

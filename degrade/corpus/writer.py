@@ -1,0 +1,136 @@
+"""Per-source work: decode once, cut the source's patches, degrade, encode PNG, hash, write atomically.
+
+A work unit is one source image and its contiguous sample indices (see patches.py). Every output byte of
+sample ``i`` depends only on (config, i, the source pixels): the same bytes come out whichever worker,
+shard or machine runs the unit. Bad sources raise InputError inside, and come back as a skip (name, reason).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from degrade.corpus.config import CorpusConfig
+from degrade.corpus.patches import check_source_size, crop_box
+from degrade.corpus.sampling import crop_rng, draw_sample, instruction_seed, task_labels
+from degrade.corpus.sources import Source
+from degrade.recipe import replay
+from restorebench.atomic import write_bytes_atomic
+from restorebench.errors import InputError
+from restorebench.imageio import encode_png
+
+STAGES = ("decode", "degrade", "encode", "hash", "write")
+"""Where a unit's time goes; ``decode`` includes the header check and cropping, ``degrade`` the instruction."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every worker needs: the config, the source, the corpus root and the id width (digits)."""
+
+    config: CorpusConfig
+    source: Source
+    root: Path
+    id_width: int
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One source image (``source_index``) and its samples ``first .. first+count-1``."""
+
+    source_index: int
+    first: int
+    count: int
+
+
+@dataclass
+class UnitResult:
+    """The rows written for a unit, or the reason it was skipped; seconds spent per stage."""
+
+    source_index: int
+    rows: list[dict] | None = None
+    skip: tuple[str, str] | None = None
+    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
+
+
+def sample_id(index: int, width: int) -> str:
+    """The file stem of sample ``index``: zero-padded to ``width`` digits."""
+    return f"{index:0{width}d}"
+
+
+def id_width(n_samples: int) -> int:
+    """Digits in sample ids: 8, or more for corpora of 10**8 samples or more."""
+    return max(8, len(str(max(n_samples - 1, 0))))
+
+
+@contextmanager
+def _timed(seconds: dict[str, float], stage: str) -> Iterator[None]:
+    t0 = time.perf_counter()
+    try:
+        yield
+    finally:
+        seconds[stage] += time.perf_counter() - t0
+
+
+def _instruction_image(job: Job, recipe, index: int) -> np.ndarray:
+    from degrade.instructions import make_instruction
+
+    ins = job.config.instructions
+    return make_instruction(recipe, instruction_seed(job.config, index), ground=ins.ground, size=ins.size).degraded
+
+
+def _emit(job: Job, res: UnitResult, kind: str, sid: str, img: np.ndarray, written: list[Path]) -> dict:
+    out = job.config.output
+    with _timed(res.seconds, "encode"):
+        data = encode_png(img, out.bits, out.compress_level, out.fast_png)
+    with _timed(res.seconds, "hash"):
+        digest = hashlib.sha256(data).hexdigest()
+    rel = f"{kind}/{sid}.png"
+    with _timed(res.seconds, "write"):
+        write_bytes_atomic(job.root / rel, data)
+    written.append(job.root / rel)
+    return {f"{kind}_path": rel, f"{kind}_sha256": digest, f"{kind}_bytes": len(data)}
+
+
+def process_unit(job: Job, unit: Unit) -> UnitResult:
+    """Write every sample of ``unit``; a bad source (or a sample that fails) makes the whole unit a skip
+    and removes the files the unit had already written."""
+    cfg, k = job.config, unit.source_index
+    name = job.source.names[k]
+    res = UnitResult(k)
+    written: list[Path] = []
+    try:
+        with _timed(res.seconds, "decode"):
+            width, height = job.source.size(k)
+            check_source_size(width, height, cfg.patches, cfg.sources, name)
+            img = job.source.read(k)
+        rows = []
+        for j in range(unit.count):
+            i = unit.first + j
+            sid = sample_id(i, job.id_width)
+            with _timed(res.seconds, "decode"):
+                x, y, w, h = crop_box(width, height, cfg.patches, j, crop_rng(cfg, i))
+                gt = np.ascontiguousarray(img[y:y + h, x:x + w])
+            with _timed(res.seconds, "degrade"):
+                task, recipe = draw_sample(cfg, i)
+                lq = replay(gt, recipe)
+                ins = _instruction_image(job, recipe, i) if cfg.instructions.enabled else None
+            row = {"index": i, "id": sid, "source": name, "source_index": k, "patch_index": j, "crop_x": x,
+                   "crop_y": y, "crop_w": w, "crop_h": h, "seed": cfg.seed, "task": task.name,
+                   "labels": task_labels(recipe), "recipe": recipe.to_json()}
+            row.update(_emit(job, res, "gt", sid, gt, written))
+            row.update(_emit(job, res, "lq", sid, lq, written))
+            if ins is not None:
+                row.update(_emit(job, res, "instruction", sid, ins, written))
+            rows.append(row)
+        res.rows = rows
+    except InputError as exc:
+        res.skip = (name, str(exc))
+        for path in written:
+            path.unlink(missing_ok=True)
+    return res
