@@ -20,7 +20,8 @@ from restorebench.imageio import read_image, write_image
 CSS = """body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}h2{margin-top:1.6em}
 .row{display:flex;flex-wrap:wrap;gap:6px;margin:8px 0 14px}.row figure{margin:0;text-align:center}
 .row img{image-rendering:pixelated;border:1px solid #bbb}figcaption{font-size:11px;max-width:%dpx;overflow-wrap:anywhere}
-.id{font-size:12px;color:#555;margin-top:10px}"""
+.id{font-size:12px;color:#555;margin-top:10px}
+.fail{display:flex;align-items:center;justify-content:center;background:#f6e3e3;color:#a33;font-size:12px}"""
 
 
 @dataclass
@@ -33,6 +34,8 @@ class GalleryRow:
     target: Path | None
     outputs: dict[str, Path]
     captions: dict[str, str] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+    """method -> error message, for methods that raised on this image (shown as an empty panel)."""
 
 
 def choose_window(inp: np.ndarray, target: np.ndarray | None, crop: int) -> tuple[int, int, int]:
@@ -88,6 +91,9 @@ def write_gallery(rows: list[GalleryRow], out_dir: Path, title: str, crop: int =
             px = window[2] * scale
             figs.append(f'<figure><img src="{e(dest.relative_to(out_dir).as_posix())}" width="{px}" height="{px}" '
                         f'alt="{e(label)}" loading="lazy"><figcaption>{caption}</figcaption></figure>')
+        px = window[2] * scale
+        figs += [f'<figure><div class="fail" style="width:{px}px;height:{px}px" title="{e(msg)}">failed</div>'
+                 f"<figcaption>{e(m)}<br>{e(msg[:80])}</figcaption></figure>" for m, msg in row.failed.items()]
         top, left, side = window
         parts.append(f'<div class="id">{e(row.image_id)}: crop {side}x{side} at (x={left}, y={top})</div>'
                      f'<div class="row">{"".join(figs)}</div>')

@@ -36,8 +36,9 @@ class Leaderboard:
 
     @property
     def methods(self) -> list[str]:
-        """Ranked methods first, then n/a ones."""
-        return list(self.rank.index) + [m for m in self.unavailable if m not in self.rank.index]
+        """Ranked methods first, then methods with no applicable task, then n/a ones."""
+        idle = [m for m in self.means.index if m not in self.rank.index]
+        return list(self.rank.index) + idle + [m for m in self.unavailable if m not in self.rank.index]
 
     def best(self, column: tuple[str, str]) -> set[str]:
         """Methods holding the best value of ``column`` (ties included)."""

@@ -315,6 +315,7 @@ def _gallery_rows(rr: RunResult, images: int) -> list:
     for task in rr.suite.tasks:
         td = rr.data[task.name]
         metric = (rr.suite.metrics_for(task) or ("",))[0]
+        errors = {m: _errors(td, _task_dir(rr.work_dir / "restored" / m, td)) for m, r in rr.status.items() if r is None}
         for item in td.items[:images]:
             outputs, captions = {}, {}
             for m, reason in rr.status.items():
@@ -325,7 +326,8 @@ def _gallery_rows(rr: RunResult, images: int) -> list:
                            & (ok["metric"] == metric)]["value"]
                     if len(v):
                         captions[m] = f"{metric} {format_value(float(v.iloc[0]), metric)}"
-            rows.append(GalleryRow(task.name, item.image_id, item.input, item.target, outputs, captions))
+            failed = {m: errors[m][item.image_id] for m in errors if item.image_id in errors[m]}
+            rows.append(GalleryRow(task.name, item.image_id, item.input, item.target, outputs, captions, failed))
     return rows
 
 
