@@ -9,6 +9,9 @@ gives the same bytes. Steps without a ``seed`` parameter are applied unchanged.
 
 The ground is ``make_ground(ground, size, ground_seed)`` with ``ground_seed`` defaulting to ``seed``
 (see :mod:`degrade.grounds`), or an HxWx3 float32 [0,1] array given directly (then ``size`` is unused).
+Steps that change the image size (``resize.down`` without ``upsample_back``) give a smaller degraded
+ground; it is brought back to the ground's size with bicubic interpolation (``cv2.INTER_CUBIC``), as
+super-resolution inputs are upsampled before they are compared with their targets.
 The result holds the degraded ground, the clean ground (the "null" instruction, what an identity
 degradation shows) and their residual ``degraded - clean`` in [-1, 1], which guides the restorer.
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from degrade.grounds import make_ground
@@ -80,9 +84,13 @@ def make_instruction(recipe: Recipe | dict, seed: int, ground: np.ndarray | str 
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise InputError(f"instruction seed {seed!r}: expected a non-negative integer")
     clean, name = resolve_ground(ground, size, int(seed if ground_seed is None else ground_seed))
-    applied = reseed(recipe, int(seed))
+    return apply_to_ground(reseed(recipe, int(seed)), clean, name, int(seed))
+
+
+def apply_to_ground(applied: Recipe, clean: np.ndarray, ground: str, seed: int) -> Instruction:
+    """The instruction of an already re-seeded recipe ``applied`` on the ground image ``clean`` (no re-drawing)."""
     degraded = replay(clean, applied)
     if degraded.shape != clean.shape:
-        raise InputError(f"recipe {list(applied.ops)} changes the image size {clean.shape[:2]} -> "
-                         f"{degraded.shape[:2]}; instructions need size-preserving steps")
-    return Instruction(degraded, clean, degraded - clean, applied, name, int(seed))
+        h, w = clean.shape[:2]
+        degraded = np.clip(cv2.resize(degraded, (w, h), interpolation=cv2.INTER_CUBIC), 0.0, 1.0)
+    return Instruction(degraded, clean, degraded - clean, applied, ground, seed)

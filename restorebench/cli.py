@@ -18,6 +18,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("benchmark.cli_demo", "run the demo suite on bundled photos and print the HTML report's path"),
     "generate": ("degrade.corpus.cli:generate_main", "write a paired corpus (gt/, lq/, manifest.parquet)"),
     "verify": ("degrade.corpus.cli:verify_main", "re-hash a corpus against its manifest (exit 1 if bad)"),
+    "grounds": ("degrade.grounds.cli:grounds_main", "write TE42-style visual grounds (test-chart elements) as PNG"),
+    "instructions": ("degrade.grounds.cli:instructions_main", "write visual instructions of a recipe and/or a contact sheet"),
 }
 """name -> (module with ``main(argv) -> int``, or ``module:function``, one-line help)."""
 

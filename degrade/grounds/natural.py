@@ -59,12 +59,6 @@ def random_crop(img: np.ndarray, size: int, rng: np.random.Generator) -> np.ndar
     return np.clip(out, 0.0, 1.0).astype(np.float32)
 
 
-def bundled_texture_crop(size: int, rng: np.random.Generator) -> np.ndarray:
-    """A random crop of a bundled texture chosen uniformly from ``rng`` (size x size x 3 float32)."""
-    names = sorted(BUNDLED_TINTS)
-    return random_crop(bundled_texture(names[int(rng.integers(len(names)))]), size, rng)
-
-
 def _bundled_element(name: str) -> None:
     def crop(size: int, rng: np.random.Generator) -> np.ndarray:
         return random_crop(bundled_texture(name), size, rng)

@@ -13,52 +13,78 @@
 
 from __future__ import annotations
 
+import functools
+
+import cv2
 import numpy as np
 
-from degrade.grounds.natural import bundled_texture_crop
+from degrade.grounds.natural import BUNDLED_TINTS, bundled_texture
 from degrade.grounds.primitives import CHART_BLACK, CHART_MID, CHART_WHITE
 from degrade.grounds.registry import element
 
 LEAF_RADII = (1.0, 0.5)
 """Smallest radius (pixels) and largest radius (fraction of the element size) of dead leaves."""
-LEAF_COVERAGE = 6.0
-"""Mean number of leaves over each pixel; the bottom background shows through about exp(-6) = 0.25 %."""
+LEAF_COVERAGE = 5.0
+"""Mean number of leaves over each pixel; a background colour shows through about exp(-5) = 0.7 % of it."""
 FRACTAL_STD = 0.13
 """Standard deviation of the fractal texture's channels (sRGB code values), about its 0.5 mean."""
 
 
-def leaf_radii(rng: np.random.Generator, n: int, rmin: float, rmax: float) -> np.ndarray:
-    """``n`` radii with density proportional to ``r^-3`` on [rmin, rmax] (inverse-CDF sampling), float64."""
-    a, b = rmin ** -2.0, rmax ** -2.0
-    return (a - rng.random(n) * (a - b)) ** -0.5
+def power_law(rng: np.random.Generator, n: int, exponent: float, lo: float, hi: float) -> np.ndarray:
+    """``n`` samples with density proportional to ``r^-exponent`` on [lo, hi] (inverse-CDF sampling), float64."""
+    u = rng.random(n)
+    if exponent == 1:
+        return lo * (hi / lo) ** u
+    a, b = lo ** (1.0 - exponent), hi ** (1.0 - exponent)
+    return (a + u * (b - a)) ** (1.0 / (1.0 - exponent))
+
+
+def visible_leaves(size: int, rng: np.random.Generator, rmin: float, rmax: float,
+                   coverage: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Radii and centres (r, cx, cy; pixels, float64) of the leaves whose bounding box meets the element.
+
+    Leaves fall with ``r^-3`` radii and uniform centres on the whole plane, ``coverage`` leaves over each
+    point on average. Only those with a centre within ``r`` of the size x size square can be seen, so
+    radii are drawn from ``r^-3 (size + 2r)^2`` (a mixture of three power laws) and the centre
+    uniformly in the square grown by ``r``: the same process, without the leaves that fall far away.
+    """
+    weights = np.array([size ** 2 * (rmin ** -2 - rmax ** -2) / 2, 4 * size * (rmin ** -1 - rmax ** -1),
+                        4 * np.log(rmax / rmin)])
+    norm = (rmin ** -2 - rmax ** -2) / 2
+    mean_area = np.pi * np.log(rmax / rmin) / norm
+    n = int(np.ceil(coverage * weights.sum() / norm / mean_area))
+    part = rng.choice(3, size=n, p=weights / weights.sum())
+    r = np.empty(n)
+    for k in range(3):
+        r[part == k] = power_law(rng, int((part == k).sum()), 3.0 - k, rmin, rmax)
+    cx = rng.uniform(-r, size + r)
+    cy = rng.uniform(-r, size + r)
+    return r, cx, cy
 
 
 def dead_leaves_labels(size: int, rng: np.random.Generator, rmin: float, rmax: float,
                        coverage: float = LEAF_COVERAGE) -> np.ndarray:
-    """Index of the top leaf at each pixel (size x size int64; -1 where no leaf falls).
+    """Index of the top leaf at each pixel (size x size int32; -1 where no leaf covers the pixel).
 
-    Leaves are disks with ``r^-3`` radii, centres uniform over the element grown by ``rmax`` on each
-    side (so the texture is stationary up to the border); leaf ``i`` lies on top of leaves ``< i``.
-    Rasterized without Python loops: every (leaf, pixel) pair of the clipped bounding boxes is listed,
-    pixels inside the disk kept, and the largest leaf index per pixel taken with ``np.maximum.at``.
+    Leaf ``i`` lies on top of leaves ``< i`` (see :func:`visible_leaves` for the process). Rasterized
+    without Python loops: every (leaf, pixel) pair of the clipped bounding boxes is listed, the pixels
+    whose centre lies in the disk kept, and the largest leaf index per pixel taken with ``np.maximum.at``.
     """
-    mean_area = np.pi * 2.0 * np.log(rmax / rmin) / (rmin ** -2.0 - rmax ** -2.0)
-    span = size + 2.0 * rmax
-    n = int(np.ceil(coverage * span * span / mean_area))
-    r = leaf_radii(rng, n, rmin, rmax)
-    cx, cy = rng.uniform(-rmax, size + rmax, (2, n))
-    x0 = np.clip(np.ceil(cx - r - 0.5), 0, size).astype(np.int64)
-    x1 = np.clip(np.floor(cx + r - 0.5) + 1, 0, size).astype(np.int64)
-    y0 = np.clip(np.ceil(cy - r - 0.5), 0, size).astype(np.int64)
-    y1 = np.clip(np.floor(cy + r - 0.5) + 1, 0, size).astype(np.int64)
-    wx, wy = np.maximum(x1 - x0, 0), np.maximum(y1 - y0, 0)
-    counts = wx * wy
-    leaf = np.repeat(np.arange(n), counts)
-    offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    px = x0[leaf] + offset % wx[leaf]
-    py = y0[leaf] + offset // wx[leaf]
-    inside = (px + 0.5 - cx[leaf]) ** 2 + (py + 0.5 - cy[leaf]) ** 2 <= r[leaf] ** 2
-    labels = np.full(size * size, -1, np.int64)
+    r, cx, cy = visible_leaves(size, rng, rmin, rmax, coverage)
+    x0 = np.clip(np.ceil(cx - r - 0.5), 0, size).astype(np.int32)
+    x1 = np.clip(np.floor(cx + r - 0.5) + 1, 0, size).astype(np.int32)
+    y0 = np.clip(np.ceil(cy - r - 0.5), 0, size).astype(np.int32)
+    y1 = np.clip(np.floor(cy + r - 0.5) + 1, 0, size).astype(np.int32)
+    width = np.maximum(x1 - x0, 0)
+    counts = width * np.maximum(y1 - y0, 0)
+    offset = np.arange(int(counts.sum()), dtype=np.int32) - np.repeat(np.cumsum(counts, dtype=np.int32) - counts, counts)
+    dy, dx = np.divmod(offset, np.repeat(width, counts))
+    px, py = dx + np.repeat(x0, counts), dy + np.repeat(y0, counts)
+    ex = px - np.repeat((cx - 0.5).astype(np.float32), counts)
+    ey = py - np.repeat((cy - 0.5).astype(np.float32), counts)
+    inside = ex * ex + ey * ey <= np.repeat((r * r).astype(np.float32), counts)
+    labels = np.full(size * size, -1, np.int32)
+    leaf = np.repeat(np.arange(len(r), dtype=np.int32), counts)
     np.maximum.at(labels, (py * size + px)[inside], leaf[inside])
     return labels.reshape(size, size)
 
@@ -117,22 +143,39 @@ def periodic_component(img: np.ndarray) -> np.ndarray:
     return u - np.fft.ifft2(s_hat, axes=(0, 1)).real
 
 
-def random_phase_noise(exemplar: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Random-phase noise of an HxWx3 exemplar: same Fourier modulus, one random phase for all channels.
+@functools.lru_cache(maxsize=32)
+def exemplar_spectrum(name: str, size: int) -> np.ndarray:
+    """rfft2 (size x (size//2+1) x 3 complex128) of the periodic component of a bundled texture's exemplar.
+
+    The exemplar is the texture's central square of side min(512, 1.5 size) resized to size x size. A
+    stationary texture's spectrum does not depend on where it is cropped, so it is computed once per
+    (texture, size) and only the phase is drawn per ground.
+    """
+    tex = bundled_texture(name)
+    side = min(tex.shape[0], tex.shape[1], int(round(1.5 * size)))
+    top, left = (tex.shape[0] - side) // 2, (tex.shape[1] - side) // 2
+    exemplar = cv2.resize(np.ascontiguousarray(tex[top:top + side, left:left + side]), (size, size),
+                          interpolation=cv2.INTER_AREA if side >= size else cv2.INTER_CUBIC)
+    spec = np.fft.rfft2(periodic_component(exemplar), axes=(0, 1))
+    spec.flags.writeable = False
+    return spec
+
+
+def random_phase_noise(spectrum: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    """Random-phase noise from an exemplar's rfft2 ``spectrum`` (HxW' x3): one random phase added to all channels.
 
     The phase is that of the FFT of white noise (Hermitian-odd, so the result is real), with the DC
-    term's phase set to 0 to keep each channel's mean. Output HxWx3 float32 clipped to [0,1].
+    term's phase set to 0 to keep each channel's mean. Output size x size x 3 float32 clipped to [0,1].
     """
-    h, w = exemplar.shape[:2]
-    spec = np.fft.rfft2(periodic_component(exemplar), axes=(0, 1))
-    noise = np.fft.rfft2(rng.standard_normal((h, w)))
-    phase = np.exp(1j * np.angle(noise))
+    noise = np.fft.rfft2(rng.standard_normal((size, size), dtype=np.float32))
+    phase = noise / np.maximum(np.abs(noise), 1e-12)
     phase[0, 0] = 1.0
-    out = np.fft.irfft2(spec * phase[:, :, None], s=(h, w), axes=(0, 1))
+    out = np.fft.irfft2(spectrum * phase[:, :, None], s=(size, size), axes=(0, 1))
     return np.clip(out, 0.0, 1.0).astype(np.float32)
 
 
 @element("random.random_phase")
 def random_phase(size: int, rng: np.random.Generator) -> np.ndarray:
-    """Random-phase texture of a random crop of a bundled natural texture (brick, grass or gravel)."""
-    return random_phase_noise(bundled_texture_crop(size, rng), rng)
+    """Random-phase texture of a bundled natural texture (brick, grass or gravel, chosen by ``rng``)."""
+    names = sorted(BUNDLED_TINTS)
+    return random_phase_noise(exemplar_spectrum(names[int(rng.integers(len(names)))], size), size, rng)
