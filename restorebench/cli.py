@@ -15,7 +15,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "degrade": ("degrade.cli", "degrade a folder of images with a recipe or one operator; writes JSON sidecars"),
     "ops": ("degrade.cli_ops", "list degradation operators, their parameters and severity tables"),
     "run": ("benchmark.cli_run", "run a benchmark suite (restore, score) and write reports/<suite>/ leaderboards"),
-    "demo": ("benchmark.cli_demo", "run the demo suite on bundled photos and print the HTML report's path"),
+    "demo": ("benchmark.cli_run:demo_main", "run the demo suite on bundled photos and print the HTML report's path"),
     "generate": ("degrade.corpus.cli:generate_main", "write a paired corpus (gt/, lq/, manifest.parquet)"),
     "verify": ("degrade.corpus.cli:verify_main", "re-hash a corpus against its manifest (exit 1 if bad)"),
     "grounds": ("degrade.grounds.cli:grounds_main", "write TE42-style visual grounds (test-chart elements) as PNG"),
