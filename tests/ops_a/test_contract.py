@@ -1,0 +1,162 @@
+"""Properties every operator of families noise, blur, jpeg, lowlight, resize must have (parametrized)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+import degrade
+from restorebench.errors import InputError
+from restorebench.seeding import sample_rng
+from tests.ops_a.conftest import OPS_A, STOCHASTIC, USER_KERNEL, from_batch, params_for, to_batch
+
+
+def test_all_registered():
+    assert set(OPS_A) <= set(degrade.list_ops())
+
+
+@pytest.mark.parametrize("name", OPS_A)
+def test_same_params_same_bytes_and_json_replay(name, crop):
+    op = degrade.get(name)
+    params = params_for(name, sample_rng(7, 0))
+    a = op.apply(crop, params)
+    replayed = json.loads(json.dumps(params))
+    b = op.apply(crop, replayed)
+    assert a.dtype == np.float32 and a.tobytes() == b.tobytes()
+    assert 0.0 <= a.min() and a.max() <= 1.0
+    recipe = degrade.Recipe.from_json(degrade.Recipe((degrade.Step(name, params),)).to_json())
+    assert degrade.replay(crop, recipe).tobytes() == a.tobytes()
+    assert not np.array_equal(a, crop), "the operator left the image unchanged"
+
+
+@pytest.mark.parametrize("name", sorted(STOCHASTIC | {"blur.motion"}))
+def test_different_seeds_give_different_fields(name, crop):
+    op = degrade.get(name)
+    params = params_for(name, sample_rng(7, 0))
+    a = op.apply(crop, params)
+    b = op.apply(crop, {**params, "seed": params["seed"] + 1})
+    assert not np.array_equal(a, b)
+
+
+SAMPLE_SCRIPT = """
+import hashlib, sys, numpy as np
+from skimage import data
+import degrade
+from restorebench.seeding import sample_rng
+img = np.ascontiguousarray(data.astronaut()[100:196, 150:278].astype(np.float32) / 255.0)
+for name in sys.argv[1:]:
+    out, _ = degrade.get(name)(img, sample_rng(11, 3), severity=2)
+    print(name, hashlib.sha256(out.tobytes()).hexdigest())
+"""
+
+
+def test_sample_index_identical_across_processes(crop):
+    names = [n for n in OPS_A if n != "blur.kernel"]
+    run = subprocess.run([sys.executable, "-c", SAMPLE_SCRIPT, *names], capture_output=True, text=True, check=True)
+    theirs = dict(line.split() for line in run.stdout.splitlines())
+    for name in names:
+        ours, _ = degrade.get(name)(crop, sample_rng(11, 3), severity=2)
+        assert hashlib.sha256(ours.tobytes()).hexdigest() == theirs[name], name
+
+
+@pytest.mark.parametrize("name", OPS_A)
+def test_cpu_and_batch_paths_agree(name, crop):
+    op = degrade.get(name)
+    params = [params_for(name, sample_rng(5, i)) for i in range(2)]
+    if name == "resize.down":  # one output size per batch
+        params[1] = {**params[1], "factor": params[0]["factor"]}
+    x = to_batch(crop, crop[::-1].copy())
+    y = op.apply_batch(x, params)
+    assert y.dtype == x.dtype and y.shape[:2] == x.shape[:2]
+    for i, img in enumerate((crop, crop[::-1].copy())):
+        cpu, bat = op.apply(img, params[i]), from_batch(y, i)
+        assert cpu.shape == bat.shape
+        if name in STOCHASTIC:
+            # different generators (PCG64 vs Philox): the residual statistics must match
+            rc, rb = cpu - img, bat - img
+            assert abs(rc.mean() - rb.mean()) < 0.01
+            assert rb.std() == pytest.approx(rc.std(), rel=0.1, abs=2e-3)
+        else:
+            assert np.abs(cpu - bat).max() <= 1e-4
+
+
+def test_lowlight_noise_free_paths_agree_exactly(crop):
+    op = degrade.get("lowlight.darken")
+    params = {"factor": 0.2, "gamma": 1.3, "photons": None, "read_noise": 0.0, "seed": 1}
+    assert np.abs(op.apply(crop, params) - from_batch(op.apply_batch(to_batch(crop), [params]))).max() <= 1e-4
+
+
+def _bad_images():
+    good = np.full((32, 32, 3), 0.5, np.float32)
+    nan, inf = good.copy(), good.copy()
+    nan[3, 3, 1] = np.nan
+    inf[5, 5, 0] = np.inf
+    return {
+        "gray": good[:, :, 0],
+        "gray1": good[:, :, :1],
+        "rgba": np.concatenate([good, np.ones((32, 32, 1), np.float32)], axis=2),
+        "uint16": (good * 65535).astype(np.uint16),
+        "1x1": good[:1, :1],
+        "7x7": good[:7, :7],
+        "nan": nan,
+        "inf": inf,
+    }
+
+
+@pytest.mark.parametrize("bad", sorted(_bad_images()))
+@pytest.mark.parametrize("name", OPS_A)
+def test_bad_images_raise_input_error(name, bad):
+    op = degrade.get(name)
+    with pytest.raises(InputError):
+        op.apply(_bad_images()[bad], params_for(name, sample_rng(0, 0)))
+
+
+@pytest.mark.parametrize("name", OPS_A)
+def test_bad_batches_raise_input_error(name):
+    op = degrade.get(name)
+    p = params_for(name, sample_rng(0, 0))
+    for x in (torch.rand(2, 1, 32, 32), torch.rand(2, 3, 7, 7), (torch.rand(2, 3, 32, 32) * 255).to(torch.uint8)):
+        with pytest.raises(InputError):
+            op.apply_batch(x, [p, p])
+    with pytest.raises(InputError):
+        op.apply_batch(torch.rand(2, 3, 32, 32), [p])
+
+
+@pytest.mark.parametrize("name", [n for n in OPS_A if n != "blur.kernel"])
+def test_severity_table_is_complete_and_bounded(name):
+    op = degrade.get(name)
+    assert sorted(op.severities) == [1, 2, 3, 4, 5]
+    for bad in (0, 6):
+        with pytest.raises(InputError):
+            op.sample(sample_rng(0, 0), severity=bad)
+
+
+@pytest.mark.parametrize("name", OPS_A)
+def test_negative_and_unknown_parameters_raise(name, crop):
+    op = degrade.get(name)
+    params = params_for(name, sample_rng(0, 0))
+    if name == "blur.kernel":
+        negative = {"kernel": [[0.0, -0.1, 0.0], [0.1, 0.8, 0.1], [0.0, 0.1, 0.0]]}
+    else:
+        key = next(k for k, v in params.items()
+                   if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in ("angle_deg", "seed"))
+        negative = {**params, key: -1}
+    with pytest.raises(InputError):
+        op.apply(crop, negative)
+    with pytest.raises(InputError):
+        op.apply(crop, {**params, "bogus": 1})
+
+
+def test_unknown_operator_name():
+    with pytest.raises(InputError, match="noise.gaussian"):
+        degrade.get("noise.gausian")
+
+
+def test_user_kernel_fixture_is_valid():
+    assert abs(sum(map(sum, USER_KERNEL["kernel"])) - 1.0) < 1e-9
