@@ -79,7 +79,7 @@ def generate_main(argv: list[str]) -> int:
                        resume=args.resume, progress=not args.no_progress)
     _print_summary(summary)
     if summary.skipped:
-        print(f"{summary.skipped} source(s) skipped: see {summary.manifest.parent / 'skipped.csv'}", file=sys.stderr)
+        print(f"{summary.skipped} source(s) skipped: see {summary.skipped_csv}", file=sys.stderr)
     if args.format == "hf":
         from degrade.corpus.hf import export_hf
 

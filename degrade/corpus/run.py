@@ -3,8 +3,9 @@
 * Shards: source ``k`` (with all its samples) belongs to shard ``k % N``. A shard run writes its files into
   the shared ``gt/``/``lq/`` folders (names never collide) and its manifest to ``shards/``; ``merge_shards``
   joins the N shard manifests into the ``manifest.parquet`` a single machine would have written.
-* Workers: ``workers > 1`` runs units in a ``spawn`` process pool, one thread each (torch, OpenCV, OpenMP);
-  the parent alone writes the record log and the manifest. ``workers == 1`` runs in this process.
+* Workers: ``workers > 1`` runs units in a process pool (``forkserver`` with torch, OpenCV and the operators
+  preloaded, ``spawn`` where forkserver is missing), one thread each (torch, OpenCV, OpenMP); the parent alone
+  writes the record log and the manifest. ``workers == 1`` runs in this process.
 * Resume: the parent appends each finished source's rows to ``.partial/<run>.jsonl``. ``resume=True`` re-hashes
   every recorded file (never trusting a half-written one), keeps sources whose files all verify, deletes
   stale temporary files of this run and redoes the rest; the final bytes equal an uninterrupted run's.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import pkgutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +28,7 @@ from degrade.corpus.patches import Plan, make_plan
 from degrade.corpus.sources import Source, fingerprint
 from degrade.corpus.verify import rows_intact
 from degrade.corpus.writer import STAGES, Job, Unit, UnitResult, id_width, process_unit
+from degrade.registry import list_ops
 from restorebench.errors import InputError
 
 FORMAT_VERSION = 1
@@ -42,6 +45,7 @@ class RunSummary:
     seconds: dict[str, float]
     wall: float
     manifest: Path
+    skipped_csv: Path
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -72,11 +76,24 @@ _WORKER_JOB: Job | None = None
 def _init_worker(job: Job) -> None:
     global _WORKER_JOB
     limit_threads()
+    list_ops()  # load the operator registry now, not inside the first unit's timings
     _WORKER_JOB = job
 
 
 def _run_unit(unit: Unit) -> UnitResult:
     return process_unit(_WORKER_JOB, unit)
+
+
+def _pool_context() -> mp.context.BaseContext:
+    """'forkserver' (Linux, macOS) preloading torch, OpenCV and the operators, so workers fork warm; else 'spawn'."""
+    if "forkserver" not in mp.get_all_start_methods():
+        return mp.get_context("spawn")
+    import degrade.ops
+
+    ctx = mp.get_context("forkserver")
+    families = [f"degrade.ops.{m.name}" for m in pkgutil.iter_modules(degrade.ops.__path__)]
+    ctx.set_forkserver_preload(["torch", "cv2", "degrade.corpus.run", *families])
+    return ctx
 
 
 def _corpus_info(config: CorpusConfig, source: Source, plan: Plan) -> dict:
@@ -136,7 +153,7 @@ def _results(job: Job, units: list[Unit], workers: int):
         for unit in units:
             yield process_unit(job, unit)
         return
-    ctx = mp.get_context("spawn")
+    ctx = _pool_context()
     with ctx.Pool(min(workers, len(units)), initializer=_init_worker, initargs=(job,)) as pool:
         yield from pool.imap_unordered(_run_unit, units, chunksize=1)
 
@@ -200,7 +217,7 @@ def generate(source: Source, root: str | Path, config: CorpusConfig, workers: in
         log.path.parent.rmdir()
     except OSError:
         pass  # other shards' logs are still there
-    return RunSummary(written, reused, len(skips), len(rows), seconds, time.perf_counter() - t0, final)
+    return RunSummary(written, reused, len(skips), len(rows), seconds, time.perf_counter() - t0, final, skipped_csv)
 
 
 def merge_shards(root: str | Path) -> Path:
