@@ -1,0 +1,39 @@
+"""Scoring metrics: pixel (PSNR, SSIM, MS-SSIM), perceptual (LPIPS, DISTS), no-reference (NIQE, MUSIQ,
+CLIP-IQA via pyiqa) and distribution (FID, KID) metrics behind one registry.
+
+Public API (stable; the benchmark runner relies on it):
+
+- :func:`list_metrics` -> names; :func:`metric_info` -> dict (name, kind "fr"/"nr"/"dist", higher_is_better,
+  description, weights [WeightFile], available, reason);
+- :func:`build_metric` (name, protocol, device, **options) -> a Metric with ``score``/``update``/``compute``.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from benchmark.metrics import fid, noref, perceptual, pixel  # noqa: F401 - importing registers the metrics
+from benchmark.metrics.base import ImageMetric, Metric, SetMetric, availability, registered, spec
+from benchmark.protocols import Protocol
+
+__all__ = ["ImageMetric", "Metric", "SetMetric", "build_metric", "list_metrics", "metric_info"]
+
+
+def list_metrics() -> list[str]:
+    """Names of all registered metrics, sorted."""
+    return registered()
+
+
+def metric_info(name: str) -> dict:
+    """What a metric is and whether it can run here (its weight files present with the right sha256)."""
+    s = spec(name)
+    ok, reason = availability(s)
+    return {"name": s.name, "kind": s.kind, "higher_is_better": s.higher_is_better, "description": s.description,
+            "weights": list(s.weights), "available": ok, "reason": reason}
+
+
+def build_metric(name: str, protocol: str | Protocol = "basicsr", device: str | torch.device = "cpu",
+                 **options) -> Metric:
+    """An instance of metric ``name`` under ``protocol`` on ``device`` (missing weights raise
+    WeightsUnavailable with the one-line message of where to put which file)."""
+    return spec(name).build(protocol=protocol, device=device, **options)

@@ -1,0 +1,167 @@
+"""Metric base classes (torchmetrics-style ``update``/``compute``/``reset``) and the metric registry.
+
+Every metric scores batches of same-size images, Nx3xHxW float tensors in [0,1] on any device:
+
+- :class:`ImageMetric` (kind ``"fr"`` full-reference or ``"nr"`` no-reference): ``score(pred, gt)`` returns
+  one float64 value per image; ``update`` collects them and ``compute`` returns their mean.
+- :class:`SetMetric` (kind ``"dist"``): ``update(pred, gt)`` streams both sets into running statistics and
+  ``compute`` returns one value for the pair of sets (FID, KID).
+
+Adding a metric is one decorated factory: ``@register_metric("name", kind=..., higher_is_better=...,
+weights=[WeightFile(...)])`` on a class whose constructor takes ``(protocol, device, **options)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+
+from benchmark.protocols import Protocol, get_protocol
+from restorebench import weights as rw
+from restorebench.errors import InputError
+
+KINDS = ("fr", "nr", "dist")
+
+
+class Metric:
+    """Common state of a metric: its protocol and device."""
+
+    name: str = ""
+    kind: str = ""
+    higher_is_better: bool = True
+
+    def __init__(self, protocol: str | Protocol = "basicsr", device: str | torch.device = "cpu") -> None:
+        self.protocol = get_protocol(protocol)
+        self.device = torch.device(device)
+
+    def reset(self) -> None:
+        """Forget everything seen by ``update``."""
+        raise NotImplementedError
+
+    def update(self, pred: torch.Tensor, gt: torch.Tensor | None = None) -> None:
+        """Add a batch (Nx3xHxW in [0,1]; ``gt`` for full-reference and distribution metrics)."""
+        raise NotImplementedError
+
+    def compute(self) -> float:
+        """The metric over everything seen since the last reset."""
+        raise NotImplementedError
+
+
+class ImageMetric(Metric):
+    """A per-image metric. Subclasses implement :meth:`score_prepared` on protocol-prepared float64 batches."""
+
+    def __init__(self, protocol: str | Protocol = "basicsr", device: str | torch.device = "cpu") -> None:
+        super().__init__(protocol, device)
+        self._values: list[torch.Tensor] = []
+
+    def score(self, pred: torch.Tensor, gt: torch.Tensor | None = None) -> torch.Tensor:
+        """Per-image values (N float64, on the CPU) of a batch; prepares it with the protocol first."""
+        from benchmark.metrics.pixel import prepare
+
+        if self.kind == "fr":
+            if gt is None:
+                raise InputError(f"{self.name} is full-reference: pass the ground-truth batch too")
+            if pred.shape != gt.shape:
+                raise InputError(f"{self.name}: pred {tuple(pred.shape)} and gt {tuple(gt.shape)} differ in shape")
+            gt = prepare(gt.to(self.device), self.protocol)
+        with torch.no_grad():
+            out = self.score_prepared(prepare(pred.to(self.device), self.protocol), gt)
+        return out.detach().to("cpu", torch.float64).reshape(-1)
+
+    def score_prepared(self, pred: torch.Tensor, gt: torch.Tensor | None) -> torch.Tensor:
+        """Per-image values of prepared float64 batches (override)."""
+        raise NotImplementedError
+
+    def reset(self) -> None:
+        self._values = []
+
+    def update(self, pred: torch.Tensor, gt: torch.Tensor | None = None) -> None:
+        self._values.append(self.score(pred, gt))
+
+    def values(self) -> torch.Tensor:
+        """All per-image values seen since the last reset (float64, CPU)."""
+        return torch.cat(self._values) if self._values else torch.zeros(0, dtype=torch.float64)
+
+    def compute(self) -> float:
+        v = self.values()
+        if v.numel() == 0:
+            raise InputError(f"{self.name}: compute() before any update()")
+        return float(v.mean())
+
+
+class SetMetric(Metric):
+    """A distribution metric between the set of predictions and the set of references."""
+
+    kind = "dist"
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """Registry entry: how to build a metric and what it needs."""
+
+    name: str
+    kind: str
+    higher_is_better: bool
+    factory: Callable[..., Metric]
+    weights: tuple[rw.WeightFile, ...] = ()
+    description: str = ""
+    check: Callable[[], tuple[bool, str]] | None = field(default=None, compare=False)
+    """Extra availability check (a package or file outside the weights tree); returns (ok, reason)."""
+    options: dict = field(default_factory=dict, compare=False)
+    """Keyword arguments passed to the factory (one class can back several named variants)."""
+
+    def build(self, protocol: str | Protocol = "basicsr", device: str | torch.device = "cpu", **kwargs) -> Metric:
+        """An instance of the metric named ``self.name``."""
+        metric = self.factory(protocol=protocol, device=device, **{**self.options, **kwargs})
+        metric.name = self.name
+        return metric
+
+
+_REGISTRY: dict[str, MetricSpec] = {}
+
+
+def register_metric(name: str, kind: str, higher_is_better: bool, weights: tuple[rw.WeightFile, ...] = (),
+                    description: str = "", check: Callable[[], tuple[bool, str]] | None = None,
+                    options: dict | None = None) -> Callable[[type[Metric]], type[Metric]]:
+    """Class decorator: register a Metric subclass under ``name`` (stackable, with ``options`` per name)."""
+    if kind not in KINDS:
+        raise ValueError(f"metric {name!r}: kind {kind!r} not in {KINDS}")
+
+    def deco(cls: type[Metric]) -> type[Metric]:
+        if name in _REGISTRY:
+            raise ValueError(f"metric {name!r} is registered twice")
+        _REGISTRY[name] = MetricSpec(name, kind, higher_is_better, cls, tuple(weights), description, check,
+                                     dict(options or {}))
+        cls.kind = kind
+        cls.higher_is_better = higher_is_better
+        return cls
+
+    return deco
+
+
+def spec(name: str) -> MetricSpec:
+    """The registry entry of ``name``; unknown names raise InputError listing the known ones."""
+    if name not in _REGISTRY:
+        raise InputError(f"unknown metric {name!r}; known: {', '.join(sorted(_REGISTRY))}")
+    return _REGISTRY[name]
+
+
+def registered() -> list[str]:
+    """Registered metric names, sorted."""
+    return sorted(_REGISTRY)
+
+
+def availability(s: MetricSpec) -> tuple[bool, str]:
+    """(available, reason): every weight file present with the right sha256 and the extra check passing."""
+    reasons = []
+    for wf in s.weights:
+        ok, why = rw.status(wf)
+        if not ok:
+            reasons.append(why)
+    if s.check is not None:
+        ok, why = s.check()
+        if not ok:
+            reasons.append(why)
+    return (not reasons), ("; ".join(reasons) if reasons else "ok")

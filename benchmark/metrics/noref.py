@@ -1,0 +1,110 @@
+"""No-reference metrics through pyiqa 0.1.16 (PolyForm-Noncommercial): NIQE, MUSIQ, CLIP-IQA.
+
+pyiqa is the field's reference implementation of these, so its code computes the values; this module only
+resolves the weight files through :mod:`restorebench.weights` (so a missing file gives the one-line offline
+message instead of a download attempt), batches same-size images and places them on the device.
+
+- NIQE (Mittal et al., IEEE SPL 2013): luma of full-range YIQ rounded to 0-255, 96x96 blocks, two scales,
+  with BasicSR's pristine model ``niqe_pris_params.npz`` (mu, cov), the same numbers as pyiqa's
+  ``niqe_modelparameters.mat``. Lower is better.
+- MUSIQ (Ke et al., ICCV 2021), KonIQ-10k checkpoint: multi-scale patches at the native resolution plus
+  longer sides 224 and 384 (pyiqa's preprocessing), score ~0-100. Higher is better.
+- CLIP-IQA (Wang et al., AAAI 2023), pyiqa's variant with five antonym prompt pairs on OpenAI CLIP RN50, no
+  positional embedding (any input size), score 0-1. Higher is better.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from benchmark.metrics.base import ImageMetric, register_metric
+from benchmark.metrics.perceptual import HF_PYIQA
+from benchmark.protocols import Protocol
+from restorebench import weights as rw
+from restorebench.errors import InputError
+
+NIQE_PARAMS = rw.WeightFile("niqe_pris_params.npz",
+                            "2a7c182a68c9e7f1b2e2e5ec723279d6f65d912b6fcaf37eb2bf03d7367c4296", subdir="hub/pyiqa",
+                            url="https://raw.githubusercontent.com/XPixelGroup/BasicSR/master/basicsr/metrics/"
+                                "niqe_pris_params.npz",
+                            license="Apache-2.0", source="BasicSR basicsr/metrics/niqe_pris_params.npz")
+MUSIQ_KONIQ = rw.WeightFile("musiq_koniq_ckpt-e95806b9.pth", "e95806b9", subdir="hub/pyiqa",
+                            url=HF_PYIQA + "musiq_koniq_ckpt-e95806b9.pth", license="Apache-2.0 (google-research)",
+                            source="pyiqa conversion of google-research/musiq KonIQ-10k checkpoint")
+CLIP_RN50 = rw.WeightFile("RN50.pt", "afeb0e10f9e5a86da6080e35cf09123aca3b358a0c3e3b6c78a7b63bc04b6762",
+                          subdir="hub/clip",
+                          url="https://openaipublic.azureedge.net/clip/models/"
+                              "afeb0e10f9e5a86da6080e35cf09123aca3b358a0c3e3b6c78a7b63bc04b6762/RN50.pt",
+                          license="MIT (openai/CLIP)", source="OpenAI CLIP RN50 release")
+MUSIQ_MIN_SIDE = 32
+"""MUSIQ cuts 32x32 patches: smaller images cannot be scored."""
+
+
+@register_metric("niqe", kind="nr", higher_is_better=False, weights=(NIQE_PARAMS,),
+                 description="NIQE (pyiqa's implementation, BasicSR's pristine model), luma of YIQ")
+class NIQE(ImageMetric):
+    """NIQE per image; ``params_path`` overrides the resolved pristine-model file (npz with mu/cov)."""
+
+    def __init__(self, protocol: str | Protocol = "basicsr", device: str | torch.device = "cpu",
+                 params_path: Path | None = None) -> None:
+        super().__init__(protocol, device)
+        path = Path(params_path or rw.resolve(NIQE_PARAMS))
+        try:
+            with np.load(path) as z:
+                self.mu = torch.from_numpy(np.ravel(z["mu_pris_param"])).to(self.device, torch.float64)
+                self.cov = torch.from_numpy(z["cov_pris_param"]).to(self.device, torch.float64)
+        except (OSError, KeyError, ValueError) as exc:
+            raise InputError(f"{path}: not a NIQE pristine model npz with mu_pris_param/cov_pris_param ({exc})") from exc
+
+    def score_prepared(self, pred: torch.Tensor, gt: torch.Tensor | None) -> torch.Tensor:
+        from pyiqa.archs.niqe_arch import calculate_niqe
+
+        if min(pred.shape[-2:]) < 192:
+            raise InputError(f"niqe: image is {tuple(pred.shape[-2:])}; NIQE needs at least 192x192 pixels")
+        return calculate_niqe(pred.float(), 0, True, "yiq", self.mu, self.cov).reshape(-1)
+
+
+@register_metric("musiq", kind="nr", higher_is_better=True, weights=(MUSIQ_KONIQ,),
+                 description="MUSIQ trained on KonIQ-10k (pyiqa's implementation), ~0-100")
+class MUSIQ(ImageMetric):
+    """MUSIQ per image; ``weights_path`` overrides the resolved checkpoint."""
+
+    def __init__(self, protocol: str | Protocol = "basicsr", device: str | torch.device = "cpu",
+                 weights_path: Path | None = None) -> None:
+        super().__init__(protocol, device)
+        from pyiqa.archs.musiq_arch import MUSIQ as PyiqaMUSIQ
+
+        path = str(weights_path or rw.resolve(MUSIQ_KONIQ))
+        try:
+            self.net = PyiqaMUSIQ(pretrained_model_path=path).to(self.device).eval()
+        except (RuntimeError, KeyError) as exc:
+            raise InputError(f"{path}: not a MUSIQ KonIQ checkpoint ({str(exc).splitlines()[0]})") from exc
+
+    def score_prepared(self, pred: torch.Tensor, gt: torch.Tensor | None) -> torch.Tensor:
+        if min(pred.shape[-2:]) < MUSIQ_MIN_SIDE:
+            raise InputError(f"musiq: image is {tuple(pred.shape[-2:])}; at least 32x32 pixels are needed")
+        return self.net(pred.float()).reshape(-1)
+
+
+@register_metric("clipiqa", kind="nr", higher_is_better=True, weights=(CLIP_RN50,),
+                 description="CLIP-IQA (pyiqa's prompt ensemble on OpenAI CLIP RN50), 0-1")
+class CLIPIQA(ImageMetric):
+    """CLIP-IQA per image; ``weights_path`` overrides the resolved CLIP checkpoint (JIT archive or state dict)."""
+
+    def __init__(self, protocol: str | Protocol = "basicsr", device: str | torch.device = "cpu",
+                 weights_path: Path | None = None) -> None:
+        super().__init__(protocol, device)
+        from pyiqa.archs.clipiqa_arch import CLIPIQA as PyiqaCLIPIQA
+
+        path = str(weights_path or rw.resolve(CLIP_RN50))
+        try:
+            self.net = PyiqaCLIPIQA(backbone=path).to(self.device).eval()
+        except (RuntimeError, KeyError) as exc:
+            raise InputError(f"{path}: not an OpenAI CLIP RN50 checkpoint ({str(exc).splitlines()[0]})") from exc
+        self.net.clip_model[0].to(self.device)
+
+    def score_prepared(self, pred: torch.Tensor, gt: torch.Tensor | None) -> torch.Tensor:
+        return self.net(pred.float()).reshape(-1)

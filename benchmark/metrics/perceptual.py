@@ -1,0 +1,246 @@
+"""Deep-feature full-reference metrics: LPIPS (Zhang et al., CVPR 2018) and DISTS (Ding et al., TPAMI 2020).
+
+A thin implementation instead of pyiqa's classes, for three reasons: pyiqa asks torchvision for the ImageNet
+backbones by name (no offline error that says which file to put where), it runs pred and gt as two passes,
+and it fixes device and dtype. Here the torchvision architectures are rebuilt layer for layer (the
+``features`` indices equal torchvision's, so ``alexnet-owt-7be5be79.pth`` / ``vgg16-397923af.pth`` load
+strictly), the weights come from :mod:`restorebench.weights` (torchvision backbones from
+``hub/checkpoints/``, the LPIPS/DISTS heads from ``hub/pyiqa/``), pred and gt go through the backbone as
+one batch of 2N, and ``precision`` picks ``"fp32"`` (strict float32), ``"tf32"`` (PyTorch's default for
+convolutions on CUDA, which pyiqa also uses) or ``"bf16"`` (autocast; statistics stay in float32).
+
+The arithmetic follows pyiqa 0.1.16 (which reproduces the official implementations on the calibration set):
+LPIPS v0.1 maps [0,1] to [-1,1], applies the scaling layer (shift -0.030 -0.088 -0.188, scale 0.458 0.448
+0.450), unit-normalizes each tapped feature over channels (eps 1e-10), weights the squared differences with
+the learned 1x1 head and averages over space and layers. DISTS uses VGG16 with L2 pooling (Hann window 3x3,
+stride 2) instead of max pooling, ImageNet mean/std normalization, and per-channel texture (mean) and
+structure (variance/covariance) terms with c1 = c2 = 1e-6, weighted by the learned alpha/beta.
+Inputs are never resized.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from benchmark.metrics.base import ImageMetric, register_metric
+from benchmark.protocols import Protocol
+from restorebench import weights as rw
+from restorebench.errors import InputError
+
+HF_PYIQA = "https://huggingface.co/chaofengc/IQA-PyTorch-Weights/resolve/main/"
+ALEXNET = rw.WeightFile("alexnet-owt-7be5be79.pth", "7be5be79", subdir="hub/checkpoints",
+                        url="https://download.pytorch.org/models/alexnet-owt-7be5be79.pth",
+                        license="BSD-3-Clause (torchvision)", source="torchvision AlexNet_Weights.IMAGENET1K_V1")
+VGG16 = rw.WeightFile("vgg16-397923af.pth", "397923af", subdir="hub/checkpoints",
+                      url="https://download.pytorch.org/models/vgg16-397923af.pth",
+                      license="BSD-3-Clause (torchvision)", source="torchvision VGG16_Weights.IMAGENET1K_V1")
+LPIPS_HEADS = {
+    "alex": rw.WeightFile("LPIPS_v0.1_alex-df73285e.pth",
+                          "df73285e35b22355a2df87cdb6b70b343713b667eddbda73e1977e0c860835c0", subdir="hub/pyiqa",
+                          url=HF_PYIQA + "LPIPS_v0.1_alex-df73285e.pth", license="BSD-2-Clause",
+                          source="richzhang/PerceptualSimilarity lpips/weights/v0.1/alex.pth (PyPI lpips 0.1.4)"),
+    "vgg": rw.WeightFile("LPIPS_v0.1_vgg-a78928a0.pth",
+                         "a78928a0af1e5f0fcb1f3b9e8f8c3a2a5a3de244d830ad5c1feddc79b8432868", subdir="hub/pyiqa",
+                         url=HF_PYIQA + "LPIPS_v0.1_vgg-a78928a0.pth", license="BSD-2-Clause",
+                         source="richzhang/PerceptualSimilarity lpips/weights/v0.1/vgg.pth (PyPI lpips 0.1.4)"),
+}
+DISTS_HEAD = rw.WeightFile("DISTS_weights-f5e65c96.pth",
+                           "f5e65c96230b7f6ca995691647d482237e4cab8a50c5c4a5784f219ef0748218", subdir="hub/pyiqa",
+                           url=HF_PYIQA + "DISTS_weights-f5e65c96.pth", license="MIT",
+                           source="dingkeyan93/DISTS DISTS_pytorch/weights.pt (PyPI dists-pytorch 0.1)")
+BACKBONE_FILES = {"alex": ALEXNET, "vgg": VGG16}
+
+VGG16_CFG = (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M")
+TAPS = {"alex": (1, 4, 7, 9, 11), "vgg": (3, 8, 15, 22, 29)}
+"""Indices in ``features`` after which LPIPS/DISTS read a feature map (the ReLU outputs)."""
+CHANNELS = {"alex": (64, 192, 384, 256, 256), "vgg": (64, 128, 256, 512, 512)}
+LPIPS_SHIFT = (-0.030, -0.088, -0.188)
+LPIPS_SCALE = (0.458, 0.448, 0.450)
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+PRECISIONS = ("fp32", "tf32", "bf16")
+
+
+class L2Pool(nn.Module):
+    """L2 pooling of DISTS: sqrt of a 3x3 Hann-weighted (0.5, 1, 0.5 outer product) average of x^2, stride 2."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        a = torch.tensor([0.5, 1.0, 0.5])
+        g = a[:, None] * a[None, :]
+        self.register_buffer("window", (g / g.sum())[None, None], persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        c = x.shape[1]
+        w = self.window.to(x.dtype).expand(c, 1, 3, 3)
+        return (F.conv2d(x * x, w, stride=2, padding=1, groups=c) + 1e-12).sqrt()
+
+
+def feature_layers(arch: str, l2_pool: bool = False) -> nn.Sequential:
+    """torchvision's ``alexnet().features`` or ``vgg16().features`` (same indices); ``l2_pool`` swaps VGG's
+    max pooling for :class:`L2Pool` (DISTS)."""
+    layers: list[nn.Module] = []
+    if arch == "alex":
+        spec = ((3, 64, 11, 4, 2), "M", (64, 192, 5, 1, 2), "M", (192, 384, 3, 1, 1), (384, 256, 3, 1, 1),
+                (256, 256, 3, 1, 1), "M")
+        for item in spec:
+            if item == "M":
+                layers.append(nn.MaxPool2d(3, 2))
+            else:
+                cin, cout, k, s, p = item
+                layers += [nn.Conv2d(cin, cout, k, s, p), nn.ReLU(inplace=True)]
+    elif arch == "vgg":
+        cin = 3
+        for item in VGG16_CFG:
+            if item == "M":
+                layers.append(L2Pool() if l2_pool else nn.MaxPool2d(2, 2))
+            else:
+                layers += [nn.Conv2d(cin, item, 3, padding=1), nn.ReLU(inplace=True)]
+                cin = item
+    else:
+        raise InputError(f"unknown backbone {arch!r}; use 'alex' or 'vgg'")
+    return nn.Sequential(*layers)
+
+
+def load_state(path: Path, what: str) -> dict[str, torch.Tensor]:
+    """A state dict from a checkpoint file; a one-line InputError when it is not one."""
+    try:
+        sd = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unpickling failure means a bad file
+        raise InputError(f"{path}: not a readable {what} checkpoint ({type(exc).__name__}: {exc})") from exc
+    if not isinstance(sd, dict):
+        raise InputError(f"{path}: expected a state dict for {what}, got {type(sd).__name__}")
+    return sd
+
+
+class Backbone(nn.Module):
+    """Frozen torchvision feature extractor returning the tapped feature maps."""
+
+    def __init__(self, arch: str, weights: Path, l2_pool: bool = False) -> None:
+        super().__init__()
+        self.features = feature_layers(arch, l2_pool)
+        self.taps = TAPS[arch]
+        sd = load_state(weights, f"torchvision {arch}")
+        feats = {k.removeprefix("features."): v for k, v in sd.items() if k.startswith("features.")}
+        try:
+            self.features.load_state_dict(feats, strict=True)
+        except RuntimeError as exc:
+            first = str(exc).splitlines()[1].strip() if "\n" in str(exc) else str(exc)
+            raise InputError(f"{weights}: not a torchvision {arch} checkpoint ({first})") from exc
+        self.requires_grad_(False).eval()
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        out = []
+        for i, layer in enumerate(self.features):
+            x = layer(x)
+            if i in self.taps:
+                out.append(x)
+            if i == self.taps[-1]:
+                break
+        return out
+
+
+class DeepMetric(ImageMetric):
+    """Shared device/precision handling of the backbone-based metrics."""
+
+    def __init__(self, protocol: str | Protocol = "basicsr", device: str | torch.device = "cpu",
+                 precision: str = "tf32") -> None:
+        super().__init__(protocol, device)
+        if precision not in PRECISIONS:
+            raise InputError(f"precision {precision!r}: choose one of {', '.join(PRECISIONS)}")
+        self.precision = precision
+
+    def _place(self, module: nn.Module) -> nn.Module:
+        module = module.to(self.device)
+        return module.to(memory_format=torch.channels_last) if self.device.type == "cuda" else module
+
+    def features(self, backbone: Backbone, x: torch.Tensor) -> list[torch.Tensor]:
+        """Backbone taps of ``x`` (float32 in, float32 out) under the chosen precision."""
+        if self.device.type == "cuda":
+            x = x.contiguous(memory_format=torch.channels_last)
+            flags = torch.backends.cudnn.flags(enabled=True, allow_tf32=self.precision != "fp32")
+        else:
+            flags = contextlib.nullcontext()
+        autocast = torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.precision == "bf16")
+        with flags, autocast:
+            return [f.float() for f in backbone(x)]
+
+
+@register_metric("lpips", kind="fr", higher_is_better=False, weights=(ALEXNET, LPIPS_HEADS["alex"]),
+                 description="LPIPS v0.1 with the AlexNet backbone (the LPIPS paper's default)", options={"net": "alex"})
+@register_metric("lpips-vgg", kind="fr", higher_is_better=False, weights=(VGG16, LPIPS_HEADS["vgg"]),
+                 description="LPIPS v0.1 with the VGG16 backbone", options={"net": "vgg"})
+class LPIPS(DeepMetric):
+    """LPIPS distance per image pair. ``backbone_path``/``head_path`` override the resolved weight files."""
+
+    def __init__(self, protocol: str | Protocol = "basicsr", device: str | torch.device = "cpu", net: str = "alex",
+                 precision: str = "tf32", backbone_path: Path | None = None, head_path: Path | None = None) -> None:
+        super().__init__(protocol, device, precision)
+        backbone_path = backbone_path or rw.resolve(BACKBONE_FILES[net])
+        head_path = head_path or rw.resolve(LPIPS_HEADS[net])
+        self.backbone = self._place(Backbone(net, Path(backbone_path)))
+        head = load_state(Path(head_path), f"LPIPS {net} head")
+        try:
+            self.heads = [head[f"lin{k}.model.1.weight"].reshape(1, c, 1, 1).to(self.device, torch.float32)
+                          for k, c in enumerate(CHANNELS[net])]
+        except (KeyError, RuntimeError) as exc:
+            raise InputError(f"{head_path}: not an LPIPS v0.1 {net} head (lin0..lin4, {exc})") from exc
+        self.shift = torch.tensor(LPIPS_SHIFT, device=self.device).view(1, 3, 1, 1)
+        self.scale = torch.tensor(LPIPS_SCALE, device=self.device).view(1, 3, 1, 1)
+
+    def score_prepared(self, pred: torch.Tensor, gt: torch.Tensor | None) -> torch.Tensor:
+        n = pred.shape[0]
+        x = torch.cat([pred, gt]).float()
+        x = (2 * x - 1 - self.shift) / self.scale
+        total = torch.zeros(n, dtype=torch.float32, device=self.device)
+        for f, w in zip(self.features(self.backbone, x), self.heads):
+            f = f / (f.pow(2).sum(dim=1, keepdim=True).sqrt() + 1e-10)
+            d = (f[:n] - f[n:]).pow(2)
+            total = total + (d * w).sum(dim=1).mean(dim=(1, 2))
+        return total
+
+
+@register_metric("dists", kind="fr", higher_is_better=False, weights=(VGG16, DISTS_HEAD),
+                 description="DISTS structure and texture similarity (VGG16 with L2 pooling)")
+class DISTS(DeepMetric):
+    """DISTS distance per image pair. ``backbone_path``/``head_path`` override the resolved weight files."""
+
+    def __init__(self, protocol: str | Protocol = "basicsr", device: str | torch.device = "cpu",
+                 precision: str = "tf32", backbone_path: Path | None = None, head_path: Path | None = None) -> None:
+        super().__init__(protocol, device, precision)
+        backbone_path = backbone_path or rw.resolve(VGG16)
+        head_path = head_path or rw.resolve(DISTS_HEAD)
+        self.backbone = self._place(Backbone("vgg", Path(backbone_path), l2_pool=True))
+        head = load_state(Path(head_path), "DISTS alpha/beta")
+        chns = (3,) + CHANNELS["vgg"]
+        try:
+            alpha, beta = head["alpha"].float().reshape(1, sum(chns)), head["beta"].float().reshape(1, sum(chns))
+        except (KeyError, RuntimeError) as exc:
+            raise InputError(f"{head_path}: not a DISTS alpha/beta file with {sum(chns)} channels ({exc})") from exc
+        total = alpha.sum() + beta.sum()
+        self.alpha = [a.to(self.device) for a in (alpha / total).split(chns, dim=1)]
+        self.beta = [b.to(self.device) for b in (beta / total).split(chns, dim=1)]
+        self.mean = torch.tensor(IMAGENET_MEAN, device=self.device).view(1, 3, 1, 1)
+        self.std = torch.tensor(IMAGENET_STD, device=self.device).view(1, 3, 1, 1)
+
+    def score_prepared(self, pred: torch.Tensor, gt: torch.Tensor | None) -> torch.Tensor:
+        n = pred.shape[0]
+        x = torch.cat([pred, gt]).float()
+        feats = [x] + self.features(self.backbone, (x - self.mean) / self.std)
+        texture = torch.zeros(n, dtype=torch.float32, device=self.device)
+        structure = torch.zeros_like(texture)
+        c1 = c2 = 1e-6
+        for f, a, b in zip(feats, self.alpha, self.beta):
+            fx, fy = f[:n], f[n:]
+            mx, my = fx.mean(dim=(2, 3)), fy.mean(dim=(2, 3))
+            vx = (fx - mx[..., None, None]).pow(2).mean(dim=(2, 3))
+            vy = (fy - my[..., None, None]).pow(2).mean(dim=(2, 3))
+            cov = (fx * fy).mean(dim=(2, 3)) - mx * my
+            texture = texture + (a * (2 * mx * my + c1) / (mx * mx + my * my + c1)).sum(dim=1)
+            structure = structure + (b * (2 * cov + c2) / (vx + vy + c2)).sum(dim=1)
+        return 1 - (texture + structure)

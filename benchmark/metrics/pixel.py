@@ -1,0 +1,162 @@
+"""Pixel metrics under explicit protocols: PSNR, SSIM and MS-SSIM on batches, any device, float64.
+
+Inputs are Nx3xHxW float tensors in [0,1] (pred, gt) already prepared by :func:`prepare` (protocol crops
+and quantization). Every computation runs in float64 on the 0-255 scale, so values equal the MATLAB/BasicSR
+(uint8-scale) and skimage (data_range=1) formulas to rounding; each function returns one value per image
+(shape N, float64).
+
+Formulas (Wang et al., IEEE TIP 2004): with window-weighted means mu, variances s2 and covariance s12,
+``SSIM = (2 mu_x mu_y + C1)(2 s12 + C2) / ((mu_x^2 + mu_y^2 + C1)(s2_x + s2_y + C2))``, C1 = (0.01 L)^2,
+C2 = (0.03 L)^2, L = 255, averaged over the valid region (windows fully inside the image) and channels.
+MS-SSIM (Wang, Simoncelli, Bovik 2003) with weights (0.0448, 0.2856, 0.3001, 0.2363, 0.1333) over five
+scales, each halved by 2x2 average pooling (pyiqa's variant; zero padding on odd sides).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from benchmark.metrics.base import ImageMetric, register_metric
+from benchmark.protocols import Protocol
+
+PEAK = 255.0
+MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
+Y601 = (65.481, 128.553, 24.966)
+"""BT.601 limited-range luma weights for RGB in [0,1] -> Y in [16, 235] (offset 16)."""
+YIQ = (0.299, 0.587, 0.114)
+"""Full-range luma weights (the Y of YIQ, pyiqa's default colour space)."""
+TRUNC_SLACK = 1e-3
+"""Truncation counts a value within this many levels below an integer as that integer: k/255 stored as
+float32 and multiplied back by 255 may land a hair below k."""
+
+
+def prepare(x: torch.Tensor, protocol: Protocol) -> torch.Tensor:
+    """Apply a protocol's geometry and quantization: crop to a multiple of ``crop_multiple`` (top-left kept),
+    drop ``crop_border`` pixels per side, quantize to 256 levels. Nx3xHxW in [0,1] -> float64 in [0,1]."""
+    x = x.to(torch.float64)
+    m = protocol.crop_multiple
+    if m > 1:
+        x = x[..., : x.shape[-2] // m * m, : x.shape[-1] // m * m]
+    b = protocol.crop_border
+    if b:
+        x = x[..., b:-b, b:-b]
+    if protocol.quantize == "round":
+        x = torch.round(x.clamp(0.0, 1.0) * PEAK) / PEAK
+    elif protocol.quantize == "trunc":
+        x = torch.floor(x.clamp(0.0, 1.0) * PEAK + TRUNC_SLACK) / PEAK
+    return x
+
+
+def to_color(x: torch.Tensor, color: str) -> torch.Tensor:
+    """Nx3xHxW float64 in [0,1] -> the channels scored, on the 0-255 scale: RGB (Nx3), or luma (Nx1) as
+    BT.601 limited range (``"y601"``, 16-235) or full-range YIQ (``"yiq"``, 0-255)."""
+    if color == "rgb":
+        return x * PEAK
+    if color == "y601":
+        w, offset = Y601, 16.0
+    else:
+        w, offset = tuple(c * PEAK for c in YIQ), 0.0
+    return (w[0] * x[:, 0:1] + w[1] * x[:, 1:2] + w[2] * x[:, 2:3]) + offset
+
+
+def psnr(pred: torch.Tensor, gt: torch.Tensor, protocol: Protocol) -> torch.Tensor:
+    """PSNR in dB per image: ``10 log10(255^2 / (MSE + eps 255^2))`` over the protocol's channels (inf when
+    the images are equal and eps is 0). pred, gt: prepared Nx3xHxW float64 in [0,1] -> N float64."""
+    a, b = to_color(pred, protocol.psnr_color), to_color(gt, protocol.psnr_color)
+    mse = (a - b).pow(2).mean(dim=(1, 2, 3)) + protocol.psnr_eps * PEAK**2
+    return 10.0 * torch.log10(PEAK**2 / mse)
+
+
+def window_1d(kind: str, device: torch.device | str = "cpu") -> torch.Tensor:
+    """The separable SSIM window as a normalized float64 vector: Gaussian 11 taps sigma 1.5, or 7-tap box."""
+    if kind == "gaussian11":
+        k = torch.arange(11, dtype=torch.float64, device=device) - 5.0
+        g = torch.exp(-(k * k) / (2 * 1.5**2))
+        return g / g.sum()
+    return torch.full((7,), 1.0 / 7.0, dtype=torch.float64, device=device)
+
+
+def _filter_valid(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    """Separable 'valid' filtering of every channel of NxCxHxW with the 1-D window ``w`` (rows, then columns)."""
+    n, c, h, wd = x.shape
+    k = w.numel()
+    y = F.conv2d(x.reshape(n * c, 1, h, wd), w.view(1, 1, k, 1))
+    y = F.conv2d(y, w.view(1, 1, 1, k))
+    return y.reshape(n, c, h - k + 1, wd - k + 1)
+
+
+def ssim_maps(a: torch.Tensor, b: torch.Tensor, protocol: Protocol) -> tuple[torch.Tensor, torch.Tensor]:
+    """(SSIM map, contrast-structure map), each NxCx(H-k+1)x(W-k+1), of 0-255-scale images ``a``, ``b``."""
+    w = window_1d(protocol.ssim_window, a.device)
+    k = w.numel()
+    if min(a.shape[-2:]) < k:
+        raise ValueError(f"SSIM needs images of at least {k}x{k} pixels, got {tuple(a.shape[-2:])}")
+    c = a.shape[1]
+    stats = _filter_valid(torch.cat([a, b, a * a, b * b, a * b], dim=1), w)
+    mu_a, mu_b, aa, bb, ab = stats.split(c, dim=1)
+    norm = k * k / (k * k - 1.0) if protocol.ssim_covariance == "sample" else 1.0
+    var_a = norm * (aa - mu_a * mu_a)
+    var_b = norm * (bb - mu_b * mu_b)
+    cov = norm * (ab - mu_a * mu_b)
+    c1, c2 = (0.01 * PEAK) ** 2, (0.03 * PEAK) ** 2
+    cs = (2 * cov + c2) / (var_a + var_b + c2)
+    if protocol.ssim_clamp_cs:
+        cs = cs.clamp(min=0.0)
+    lum = (2 * mu_a * mu_b + c1) / (mu_a * mu_a + mu_b * mu_b + c1)
+    return lum * cs, cs
+
+
+def _ssim_input(x: torch.Tensor, protocol: Protocol) -> torch.Tensor:
+    y = to_color(x, protocol.ssim_color)
+    return torch.round(y) if protocol.ssim_round else y
+
+
+def ssim(pred: torch.Tensor, gt: torch.Tensor, protocol: Protocol) -> torch.Tensor:
+    """Mean SSIM per image over the valid region and the protocol's channels. Prepared Nx3xHxW -> N float64."""
+    s, _ = ssim_maps(_ssim_input(pred, protocol), _ssim_input(gt, protocol), protocol)
+    return s.mean(dim=(1, 2, 3))
+
+
+def ms_ssim(pred: torch.Tensor, gt: torch.Tensor, protocol: Protocol) -> torch.Tensor:
+    """Five-scale MS-SSIM per image (product form). Prepared Nx3xHxW, at least 11*16 = 176 px a side -> N."""
+    a, b = _ssim_input(pred, protocol), _ssim_input(gt, protocol)
+    cs_means = []
+    for level in range(len(MS_SSIM_WEIGHTS)):
+        s, cs = ssim_maps(a, b, protocol)
+        if level < len(MS_SSIM_WEIGHTS) - 1:
+            cs_means.append(cs.mean(dim=(1, 2, 3)))
+            pad = (a.shape[-2] % 2, a.shape[-1] % 2)
+            a, b = F.avg_pool2d(a, 2, padding=pad), F.avg_pool2d(b, 2, padding=pad)
+    out = s.mean(dim=(1, 2, 3)) ** MS_SSIM_WEIGHTS[-1]
+    for cs_mean, weight in zip(cs_means, MS_SSIM_WEIGHTS[:-1]):
+        out = out * cs_mean**weight
+    return out
+
+
+
+@register_metric("psnr", kind="fr", higher_is_better=True,
+                 description="peak signal-to-noise ratio in dB on the protocol's channels (psnr_color)")
+class PSNR(ImageMetric):
+    """PSNR per image under a protocol (see :func:`psnr`)."""
+
+    def score_prepared(self, pred: torch.Tensor, gt: torch.Tensor | None) -> torch.Tensor:
+        return psnr(pred, gt, self.protocol)
+
+
+@register_metric("ssim", kind="fr", higher_is_better=True,
+                 description="structural similarity (window, colour, covariance as the protocol says)")
+class SSIM(ImageMetric):
+    """Mean SSIM per image under a protocol (see :func:`ssim`)."""
+
+    def score_prepared(self, pred: torch.Tensor, gt: torch.Tensor | None) -> torch.Tensor:
+        return ssim(pred, gt, self.protocol)
+
+
+@register_metric("ms_ssim", kind="fr", higher_is_better=True,
+                 description="five-scale MS-SSIM (product form, pyiqa's 2x2 average-pool pyramid)")
+class MSSSIM(ImageMetric):
+    """MS-SSIM per image under a protocol (see :func:`ms_ssim`)."""
+
+    def score_prepared(self, pred: torch.Tensor, gt: torch.Tensor | None) -> torch.Tensor:
+        return ms_ssim(pred, gt, self.protocol)
