@@ -20,6 +20,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "verify": ("degrade.corpus.cli:verify_main", "re-hash a corpus against its manifest (exit 1 if bad)"),
     "grounds": ("degrade.grounds.cli:grounds_main", "write TE42-style visual grounds (test-chart elements) as PNG"),
     "instructions": ("degrade.grounds.cli:instructions_main", "write visual instructions of a recipe and/or a contact sheet"),
+    "score": ("benchmark.cli_score", "score restored images against ground truth (or no-reference) under named protocols"),
+    "weights": ("benchmark.cli_weights", "list every weight file each metric and model needs, and whether it is present"),
 }
 """name -> (module with ``main(argv) -> int``, or ``module:function``, one-line help)."""
 

@@ -115,7 +115,8 @@ def missing_message(wf: WeightFile) -> str:
     roots = [p for p in os.environ.get(ENV_ROOTS, "").split(os.pathsep) if p]
     where = Path(roots[0]) / wf.subdir / wf.name if roots else cache_root() / wf.subdir / wf.name
     get = wf.url or wf.source or "no public URL recorded"
-    return (f"weights unavailable: {wf.name} (sha256 {wf.sha256 or 'unrecorded'}) not found; put it at {where} "
+    digest = "unrecorded" if not wf.sha256 else wf.sha256 if len(wf.sha256) == 64 else f"prefix {wf.sha256}"
+    return (f"weights unavailable: {wf.name} (sha256 {digest}) not found; put it at {where} "
             f"(or in a folder listed in ${ENV_ROOTS}); get it from {get}")
 
 
