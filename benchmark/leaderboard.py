@@ -87,9 +87,9 @@ def build_leaderboard(results: pd.DataFrame, higher: dict[str, bool], status: di
     counts = grouped.count().unstack(["task", "metric"]).reindex(index=ran, columns=pd.MultiIndex.from_tuples(columns))
     failed = {}
     for (m, t), g in results.groupby(["method", "task"]):
-        n_err = int((g["status"] == "error").sum())
+        n_err = g.loc[g["status"] == "error", "image_id"].nunique()
         if n_err:
-            failed[(m, t)] = (n_err, n_err + g.loc[g["status"] == "ok", "image_id"].nunique())
+            failed[(m, t)] = (n_err, g["image_id"].nunique())
     ranks = pd.DataFrame({c: means[c].rank(ascending=not higher.get(c[1], True), method="min") for c in columns},
                          index=ran)
     rank = ranks.mean(axis=1).dropna().sort_values(kind="stable")

@@ -42,6 +42,7 @@ Scorer = Callable[[list[np.ndarray], "list[np.ndarray] | None", list[str], list[
 OP_FAMILY_TO_TASK = {"resize": "sr"}
 """Degradation family -> the task name models declare for it (the others are the same word)."""
 
+SCORE_COLUMNS = ["image_id", "metric", "value", "note"]
 RESULT_COLUMNS = ["suite", "task", "group", "severity", "order", "method", "image_id", "metric", "value",
                   "status", "error"]
 
@@ -124,6 +125,14 @@ class RunResult:
     work_dir: Path
     restore_seconds: dict[str, tuple[float, int]] = field(default_factory=dict)
     """method -> (seconds, images) of all its restorations so far (this and earlier runs)."""
+    metric_status: dict[str, str | None] = field(default_factory=dict)
+    """metric -> None (scored) or why it could not run here."""
+
+    def metrics(self, task: Task | None = None) -> list[str]:
+        """Metrics actually scored (on ``task``, or on any task), in suite order."""
+        tasks = [task] if task is not None else list(self.suite.tasks)
+        names = dict.fromkeys(m for t in tasks for m in self.suite.metrics_for(t))
+        return [m for m in names if self.metric_status.get(m) is None]
 
     def output_path(self, method: str, task: str, image_id: str) -> Path:
         """Where ``method``'s restored image ``image_id`` of ``task`` is (may not exist: error, n/a)."""
@@ -198,7 +207,7 @@ def score_task(td: TaskData, folder: Path, metrics: tuple[str, ...], protocol: s
 
     Returns the scores and how many images were scored now. Scores are cached in the parquet file ``cache``.
     """
-    done = pd.read_parquet(cache) if cache.is_file() else pd.DataFrame(columns=["image_id", "metric", "value"])
+    done = pd.read_parquet(cache) if cache.is_file() else pd.DataFrame(columns=SCORE_COLUMNS)
     have = set(zip(done["image_id"], done["metric"]))
     ready = [it for it in td.items if (folder / f"{it.image_id}.png").is_file()]
     todo = [it for it in ready if any((it.image_id, m) not in have for m in metrics)]
@@ -207,7 +216,10 @@ def score_task(td: TaskData, folder: Path, metrics: tuple[str, ...], protocol: s
         preds = [read_image(folder / f"{it.image_id}.png") for it in todo]
         targets = [read_image(it.target, convert=True) for it in todo] if td.task.has_reference else None
         new = scorer(preds, targets, [it.image_id for it in todo], need, protocol)
-        new = new[["image_id", "metric", "value"]].astype({"image_id": str, "metric": str, "value": float})
+        if "note" not in new:
+            new = new.assign(note="")
+        new = new[["image_id", "metric", "value", "note"]].astype({"image_id": str, "metric": str, "value": float})
+        new["note"] = new["note"].fillna("").astype(str)
         done = pd.concat([done.astype(new.dtypes.to_dict()), new], ignore_index=True) if len(done) else new
         done = done.drop_duplicates(["image_id", "metric"], keep="first").reset_index(drop=True)
         cache.parent.mkdir(parents=True, exist_ok=True)
@@ -227,11 +239,19 @@ def _errors(td: TaskData, folder: Path) -> dict[str, str]:
 
 def run_suite(suite: Suite, methods: list[Method], work_dir: Path | None = None, cache_dir: Path | None = None,
               scorer: Scorer | None = None, device: str = "cpu", retry_failed: bool = False,
-              quiet: bool = False) -> RunResult:
-    """Run ``methods`` on ``suite``: prepare data, restore (cached), score (cached); no report written here."""
+              quiet: bool = False, metric_status: dict[str, str | None] | None = None) -> RunResult:
+    """Run ``methods`` on ``suite``: prepare data, restore (cached), score (cached); no report written here.
+
+    ``scorer`` defaults to the metrics harness on ``device``; ``metric_status`` (metric -> None or why it
+    cannot run) defaults to the metric registry's availability with the harness and to all-usable otherwise.
+    Metrics that cannot run are left out of the scores and named in the report.
+    """
     from tqdm import tqdm
 
     work_dir = Path(work_dir) if work_dir else default_work_dir(suite.name)
+    all_metrics = list(dict.fromkeys(m for t in suite.tasks for m in suite.metrics_for(t)))
+    if metric_status is None:
+        metric_status = metric_availability(all_metrics) if scorer is None else dict.fromkeys(all_metrics)
     scorer = scorer or harness_scorer(device)
     timings = {"generate": 0.0, "load": 0.0, "restore": 0.0, "score": 0.0}
     counts = {"generated": 0, "restored": 0, "scored": 0}
@@ -282,13 +302,15 @@ def run_suite(suite: Suite, methods: list[Method], work_dir: Path | None = None,
                 folder = _task_dir(work_dir / "restored" / m.name, td)
                 cache = _task_dir(work_dir / "scores" / suite.protocol / m.name, td).with_suffix(".parquet")
                 t1 = time.perf_counter()
-                scores, n = score_task(td, folder, suite.metrics_for(task), suite.protocol, scorer, cache)
+                usable = tuple(x for x in suite.metrics_for(task) if metric_status.get(x) is None)
+                scores, n = score_task(td, folder, usable, suite.protocol, scorer, cache)
                 timings["score"] += time.perf_counter() - t1
                 counts["scored"] += n
                 base = {"suite": suite.name, "task": task.name, "group": task.group, "severity": task.severity,
                         "order": task.order, "method": m.name}
                 rows += [{**base, "image_id": r.image_id, "metric": r.metric, "value": float(r.value),
-                          "status": "ok", "error": ""} for r in scores.itertuples()]
+                          "status": "ok" if np.isfinite(r.value) else "error",
+                          "error": "" if np.isfinite(r.value) else f"scoring: {r.note}"} for r in scores.itertuples()]
                 rows += [{**base, "image_id": iid, "metric": "", "value": float("nan"), "status": "error",
                           "error": msg} for iid, msg in _errors(td, folder).items()]
                 bar.update(1)
@@ -296,14 +318,25 @@ def run_suite(suite: Suite, methods: list[Method], work_dir: Path | None = None,
     digests = {name: td.digest for name, td in data.items()}
     timings["total"] = time.perf_counter() - t0
     return RunResult(suite, results, status, timings, counts, suite_digest(digests), data, work_dir,
-                     restore_seconds)
+                     restore_seconds, metric_status)
 
 
 def metric_directions(metrics: list[str]) -> dict[str, bool]:
     """metric -> True when higher is better, from the metric registry."""
     from benchmark.metrics import metric_info
 
-    return {m: bool(metric_info(m).higher_is_better) for m in metrics}
+    return {m: bool(metric_info(m)["higher_is_better"]) for m in metrics}
+
+
+def metric_availability(metrics: list[str]) -> dict[str, str | None]:
+    """metric -> None when it can run here, else why not (weights unavailable ...), from the metric registry."""
+    from benchmark.metrics import metric_info
+
+    out = {}
+    for m in metrics:
+        info = metric_info(m)
+        out[m] = None if info["available"] else str(info["reason"])
+    return out
 
 
 def _gallery_rows(rr: RunResult, images: int) -> list:
@@ -314,7 +347,7 @@ def _gallery_rows(rr: RunResult, images: int) -> list:
     rows = []
     for task in rr.suite.tasks:
         td = rr.data[task.name]
-        metric = (rr.suite.metrics_for(task) or ("",))[0]
+        metric = (rr.metrics(task) or [""])[0]
         errors = {m: _errors(td, _task_dir(rr.work_dir / "restored" / m, td)) for m, r in rr.status.items() if r is None}
         for item in td.items[:images]:
             outputs, captions = {}, {}
@@ -366,7 +399,7 @@ def write_report(rr: RunResult, out_dir: Path, higher: dict[str, bool] | None = 
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in ("plots", "gallery"):
         shutil.rmtree(out_dir / stale, ignore_errors=True)
-    metrics = list(dict.fromkeys(m for t in suite.tasks for m in suite.metrics_for(t)))
+    metrics = rr.metrics()
     higher = higher or metric_directions(metrics)
     seconds = {m: s / n for m, (s, n) in rr.restore_seconds.items() if n}
     lb = lbm.build_leaderboard(rr.results, higher, rr.status, [t.name for t in suite.tasks], metrics, seconds)
@@ -392,6 +425,7 @@ def write_report(rr: RunResult, out_dir: Path, higher: dict[str, bool] | None = 
     info = [("suite", suite.name + (f": {suite.description}" if suite.description else "")),
             ("data hash", rr.data_hash), ("protocol", suite.protocol), ("metrics", ", ".join(metrics)),
             ("tasks", ", ".join(t.name for t in suite.tasks)),
+            *[(f"metric {m}", f"n/a: {r}") for m, r in rr.metric_status.items() if r is not None],
             ("images", f"{sum(len(td.items) for td in rr.data.values())} over {len(suite.tasks)} tasks")]
     timing = _timing_lines(rr)
     md = [f"# {suite.name} leaderboard", ""] + [f"- **{k}**: {v}" for k, v in info] + ["", lbm.to_markdown(lb),
@@ -409,6 +443,7 @@ def write_report(rr: RunResult, out_dir: Path, higher: dict[str, bool] | None = 
     paths["html"] = out_dir / "leaderboard.html"
     write_text_atomic(paths["html"], page)
     run = {"suite": suite.name, "data_hash": rr.data_hash, "protocol": suite.protocol, "metrics": metrics,
+           "metrics_unavailable": {m: r for m, r in rr.metric_status.items() if r is not None},
            "tasks": {name: {"digest": td.digest, "images": len(td.items), **td.task.to_dict()}
                      for name, td in rr.data.items()},
            "methods": {m: ("ok" if r is None else f"n/a: {r}") for m, r in rr.status.items()},

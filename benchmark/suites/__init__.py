@@ -4,8 +4,9 @@
     suite = load_suite("aio3", ["task_defaults.limit=5", "tasks.rain.seed=3", "metrics=[psnr]"])
 
 Shipped suites live in ``benchmark/suites/configs/*.yaml`` (``list_suites()``); a path to any other YAML file
-works too. Any field can be overridden with hydra's override grammar (``key=value``, ``+key=value`` to add,
-``~key`` to delete). See ``benchmark.suites.schema`` for the fields.
+works too. Any field can be overridden with hydra's override grammar: ``key=value`` sets a field whether or not
+the file names it (it is passed to hydra as ``++key=value``; misspelt keys are caught by the schema), ``~key``
+deletes one. See ``benchmark.suites.schema`` for the fields.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def compose_config(name_or_path: str, overrides: list[str] | tuple[str, ...] = (
                          "(or pass a path to a suite .yaml file)")
     try:
         with initialize_config_dir(config_dir=str(config_dir), version_base=None):
-            cfg = compose(config_name=config_name, overrides=list(overrides))
+            cfg = compose(config_name=config_name, overrides=[_upsert(o) for o in overrides])
         data = OmegaConf.to_container(cfg, resolve=True)
     except (HydraException, OmegaConfBaseException) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -50,6 +51,11 @@ def compose_config(name_or_path: str, overrides: list[str] | tuple[str, ...] = (
     if not isinstance(data, dict):
         raise InputError(f"suite {name_or_path}: the config must be a mapping")
     return data
+
+
+def _upsert(override: str) -> str:
+    """``key=value`` -> ``++key=value`` (set or add); ``+``/``++``/``~`` overrides pass unchanged."""
+    return override if override.startswith(("+", "~")) else "++" + override
 
 
 def load_suite(name_or_path: str, overrides: list[str] | tuple[str, ...] = ()) -> Suite:

@@ -12,7 +12,8 @@ Every task takes its unset fields from ``task_defaults``. A task is one of three
 Two task keys expand one entry into several tasks:
 
 * ``sweep: {ops: PATTERN | [names], severities: [1, ..., 5]}`` -> one task per operator and severity,
-  named ``<op>@s<severity>`` (``group`` = operator, ``severity`` recorded for severity curves);
+  named ``<op>@s<severity>`` (``group`` = operator, ``severity`` recorded for severity curves); a pattern
+  skips operators without a severity table (``blur.kernel`` takes a user kernel);
 * ``all_orders: [leaf, leaf, ...]`` -> one chain task per permutation, named by the operator families in
   order (``rain>snow>noise``; ``order`` recorded for the order-sensitivity heatmap).
 """
@@ -180,7 +181,7 @@ def _expand_sweep(suite: str, tname: str, t: dict, data_root: Path) -> list[Task
     if not isinstance(sweep, dict) or "ops" not in sweep:
         raise InputError(f"{where}: sweep must be {{ops: PATTERN or [names], severities: [1, ..., 5]}}")
     ops = sweep["ops"]
-    names = list_ops(ops) if isinstance(ops, str) else list(ops)
+    names = [n for n in list_ops(ops) if get(n).severities] if isinstance(ops, str) else list(ops)
     if not names:
         raise InputError(f"{where}: sweep ops {ops!r} match no registered operator")
     rest = {k: v for k, v in t.items() if k not in ("sweep", "spec", "recipe")}
