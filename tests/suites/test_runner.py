@@ -1,0 +1,214 @@
+"""Runner end to end on a tiny suite: files written, leaderboard = means of per-image results, caches re-used,
+a killed run resumes to the same result, a method failing on one image leaves the rest scored."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchmark.leaderboard import build_leaderboard, to_markdown
+from benchmark.runner import Method, registry_methods, run_suite, write_report
+from benchmark.suites.schema import build_suite
+from restorebench.errors import WeightsUnavailable
+from restorebench.imageio import read_image
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def tiny_suite(photos: str = "astronaut,coffee", crop: int = 64):
+    return build_suite({
+        "name": "tiny", "data_root": ".", "protocol": "rgb", "metrics": ["psnr", "ssim"],
+        "task_defaults": {"source": f"skimage:{photos}", "crop": crop, "seed": 0},
+        "tasks": {"noise15": {"spec": {"op": "noise.gaussian", "params": {"sigma": 15.0, "gray": False}}},
+                  "noise50": {"spec": {"op": "noise.gaussian", "params": {"sigma": 50.0, "gray": False}}}}})
+
+
+def smooth(img: np.ndarray) -> np.ndarray:
+    return cv2.GaussianBlur(img, (5, 5), 1.2)
+
+
+class Counting:
+    """Wraps a restore function; counts loads and calls."""
+
+    def __init__(self, fn):
+        self.fn, self.loads, self.calls = fn, 0, 0
+
+    def loader(self):
+        self.loads += 1
+
+        def run(img):
+            self.calls += 1
+            return self.fn(img)
+
+        return run
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    return float(10 * np.log10(1.0 / np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)))
+
+
+def test_tiny_suite_end_to_end_then_fully_cached(tmp_path):
+    suite = tiny_suite()
+    ident = registry_methods(["identity"])[0]
+    counters = {"identity": Counting(ident.load()), "smooth": Counting(smooth)}
+
+    def methods():
+        return [Method("identity", counters["identity"].loader, ("all",)),
+                Method("smooth", counters["smooth"].loader, ("noise",))]
+
+    rr = run_suite(suite, methods(), tmp_path / "work", tmp_path / "cache", quiet=True)
+    paths = write_report(rr, tmp_path / "report")
+    for name in ("results.parquet", "leaderboard.md", "leaderboard.csv", "leaderboard.html", "gallery.html", "run.json",
+                 "plots/bars_psnr.png", "plots/bars_ssim.png"):
+        assert (tmp_path / "report" / name).is_file(), name
+    assert counters["identity"].calls == 4 and counters["smooth"].calls == 4
+    res = pd.read_parquet(paths["results"])
+    assert len(res) == 2 * 2 * 2 * 2 and (res["status"] == "ok").all()
+    # the leaderboard's numbers are the means of the per-image results
+    lb = pd.read_csv(paths["csv"]).set_index("method")
+    means = res.groupby(["method", "task", "metric"])["value"].mean()
+    for (m, t, metric), v in means.items():
+        arrow = "↑"
+        assert lb.at[m, f"{t}/{metric}{arrow}"] == pytest.approx(v, rel=1e-5)
+        assert lb.at[m, f"mean/{metric}{arrow}"] == pytest.approx(means[m][:, metric].mean(), rel=1e-5)
+    # identity's PSNR is the input's PSNR against its ground truth, computed independently here
+    td = rr.data["noise50"]
+    for item in td.items:
+        got = res[(res.method == "identity") & (res.task == "noise50") & (res.image_id == item.image_id)
+                  & (res.metric == "psnr")]["value"].item()
+        assert got == pytest.approx(psnr(read_image(item.input), read_image(item.target)), abs=1e-4)
+    assert lb.at["smooth", "noise50/psnr↑"] > lb.at["identity", "noise50/psnr↑"] + 3
+    assert lb.index[0] == "smooth" and lb.at["smooth", "rank"] == 1
+    md = paths["md"].read_text()
+    assert "**" in md and "↑" in md and rr.data_hash in md and "restore" in md and "generate" in md
+    html = paths["html"].read_text()
+    assert 'class="best"' in html and "gallery.html" in html
+    gallery = paths["gallery"].read_text()
+    assert gallery.count("<figure>") == 2 * 2 * 4  # tasks x images x (input, identity, smooth, ground truth)
+    run = json.loads(paths["run"].read_text())
+    assert run["data_hash"] == rr.data_hash and set(run["timings_s"]) >= {"generate", "restore", "score", "report"}
+
+    # second run: nothing restored, no method loaded, nothing scored, same numbers
+    again = run_suite(suite, methods(), tmp_path / "work", tmp_path / "cache", quiet=True)
+    assert counters["identity"].loads == counters["smooth"].loads == 1
+    assert counters["identity"].calls == 4 and counters["smooth"].calls == 4
+    assert again.counts == {"generated": 0, "restored": 0, "scored": 0}
+    pd.testing.assert_frame_equal(again.results.reset_index(drop=True), rr.results.reset_index(drop=True))
+
+
+def test_method_failing_on_one_image_and_unavailable_method(tmp_path):
+    suite = tiny_suite()
+
+    def flaky(img):
+        if img[0, 0, 0] > 0.45:  # one of the two images only
+            raise RuntimeError("kernel exploded")
+        return smooth(img)
+
+    def missing():
+        raise WeightsUnavailable("weights unavailable: ghost.pth (sha256 abc) not found; put it at /w/ghost.pth")
+
+    methods = [Method("identity", lambda: (lambda x: x)), Method("flaky", lambda: flaky),
+               Method("ghost", missing), Method("licensed", None, unavailable="license opt-in: academic")]
+    rr = run_suite(suite, methods, tmp_path / "work", tmp_path / "cache", quiet=True)
+    res = rr.results
+    flaky_rows = res[res.method == "flaky"]
+    errors = flaky_rows[flaky_rows.status == "error"]
+    assert len(errors) == 2 and errors["error"].str.contains("kernel exploded").all()
+    assert set(errors["task"]) == {"noise15", "noise50"}
+    scored = flaky_rows[flaky_rows.status == "ok"]
+    assert len(scored) == 2 * 2 and scored["value"].notna().all()  # the other image, both tasks, both metrics
+    assert (res[res.method == "identity"].status == "ok").sum() == 8
+    assert rr.status["ghost"].startswith("WeightsUnavailable") and rr.status["licensed"].startswith("license")
+    paths = write_report(rr, tmp_path / "report")
+    md = paths["md"].read_text()
+    assert "| ghost | n/a: weights unavailable |" in md and "| licensed | n/a: license opt-in |" in md
+    assert "flaky: 1 of 2 images of noise15 failed" in md
+    assert 'class="fail"' in paths["gallery"].read_text()
+    # the failure is cached: a second run does not call the method again unless asked to
+    calls = []
+    retry = [Method("flaky", lambda: (lambda x: calls.append(1) or x))]
+    run_suite(suite, retry, tmp_path / "work", tmp_path / "cache", quiet=True)
+    assert calls == []
+    fixed = run_suite(suite, retry, tmp_path / "work", tmp_path / "cache", quiet=True, retry_failed=True)
+    assert len(calls) == 2 and (fixed.results.status == "ok").all()
+
+
+SCRIPT = """
+import sys, time
+from pathlib import Path
+import cv2
+sys.path.insert(0, {tests!r})
+from test_runner import tiny_suite
+from benchmark.runner import Method, run_suite
+
+def slow(img):
+    time.sleep({delay})
+    return cv2.GaussianBlur(img, (5, 5), 1.2)
+
+run_suite(tiny_suite({photos!r}), [Method("slow", lambda: slow)], Path({work!r}), Path({cache!r}), quiet=True)
+"""
+
+
+def test_killed_run_resumes_to_the_same_result(tmp_path):
+    photos = "astronaut,coffee,chelsea,rocket"
+    script = tmp_path / "job.py"
+    script.write_text(textwrap.dedent(SCRIPT.format(tests=str(Path(__file__).parent), delay=0.3, photos=photos,
+                                                    work=str(tmp_path / "work"), cache=str(tmp_path / "cache"))))
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen([sys.executable, str(script)], env=env, start_new_session=True)
+    outputs = tmp_path / "work" / "restored" / "slow"
+    deadline = time.time() + 60
+    while time.time() < deadline and len(list(outputs.glob("*/*.png"))) < 3:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_before = len(list(outputs.glob("*/*.png")))
+    assert 3 <= done_before < 8, "the job should have been killed part-way"
+
+    calls = []
+
+    def slow(img):
+        calls.append(1)
+        return smooth(img)
+
+    suite = tiny_suite(photos)
+    resumed = run_suite(suite, [Method("slow", lambda: slow)], tmp_path / "work", tmp_path / "cache", quiet=True)
+    assert len(calls) == 8 - done_before
+    fresh = run_suite(suite, [Method("slow", lambda: smooth)], tmp_path / "work2", tmp_path / "cache2", quiet=True)
+    assert resumed.data_hash == fresh.data_hash
+    cols = ["task", "method", "image_id", "metric", "value", "status"]
+    a = resumed.results[cols].sort_values(cols[:4]).reset_index(drop=True)
+    b = fresh.results[cols].sort_values(cols[:4]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_leaderboard_ranks_bold_arrows_and_na():
+    rows = []
+    for m, base in (("a", 30.0), ("b", 25.0), ("c", 28.0)):
+        for t in ("t1", "t2"):
+            for i in range(3):
+                rows.append({"method": m, "task": t, "image_id": f"{i}", "metric": "psnr", "value": base + i,
+                             "status": "ok"})
+                rows.append({"method": m, "task": t, "image_id": f"{i}", "metric": "lpips",
+                             "value": {"a": 0.3, "b": 0.1, "c": 0.2}[m], "status": "ok"})
+    df = pd.DataFrame(rows)
+    lb = build_leaderboard(df, {"psnr": True, "lpips": False}, {"a": None, "b": None, "c": None, "d": "weights x"})
+    assert lb.cell("a", ("t1", "psnr")) == pytest.approx(31.0)
+    assert lb.best(("t1", "psnr")) == {"a"} and lb.best(("t1", "lpips")) == {"b"}
+    # ranks per column: psnr a1 c2 b3, lpips b1 c2 a3 -> means a 2, c 2, b 2; ties keep first-seen order
+    assert lb.rank.to_dict() == {"a": 2.0, "b": 2.0, "c": 2.0}
+    md = to_markdown(lb)
+    assert "t1 psnr ↑" in md and "t1 lpips ↓" in md and "**31.00**" in md and "**0.1000**" in md
+    assert "| d | n/a: weights unavailable |" in md
+    assert lb.methods[-1] == "d"
