@@ -10,10 +10,12 @@ Layout of the composed ``te42`` ground (``size`` x ``size``; at 256 px each quad
     |  texture  |           |
     +-----------+-----------+
 
-The element of quadrant ``g`` (``g`` = index of its group in :data:`~degrade.grounds.registry.GROUPS`)
-and all of its variation come from ``restorebench.seeding.sample_rng(seed, GROUND_STREAM, g)``: the
-ground is a deterministic function of (name, size, seed) and of the registered elements. A single
-element asked for by name (``"regular.zone_plate"``) uses the same stream, drawn at full size.
+Quadrant ``g`` (``g`` = index of its group in :data:`~degrade.grounds.registry.GROUPS`) shows the
+element chosen uniformly among the group's registered elements with
+``restorebench.seeding.sample_rng(seed, CHOICE_STREAM, g)``; the element draws its variation from
+``sample_rng(seed, GROUND_STREAM, g)``. A single element asked for by name (``"regular.zone_plate"``)
+uses that same stream, so it equals its quadrant when drawn at the quadrant's size. The ground is a
+deterministic function of (name, size, seed) and of the registered elements.
 
 Ablation grounds (as in Defusion's ablations): ``blank`` is a solid mid-gray (sRGB 0.5) and
 ``simple`` is vertical square-wave stripes in the chart tones with a period of size/8 pixels; both
@@ -32,7 +34,9 @@ from restorebench.errors import InputError
 from restorebench.seeding import SEED_BOUND, sample_rng
 
 GROUND_STREAM = 0x67726E64
-"""Sub-stream tag of ground randomness ('grnd'): keeps it apart from the per-step streams of instructions."""
+"""Sub-stream tag of element randomness ('grnd'): keeps it apart from the per-step streams of instructions."""
+CHOICE_STREAM = 0x63686F73
+"""Sub-stream tag of the composed ground's element choices ('chos')."""
 MIN_GROUND_SIZE = 32
 """Smallest ground side in pixels (each quadrant of the composed ground is then at least 16 px)."""
 COMPOSED = "te42"
@@ -50,28 +54,26 @@ def _element_stream(seed: int, group: str) -> np.random.Generator:
     return sample_rng(seed, GROUND_STREAM, GROUPS.index(group))
 
 
-def _draw(group: str, seed: int) -> tuple[str, np.random.Generator]:
-    """The element of ``group`` for the composed ground of ``seed``, and the stream it draws from next."""
-    rng = _element_stream(seed, group)
+def _choose(group: str, seed: int) -> str:
+    """The element of ``group`` in the composed ground of ``seed`` (uniform over the group's elements)."""
     names = list_elements(group)
     if not names:
         raise InputError(f"no ground elements registered in group {group!r}")
-    return names[int(rng.integers(len(names)))], rng
+    return names[int(sample_rng(seed, CHOICE_STREAM, GROUPS.index(group)).integers(len(names)))]
 
 
 def te42_elements(seed: int) -> dict[str, str]:
     """The element drawn for each group (quadrant) of the composed ground with ``seed``: {group: name}."""
     _check_seed(seed)
-    return {group: _draw(group, seed)[0] for group in GROUPS}
+    return {group: _choose(group, seed) for group in GROUPS}
 
 
 def _te42(size: int, seed: int) -> np.ndarray:
     q = (size + 1) // 2
     canvas = np.empty((2 * q, 2 * q, 3), np.float32)
     for g, group in enumerate(GROUPS):
-        name, rng = _draw(group, seed)
         top, left = (g // 2) * q, (g % 2) * q
-        canvas[top:top + q, left:left + q] = get_element(name)(q, rng)
+        canvas[top:top + q, left:left + q] = get_element(_choose(group, seed))(q, _element_stream(seed, group))
     return canvas[:size, :size]
 
 
