@@ -37,7 +37,7 @@ def encode(img: np.ndarray, quality: int, subsampling: str) -> np.ndarray:
 def decode(data: np.ndarray) -> np.ndarray:
     """JPEG bytes -> HxWx3 float32 RGB in [0,1]."""
     rgb = cv2.cvtColor(cv2.imdecode(data, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-    return rgb.astype(np.float32) * np.float32(1 / 255)
+    return rgb.astype(np.float32) / np.float32(255)
 
 
 def jpeg_compress(img: np.ndarray, quality: int, subsampling: str) -> np.ndarray:

@@ -1,0 +1,72 @@
+"""Blur operators: impulse responses equal their PSFs on both paths, user kernels, flat-field preservation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import degrade
+from restorebench.errors import InputError
+from tests.ops_a.conftest import from_batch, to_batch
+
+ASYMMETRIC = [[0.0, 0.0, 0.3], [0.0, 0.4, 0.0], [0.1, 0.0, 0.2]]
+
+
+def impulse(side: int = 65) -> np.ndarray:
+    img = np.zeros((side, side, 3), np.float32)
+    img[side // 2, side // 2] = 1.0
+    return img
+
+
+@pytest.mark.parametrize("name,params", [
+    ("blur.kernel", {"kernel": ASYMMETRIC}),
+    ("blur.motion", {"length": 17.0, "seed": 12}),
+    ("blur.gaussian", {"sigma_x": 3.0, "sigma_y": 1.0, "angle_deg": 20.0}),
+    ("blur.defocus", {"radius": 4.5}),
+])
+@pytest.mark.parametrize("path", ["numpy", "torch"])
+def test_impulse_response_is_the_psf(name, params, path):
+    op = degrade.get(name)
+    img = impulse()
+    out = op.apply(img, params) if path == "numpy" else from_batch(op.apply_batch(to_batch(img), [params]))
+    psf = op.psf(params)
+    ry, rx = psf.shape[0] // 2, psf.shape[1] // 2
+    c = img.shape[0] // 2
+    window = out[c - ry:c + ry + 1, c - rx:c + rx + 1, 1]
+    assert np.abs(window - psf).max() < 1e-5
+    assert abs(out[..., 1].sum() - 1.0) < 1e-4, "energy outside the PSF window"
+
+
+def test_psf_is_redrawn_from_the_seed():
+    op = degrade.get("blur.motion")
+    a = op.psf({"length": 15.0, "seed": 1})
+    assert np.array_equal(a, op.psf({"length": 15.0, "seed": 1}))
+    assert not np.array_equal(a, op.psf({"length": 15.0, "seed": 2}))
+
+
+@pytest.mark.parametrize("name", ["blur.gaussian", "blur.motion", "blur.defocus"])
+def test_flat_image_stays_flat_up_to_the_borders(name):
+    op = degrade.get(name)
+    flat = np.full((48, 40, 3), 0.37, np.float32)
+    out = op.apply(flat, op.sample(np.random.default_rng(0), severity=5))
+    assert np.abs(out - 0.37).max() < 1e-5
+
+
+def test_user_kernel_from_npy_equals_list(tmp_path, crop):
+    op = degrade.get("blur.kernel")
+    path = tmp_path / "k.npy"
+    np.save(path, np.array(ASYMMETRIC))
+    assert np.array_equal(op.apply(crop, {"path": str(path)}), op.apply(crop, {"kernel": ASYMMETRIC}))
+
+
+@pytest.mark.parametrize("params,match", [
+    ({}, "exactly one"),
+    ({"kernel": ASYMMETRIC, "path": "k.npy"}, "exactly one"),
+    ({"path": "/nonexistent/k.npy"}, "not an existing .npy"),
+    ({"kernel": [[0.5, 0.5]]}, "odd sides"),
+    ({"kernel": [[0.1, 0.1, 0.1]]}, "sums to"),
+    ({"kernel": "[[1]]"}, "must be list"),
+])
+def test_user_kernel_validation(params, match, crop):
+    with pytest.raises(InputError, match=match):
+        degrade.get("blur.kernel").apply(crop, params)

@@ -1,0 +1,83 @@
+"""Noise statistics measured on flat images against the closed forms, on both the numpy and the torch path."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import degrade
+from degrade.color import srgb_to_linear
+from tests.ops_a.conftest import from_batch, to_batch
+
+SIDE = 384
+
+
+def run(name: str, value: float, params: dict, path: str) -> np.ndarray:
+    """Apply ``name`` to a flat SIDE x SIDE image of ``value`` on the numpy or torch path."""
+    flat = np.full((SIDE, SIDE, 3), value, np.float32)
+    op = degrade.get(name)
+    return op.apply(flat, params) if path == "numpy" else from_batch(op.apply_batch(to_batch(flat), [params]))
+
+
+PATHS = ["numpy", "torch"]
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("sigma", [5.0, 15.0, 30.0])
+def test_gaussian_sigma_on_flat_gray(sigma, path):
+    out = run("noise.gaussian", 0.5, {"sigma": sigma, "gray": False, "seed": 3}, path)
+    assert out.std() * 255 == pytest.approx(sigma, rel=0.02)
+    assert abs(out.mean() - 0.5) < 0.002
+    assert abs(np.corrcoef(out[..., 0].ravel(), out[..., 1].ravel())[0, 1]) < 0.02
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_gaussian_gray_shares_one_field(path):
+    out = run("noise.gaussian", 0.5, {"sigma": 10.0, "gray": True, "seed": 3}, path)
+    assert np.array_equal(out[..., 0], out[..., 1]) and np.array_equal(out[..., 0], out[..., 2])
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_poisson_variance_is_mean_over_photons(path):
+    out = run("noise.poisson", 0.5, {"photons": 20.0, "linear": False, "seed": 4}, path)
+    assert out.var() == pytest.approx(0.5 / 20.0, rel=0.03)
+    assert np.allclose(out * 20.0, np.round(out * 20.0), atol=1e-4), "values are photon counts / photons"
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_poisson_linear_counts_in_linear_light(path):
+    lin = float(srgb_to_linear(np.float32(0.6)))
+    out = run("noise.poisson", 0.6, {"photons": 60.0, "linear": True, "seed": 5}, path)
+    counted = srgb_to_linear(out)
+    assert counted.mean() == pytest.approx(lin, rel=0.01)
+    assert counted.var() == pytest.approx(lin / 60.0, rel=0.04)
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_speckle_std_scales_with_value(path):
+    out = run("noise.speckle", 0.4, {"sigma": 0.2, "seed": 6}, path)
+    assert out.std() == pytest.approx(0.4 * 0.2, rel=0.02)
+    assert abs(out.mean() - 0.4) < 0.002
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_salt_pepper_fractions(path):
+    out = run("noise.salt_pepper", 0.5, {"amount": 0.2, "salt_ratio": 0.3, "seed": 7}, path)
+    assert (out == 1.0).mean() == pytest.approx(0.06, abs=0.003)
+    assert (out == 0.0).mean() == pytest.approx(0.14, abs=0.003)
+    assert (out == 0.5).mean() == pytest.approx(0.8, abs=0.003)
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_camera_noise_shot_plus_read_in_linear_light(path):
+    photons, read = 200.0, 5.0
+    lin = float(srgb_to_linear(np.float32(0.5)))
+    out = srgb_to_linear(run("noise.camera", 0.5, {"photons": photons, "read_noise": read, "seed": 8}, path))
+    assert out.mean() == pytest.approx(lin, rel=0.01)
+    assert out.var() == pytest.approx(lin / photons + (read / photons) ** 2, rel=0.04)
+
+
+def test_gaussian_noise_stays_float32(crop):
+    from degrade.ops.noise.functional import gaussian_noise
+
+    assert gaussian_noise(crop, 10.0, False, 1).dtype == np.float32
