@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 from degrade.corpus.manifest import FILE_KINDS, MANIFEST, read_manifest
@@ -57,8 +58,8 @@ def export_hf(root: str | Path, out: str | Path | None = None, max_shard_size: s
     kinds = [k for k in FILE_KINDS if rows[0][f"{k}_path"]]
     fingerprint = hashlib.sha256(manifest.read_bytes()).hexdigest()[:32]
     with tempfile.TemporaryDirectory(dir=root, prefix=".hf-build-") as tmp:
-        ds = Dataset.from_generator(_examples, features=_features(kinds), cache_dir=os.path.join(tmp, "cache"),
-                                    gen_kwargs={"root": root, "rows": rows, "kinds": kinds}, fingerprint=fingerprint)
+        ds = Dataset.from_generator(partial(_examples, root, rows, kinds), features=_features(kinds),
+                                    cache_dir=os.path.join(tmp, "cache"), fingerprint=fingerprint)
         staged = Path(tmp) / "dataset"
         ds.save_to_disk(str(staged), max_shard_size=max_shard_size)
         del ds
