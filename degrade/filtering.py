@@ -60,27 +60,42 @@ def convolve_batch(x: Any, kernels: Any) -> Any:
     return y[..., 2 * r:2 * r + h, 2 * r:2 * r + w].to(x.dtype)
 
 
-def splat(shape: tuple[int, int], rows: np.ndarray, cols: np.ndarray, amps: np.ndarray, kernel: np.ndarray,
-          floor: float = 1e-3) -> np.ndarray:
-    """Convolve an image of sparse impulses with ``kernel``: the HxW float32 sum of ``amps[i] * kernel`` at (rows[i], cols[i]).
 
-    Equal to placing the impulses in a zero image and calling :func:`convolve` (true convolution), but
-    the cost grows with impulses x kernel taps instead of the image area, and impulses may lie up to
-    the kernel radius outside the image (shapes then enter from the borders; no reflection). Taps
-    below ``floor`` times the kernel's peak are skipped. Integer pixel positions; kernel sides odd.
+def splat(shape: tuple[int, int], groups: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+          floor: float = 1e-3) -> np.ndarray:
+    """Convolve sparse impulses with kernels: HxW float32 sum over ``groups`` of ``amps[i] * kernel`` at (rows[i], cols[i]).
+
+    Each group is ``(rows, cols, amps, kernel)`` (integer pixel positions, float amplitudes, a 2-D kernel
+    with odd sides). Equal to placing each group's impulses in a zero image and calling :func:`convolve`
+    with its kernel (true convolution), but the cost grows with impulses x kernel taps instead of the
+    image area, and impulses may lie up to their kernel's radius outside the image (shapes then enter
+    from the borders; no reflection). Taps below ``floor`` times a kernel's peak are skipped.
+    The result is a writeable view into a padded canvas (rows are not contiguous).
     """
     h, w = shape
-    kh, kw = kernel.shape
-    ry, rx = kh // 2, kw // 2
-    rows, cols = np.asarray(rows, np.int64), np.asarray(cols, np.int64)
-    if rows.size and (rows.min() < -ry or rows.max() >= h + ry or cols.min() < -rx or cols.max() >= w + rx):
-        raise ValueError(f"splat: impulse positions must lie within the kernel radius ({ry}, {rx}) of the image")
-    # canvas padded by twice the radius: every tap of every allowed impulse lands inside it
+    ry = max((g[3].shape[0] // 2 for g in groups), default=0)
+    rx = max((g[3].shape[1] // 2 for g in groups), default=0)
+    # canvas padded by twice the largest radius: every tap of every allowed impulse lands inside it
     wp = w + 4 * rx
-    ty, tx = np.nonzero(kernel >= floor * kernel.max())
-    taps = np.asarray(kernel, np.float32)[ty, tx]
-    offsets = ty * wp + tx
-    flat = ((rows + ry) * wp + (cols + rx))[:, None] + offsets
-    weights = np.asarray(amps, np.float32)[:, None] * taps
-    canvas = np.bincount(flat.ravel(), weights.ravel(), minlength=(h + 4 * ry) * wp)
-    return canvas.reshape(h + 4 * ry, wp)[2 * ry:2 * ry + h, 2 * rx:2 * rx + w].astype(np.float32)
+    taps = []
+    for rows, cols, amps, kernel in groups:
+        ky, kx = kernel.shape[0] // 2, kernel.shape[1] // 2
+        rows, cols = np.asarray(rows), np.asarray(cols)
+        if rows.size and (rows.min() < -ky or rows.max() >= h + ky or cols.min() < -kx or cols.max() >= w + kx):
+            raise ValueError(f"splat: impulse positions must lie within the kernel radius ({ky}, {kx}) of the image")
+        ty, tx = np.nonzero(kernel >= floor * kernel.max())
+        taps.append(((ty - ky) * wp + (tx - kx), np.asarray(kernel, np.float32)[ty, tx]))
+    # one flat index and weight array for all groups, filled in place (large temporaries are costly)
+    total = sum(len(g[0]) * len(t[0]) for g, t in zip(groups, taps))
+    flat = np.empty(total, np.int32 if (h + 4 * ry) * wp < 2**31 else np.int64)
+    weights = np.empty(total, np.float32)
+    start = 0
+    for (rows, cols, amps, _), (offsets, values) in zip(groups, taps):
+        n, m = len(rows), len(offsets)
+        base = (np.asarray(rows, np.int64) + 2 * ry) * wp + (np.asarray(cols, np.int64) + 2 * rx)
+        np.add(base[:, None], offsets, out=flat[start:start + n * m].reshape(n, m), casting="unsafe")
+        np.multiply(np.asarray(amps, np.float32)[:, None], values, out=weights[start:start + n * m].reshape(n, m))
+        start += n * m
+    canvas = np.zeros((h + 4 * ry) * wp, np.float32)
+    np.add.at(canvas, flat, weights)
+    return canvas.reshape(h + 4 * ry, wp)[2 * ry:2 * ry + h, 2 * rx:2 * rx + w]

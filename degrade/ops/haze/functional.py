@@ -32,6 +32,8 @@ DEPTH_FIELD_WEIGHT = 0.35
 """Share of the smooth random field in the synthetic depth; the rest is the vertical ground-plane gradient."""
 DEPTH_MAX_TILT_DEG = 10.0
 """Largest random tilt of the synthetic horizon (degrees)."""
+DEPTH_SUBSAMPLE = 8
+"""The synthetic depth is computed on a grid this many times coarser than the image, then resized bilinearly."""
 
 
 def synthetic_depth(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
@@ -39,20 +41,22 @@ def synthetic_depth(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
 
     ``(1 - W) * g + W * f`` rescaled to [DEPTH_NEAR, 1], where ``g`` falls linearly from 1 at the
     (slightly tilted) top to 0 at the bottom and ``f`` is a bicubic interpolation of a
-    DEPTH_GRID x DEPTH_GRID Gaussian grid normalised to [0, 1]. Draws 1 + DEPTH_GRID**2 values from ``rng``.
+    DEPTH_GRID x DEPTH_GRID Gaussian grid normalised to [0, 1]. The map is smooth, so it is computed
+    on a grid DEPTH_SUBSAMPLE times coarser and resized bilinearly. Draws 1 + DEPTH_GRID**2 values from ``rng``.
     """
     tilt = math.tan(math.radians(DEPTH_MAX_TILT_DEG * (2.0 * rng.random() - 1.0)))
     grid = rng.standard_normal((DEPTH_GRID, DEPTH_GRID)).astype(np.float32)
-    field = cv2.resize(grid, (w, h), interpolation=cv2.INTER_CUBIC)
+    hs, ws = -(-h // DEPTH_SUBSAMPLE), -(-w // DEPTH_SUBSAMPLE)
+    field = cv2.resize(grid, (ws, hs), interpolation=cv2.INTER_CUBIC)
     field -= field.min()
     field /= max(float(field.max()), 1e-6)
-    ys = np.arange(h, dtype=np.float32)[:, None] / np.float32(max(h - 1, 1))
-    xs = (np.arange(w, dtype=np.float32)[None, :] - np.float32((w - 1) / 2)) / np.float32(max(h - 1, 1))
+    ys = np.arange(hs, dtype=np.float32)[:, None] / np.float32(max(hs - 1, 1))
+    xs = (np.arange(ws, dtype=np.float32)[None, :] - np.float32((ws - 1) / 2)) / np.float32(max(hs - 1, 1))
     depth = (1.0 - DEPTH_FIELD_WEIGHT) * (1.0 - ys - np.float32(tilt) * xs) + DEPTH_FIELD_WEIGHT * field
     depth -= depth.min()
     depth *= np.float32((1.0 - DEPTH_NEAR) / max(float(depth.max()), 1e-6))
     depth += np.float32(DEPTH_NEAR)
-    return depth.astype(np.float32, copy=False)
+    return cv2.resize(depth.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 @functools.lru_cache(maxsize=16)
@@ -109,6 +113,12 @@ def airlight_rgb(airlight: float, tint: float) -> np.ndarray:
 def transmission(depth: np.ndarray, beta: float) -> np.ndarray:
     """``exp(-beta * depth)``: the fraction of scene light reaching the camera, same shape, float32 in (0, 1]."""
     return np.exp(np.float32(-beta) * depth, dtype=np.float32)
+
+
+def transmission_(depth: np.ndarray, beta: float) -> np.ndarray:
+    """:func:`transmission` computed in place in the float32 ``depth`` array (returned)."""
+    depth *= np.float32(-beta)
+    return np.exp(depth, out=depth)
 
 
 def scatter(img: np.ndarray, t: np.ndarray, airlight: np.ndarray) -> np.ndarray:

@@ -1,0 +1,90 @@
+"""Depth layers of falling particles (rain streaks, snow flakes), shared by the rain and snow operators.
+
+A layer is a shape kernel (peak 1: the opacity of one particle at full strength), a density
+(particle centres per pixel) and an opacity. Rendering scatters centres uniformly over the image and
+the kernel radius around it (so particles enter from the borders) and convolves them with the kernel:
+
+* numpy: ``Binomial(area, density)`` centres drawn from a numpy generator, rendered by
+  :func:`degrade.filtering.splat` (cost ~ particles x kernel taps, far below one image-sized filter);
+* torch: a Bernoulli(density) impulse image per layer from a ``torch.Generator`` on the device, all
+  layers and samples convolved at once by :func:`degrade.filtering.convolve_batch` (FFT).
+
+Both give every particle an amplitude ``opacity * U[AMP_LOW, 1)``; the two paths agree in
+distribution (coverage, mean opacity), not pixel by pixel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.signal import convolve2d
+
+from degrade.filtering import convolve_batch, pad_kernels, splat
+
+AMP_LOW = 0.5
+"""Particle amplitudes are uniform in [AMP_LOW, 1) times the layer opacity."""
+TAP_FLOOR = 0.01
+"""Kernel taps below this fraction of the peak are skipped on the numpy path (under one 8-bit code)."""
+
+
+@dataclass(frozen=True)
+class ParticleLayer:
+    """One depth layer: ``kernel`` (odd-sided float32, peak <= 1), ``density`` (centres per pixel), ``opacity`` [0,1]."""
+
+    kernel: np.ndarray
+    density: float
+    opacity: float
+
+
+def peak_normalized(kernel: np.ndarray) -> np.ndarray:
+    """A kernel rescaled to peak 1: the anti-aliased indicator of the shape a normalised PSF describes."""
+    return (kernel / kernel.max()).astype(np.float32)
+
+
+def compose(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Full 2-D convolution of two odd-sided kernels (the PSF of applying both), float32, odd sides."""
+    return convolve2d(a, b, mode="full").astype(np.float32)
+
+
+def layer_shares(scales: list[float], power: float) -> np.ndarray:
+    """Fractions of the total density per layer, proportional to ``scale ** -power`` (farther: denser)."""
+    w = np.asarray(scales, np.float64) ** -power
+    return w / w.sum()
+
+
+def render_layers(layers: list[ParticleLayer], h: int, w: int, rng: np.random.Generator) -> np.ndarray:
+    """Sum of all layers' particles: HxW float32 (>= 0, not clipped), centres drawn from ``rng``."""
+    groups = []
+    for layer in layers:
+        ry, rx = layer.kernel.shape[0] // 2, layer.kernel.shape[1] // 2
+        n = int(rng.binomial((h + 2 * ry) * (w + 2 * rx), layer.density))
+        rows = rng.integers(-ry, h + ry, n)
+        cols = rng.integers(-rx, w + rx, n)
+        amps = rng.random(n, dtype=np.float32)
+        amps *= np.float32((1.0 - AMP_LOW) * layer.opacity)
+        amps += np.float32(AMP_LOW * layer.opacity)
+        groups.append((rows, cols, amps, layer.kernel))
+    return splat((h, w), groups, floor=TAP_FLOOR)
+
+
+def render_layers_batch(layers: list[list[ParticleLayer]], seeds: list[int], h: int, w: int, device) -> "torch.Tensor":
+    """Per-sample particle layers -> Nx1xHxW float32 on ``device`` (torch generator seeded per sample)."""
+    import torch
+
+    n_layers = max(len(ls) for ls in layers)
+    empty = np.zeros((1, 1), np.float32)
+    kernels = pad_kernels([ls[k].kernel if k < len(ls) else empty for ls in layers for k in range(n_layers)])
+    kernels = torch.from_numpy(kernels.reshape(len(layers), n_layers, *kernels.shape[1:])).to(device)
+    impulses = torch.zeros((len(layers), n_layers, h, w), dtype=torch.float32, device=device)
+    for i, (ls, seed) in enumerate(zip(layers, seeds)):
+        gen = torch.Generator(device=device).manual_seed(int(seed))
+        u = torch.rand((n_layers, h, w), generator=gen, device=device)
+        density = torch.tensor([ls[k].density if k < len(ls) else 0.0 for k in range(n_layers)],
+                               dtype=torch.float32, device=device).view(-1, 1, 1)
+        opacity = torch.tensor([ls[k].opacity if k < len(ls) else 0.0 for k in range(n_layers)],
+                               dtype=torch.float32, device=device).view(-1, 1, 1)
+        # given u < density, u / density is uniform in [0, 1): it doubles as the amplitude draw
+        amp = opacity * (AMP_LOW + (1.0 - AMP_LOW) * u / density.clamp(min=1e-12))
+        impulses[i] = torch.where(u < density, amp, torch.zeros((), device=device))
+    return convolve_batch(impulses, kernels).sum(dim=1, keepdim=True)
