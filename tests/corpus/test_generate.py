@@ -116,3 +116,20 @@ def test_refuses_foreign_folder_rerun_and_changed_config(tmp_path, source_dir, c
         generate(folder_source(source_dir), ref, other, resume=True, progress=False)
     with pytest.raises(InputError, match="already has"):
         merge_shards(ref)
+
+
+def test_instructions_are_the_recipe_on_a_ground(tmp_path, source_dir):
+    from degrade.corpus.sampling import instruction_seed
+    from degrade.instructions import make_instruction
+
+    cfg = parse_config({**CONFIG, "patches": {"mode": "random", "size": 48, "per_image": 1},
+                        "instructions": {"enabled": True, "ground": "te42", "size": 64}})
+    listing = tmp_path / "two.txt"
+    listing.write_text("\n".join(str(p) for p in sorted(source_dir.rglob("photo*.png"))[:2]))
+    generate(list_source(listing), tmp_path / "ins", cfg, progress=False)
+    rows = pq.read_table(tmp_path / "ins" / "manifest.parquet").to_pylist()
+    assert len(rows) == 2
+    for r in rows:
+        ins = np.asarray(Image.open(tmp_path / "ins" / r["instruction_path"]))
+        expected = make_instruction(json.loads(r["recipe"]), instruction_seed(cfg, r["index"]), ground="te42", size=64)
+        assert ins.shape == (64, 64, 3) and np.array_equal(ins, to_uint8(expected.degraded))
