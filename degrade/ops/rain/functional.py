@@ -14,13 +14,12 @@ from __future__ import annotations
 import functools
 import math
 
-import cv2
 import numpy as np
 
 from degrade.kernels import gaussian_kernel, line_kernel
 from degrade.ops.haze.functional import synthetic_depth, transmission_
-from degrade.ops.rain.particles import ParticleLayer, compose, layer_shares, peak_normalized, render_layers
-from restorebench.seeding import field_rng
+from degrade.ops.rain.particles import (ParticleLayer, blend_gain_offset, compose, layer_shares, particle_streams,
+                                       peak_normalized, render_layers, snap)
 
 LAYER_SCALE = 0.6
 """Each farther streak layer is this factor shorter (and sqrt of it thinner) than the one before."""
@@ -30,10 +29,6 @@ NEAR_DEFOCUS = 0.5
 """Defocus blur of the nearest layer (Gaussian std as a fraction of its width) when there are several layers."""
 LENGTH_STEP, ANGLE_STEP, WIDTH_STEP = 1.0, 2.0, 0.25
 """Grid (pixels, degrees, pixels) on which streak kernels are built and cached (a few ms each to build)."""
-
-
-def _snap(value: float, step: float) -> float:
-    return round(value / step) * step
 
 
 @functools.lru_cache(maxsize=2048)
@@ -54,27 +49,21 @@ def streak_layers(density: float, length: float, angle_deg: float, width: float,
     the wind's angle. Kernels are built on the LENGTH/ANGLE/WIDTH_STEP grid."""
     scales = [LAYER_SCALE ** k for k in range(layers)]
     shares = layer_shares(scales, LAYER_DENSITY_POWER)
-    angle = _snap(angle_deg, ANGLE_STEP)
+    angle = snap(angle_deg, ANGLE_STEP)
     out = []
     for k, s in enumerate(scales):
-        wk = max(_snap(width * math.sqrt(s), WIDTH_STEP), WIDTH_STEP)
+        wk = max(snap(width * math.sqrt(s), WIDTH_STEP), WIDTH_STEP)
         defocus = NEAR_DEFOCUS * wk if k == 0 and layers > 1 else 0.0
-        kernel = streak_kernel(max(_snap(length * s, LENGTH_STEP), LENGTH_STEP), angle, wk, defocus)
+        kernel = streak_kernel(max(snap(length * s, LENGTH_STEP), LENGTH_STEP), angle, wk, defocus)
         out.append(ParticleLayer(kernel, density * float(shares[k]), brightness * (0.5 + 0.5 * s)))
     return out
-
-
-def rain_streams(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
-    """Independent generators of one rain/snow field: (veil depth, particle positions)."""
-    depth, positions = field_rng(seed).spawn(2)
-    return depth, positions
 
 
 def streaks(img: np.ndarray, density: float, length: float, angle_deg: float, width: float, brightness: float,
             layers: int, accumulation: float, airlight: float, seed: int) -> np.ndarray:
     """Rain streaks plus accumulation veil on an HxWx3 image (parameters as in ``rain.streaks``)."""
     h, w, _ = img.shape
-    depth_rng, positions = rain_streams(seed)
+    depth_rng, positions = particle_streams(seed)
     s = render_layers(streak_layers(density, length, angle_deg, width, brightness, layers), h, w, positions)
     np.minimum(s, 1.0, out=s)
     if accumulation > 0:
@@ -93,10 +82,3 @@ def streaks(img: np.ndarray, density: float, length: float, angle_deg: float, wi
         gain, offset = 1.0 - s, s
     return blend_gain_offset(img, gain, offset)
 
-
-def blend_gain_offset(img: np.ndarray, gain: np.ndarray, offset: np.ndarray) -> np.ndarray:
-    """``img * gain + offset`` with HxW gain and offset maps shared by the three channels -> HxWx3 float32."""
-    out = cv2.cvtColor(gain, cv2.COLOR_GRAY2RGB)
-    out *= img
-    out += offset[:, :, None]
-    return out

@@ -17,10 +17,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from scipy.signal import convolve2d
 
 from degrade.filtering import convolve_batch, pad_kernels, splat
+from degrade.ops.haze.functional import synthetic_depth
+from restorebench.seeding import field_rng
 
 AMP_LOW = 0.5
 """Particle amplitudes are uniform in [AMP_LOW, 1) times the layer opacity."""
@@ -35,6 +38,25 @@ class ParticleLayer:
     kernel: np.ndarray
     density: float
     opacity: float
+
+
+def snap(value: float, step: float) -> float:
+    """``value`` rounded to the nearest multiple of ``step`` (kernel parameters are cached on such grids)."""
+    return round(value / step) * step
+
+
+def particle_streams(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
+    """Independent numpy generators of one particle field from its ``seed``: (veil depth, particle positions)."""
+    depth, positions = field_rng(seed).spawn(2)
+    return depth, positions
+
+
+def blend_gain_offset(img: np.ndarray, gain: np.ndarray, offset: np.ndarray) -> np.ndarray:
+    """``img * gain + offset`` with HxW gain and offset maps shared by the three channels -> HxWx3 float32."""
+    out = cv2.cvtColor(gain, cv2.COLOR_GRAY2RGB)
+    out *= img
+    out += offset[:, :, None]
+    return out
 
 
 def peak_normalized(kernel: np.ndarray) -> np.ndarray:
@@ -88,3 +110,21 @@ def render_layers_batch(layers: list[list[ParticleLayer]], seeds: list[int], h: 
         amp = opacity * (AMP_LOW + (1.0 - AMP_LOW) * u / density.clamp(min=1e-12))
         impulses[i] = torch.where(u < density, amp, torch.zeros((), device=device))
     return convolve_batch(impulses, kernels).sum(dim=1, keepdim=True)
+
+
+def veil_transmission(params: list[dict], key: str, h: int, w: int, device: "torch.device") -> "torch.Tensor":
+    """Per-sample veil ``exp(-params[key] * depth)`` over the synthetic depth of each seed -> Nx1xHxW (1 where 0)."""
+    import torch
+
+    depths = []
+    for p in params:
+        depth_rng, _ = particle_streams(p["seed"])
+        depths.append(synthetic_depth(depth_rng, h, w) if p[key] > 0 else np.zeros((h, w), np.float32))
+    return torch.exp(-per_sample(params, key, device) * torch.from_numpy(np.stack(depths)[:, None]).to(device))
+
+
+def per_sample(params: list[dict], key: str, device: "torch.device") -> "torch.Tensor":
+    """``params[i][key]`` as an Nx1x1x1 float32 tensor on ``device``."""
+    import torch
+
+    return torch.tensor([p[key] for p in params], dtype=torch.float32, device=device).view(-1, 1, 1, 1)
