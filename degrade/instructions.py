@@ -18,13 +18,15 @@ degradation shows) and their residual ``degraded - clean`` in [-1, 1], which gui
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
 
 from degrade.grounds import make_ground
-from degrade.recipe import Recipe, Step, replay
+from degrade.recipe import Recipe, Step, replay, replay_batch
 from restorebench.errors import InputError
 from restorebench.seeding import draw_seed, sample_rng
 from restorebench.validate import check_image
@@ -94,3 +96,36 @@ def apply_to_ground(applied: Recipe, clean: np.ndarray, ground: str, seed: int) 
         h, w = clean.shape[:2]
         degraded = np.clip(cv2.resize(degraded, (w, h), interpolation=cv2.INTER_CUBIC), 0.0, 1.0)
     return Instruction(degraded, clean, degraded - clean, applied, ground, seed)
+
+
+@dataclass(frozen=True, eq=False)
+class InstructionBatch:
+    """Instructions of a batch: Nx3xHxW float tensors on one device (``residual`` = ``degraded - clean``)."""
+
+    degraded: Any
+    clean: Any
+    residual: Any
+    recipes: tuple[Recipe, ...]
+    """The recipes as applied (seeds re-drawn), one per sample."""
+
+
+def make_instructions_batch(recipes: Sequence[Recipe | dict], seeds: Sequence[int], ground: str = "te42",
+                            size: int = 256, device: Any = "cpu") -> InstructionBatch:
+    """N instructions at once with the operators' torch batch path on ``device`` (e.g. ``"cuda"``).
+
+    Sample ``i`` uses ``recipes[i]`` re-seeded from ``seeds[i]`` and the ground ``make_ground(ground, size,
+    seeds[i])`` (built on the CPU, then moved), exactly as :func:`make_instruction` does; the random
+    fields come from torch generators seeded with the same re-drawn seeds, so their statistics match the
+    numpy path but their bytes do not. Steps that change the image size are not supported here.
+    """
+    import torch
+
+    if len(recipes) != len(seeds):
+        raise InputError(f"{len(recipes)} recipes for {len(seeds)} seeds: pass one seed per recipe")
+    if not recipes:
+        raise InputError("make_instructions_batch: empty batch")
+    applied = tuple(reseed(r, int(s)) for r, s in zip(recipes, seeds))
+    grounds = np.stack([resolve_ground(ground, size, int(s))[0] for s in seeds])
+    clean = torch.from_numpy(grounds).permute(0, 3, 1, 2).to(device)
+    degraded = replay_batch(clean, list(applied))
+    return InstructionBatch(degraded, clean, degraded - clean, applied)

@@ -25,7 +25,8 @@ from degrade.grounds.registry import element
 LEAF_RADII = (1.0, 0.5)
 """Smallest radius (pixels) and largest radius (fraction of the element size) of dead leaves."""
 LEAF_COVERAGE = 5.0
-"""Mean number of leaves over each pixel; a background colour shows through about exp(-5) = 0.7 % of it."""
+"""Mean number of leaves over each pixel; one more colour (the ground under all leaves) shows through
+about exp(-5) = 0.7 % of the element. Fewer leaves bias the spectrum's slope above -2."""
 FRACTAL_STD = 0.13
 """Standard deviation of the fractal texture's channels (sRGB code values), about its 0.5 mean."""
 
@@ -99,16 +100,20 @@ def dead_leaves(size: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def power_law_noise(shape: tuple[int, ...], rng: np.random.Generator, exponent: float = 2.0) -> np.ndarray:
-    """Zero-mean, unit-std Gaussian fields (..., H, W) float32 with power spectrum ``|f|^-exponent``."""
+    """Zero-mean, unit-std Gaussian fields (..., H, W) float32 with power spectrum ``|f|^-exponent``.
+
+    The half-plane spectrum is drawn directly as complex white Gaussian noise (what the FFT of white
+    noise is) weighted by ``|f|^(-exponent/2)``, then inverse-transformed once.
+    """
     h, w = shape[-2:]
-    fy = np.fft.fftfreq(h)[:, None]
-    fx = np.fft.rfftfreq(w)[None, :]
-    f = np.maximum(np.hypot(fy, fx), 1.0 / max(h, w))
-    spec = np.fft.rfft2(rng.standard_normal(shape)) * f ** (-exponent / 2.0)
-    spec[..., 0, 0] = 0.0
-    field = np.fft.irfft2(spec, s=(h, w))
+    fy = np.fft.fftfreq(h).astype(np.float32)[:, None]
+    fx = np.fft.rfftfreq(w).astype(np.float32)[None, :]
+    amp = np.maximum(np.hypot(fy, fx), np.float32(1.0 / max(h, w))) ** np.float32(-exponent / 2.0)
+    amp[0, 0] = 0.0
+    parts = rng.standard_normal((2, *shape[:-2], h, w // 2 + 1), dtype=np.float32)
+    field = np.fft.irfft2((parts[0] + 1j * parts[1]) * amp, s=(h, w))
     field /= field.std(axis=(-2, -1), keepdims=True)
-    return field.astype(np.float32)
+    return field.astype(np.float32, copy=False)
 
 
 @element("random.fractal")

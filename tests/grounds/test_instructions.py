@@ -170,3 +170,22 @@ def test_bad_input_raises_one_line_input_error(args, match):
     with pytest.raises(InputError, match=match) as err:
         make_instruction(*args)
     assert "\n" not in str(err.value)
+
+
+def test_batch_path_matches_the_numpy_path_in_distribution():
+    import torch
+
+    from degrade.instructions import make_instructions_batch
+
+    seeds = [3, 4, 5]
+    batch = make_instructions_batch([recipe(blur(2.0))] * 3, seeds, "te42", 64)
+    for i, s in enumerate(seeds):
+        cpu = make_instruction(recipe(blur(2.0)), s, "te42", 64)
+        got = batch.degraded[i].permute(1, 2, 0).numpy()
+        assert np.abs(got - cpu.degraded).max() < 1e-4  # deterministic blur: same values
+    noisy = make_instructions_batch([recipe(noise(25.0))] * 2, [1, 2], "blank", 128)
+    assert torch.equal(noisy.residual, noisy.degraded - noisy.clean)
+    assert float(noisy.residual.std()) * 255 == pytest.approx(25.0, rel=0.05)
+    assert [r.steps[0].params["seed"] for r in noisy.recipes] == [draw_seed(sample_rng(s, 0)) for s in (1, 2)]
+    with pytest.raises(InputError, match="one seed per recipe"):
+        make_instructions_batch([recipe(blur(1.0))], [1, 2])

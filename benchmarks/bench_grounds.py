@@ -1,0 +1,120 @@
+"""Visual grounds and instructions: grounds/s, instructions/s, and the cost of an instruction vs an image.
+
+Ground section: grounds/s at SIZE x SIZE for the composed ``te42`` ground, the ablation grounds and
+every element (a new seed every call, so nothing is cached). Instruction section, per recipe at
+severity 3: img/s of degrading a SIZE x SIZE photo (the image path), instructions/s of
+``make_instruction`` with a new seed every call (a new ground each time, as a corpus writer calls it),
+instructions/s on a fixed ground (cached), and the ratio cost(ground + instruction) / cost(2 images)
+(target <= 1). CPU numbers are one thread. With ``--device cuda`` a batch section times
+``make_instructions_batch`` (grounds on the CPU, degradations on the device) at batch B.
+
+    python benchmarks/bench_grounds.py [--size 256] [--seconds 1] [--device cuda] [--batch 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _timing import fmt, rate, single_thread, table  # noqa: E402
+
+RECIPES = {
+    "noise.gaussian": ["noise.gaussian"],
+    "blur.gaussian": ["blur.gaussian"],
+    "blur.motion": ["blur.motion"],
+    "jpeg.compress": ["jpeg.compress"],
+    "haze.atmospheric": ["haze.atmospheric"],
+    "lowlight.darken": ["lowlight.darken"],
+    "blur+noise+jpeg": ["blur.gaussian", "noise.gaussian", "jpeg.compress"],
+    "rain+noise+snow": ["rain.streaks", "noise.gaussian", "snow.layers"],
+}
+
+
+def severity3(ops: list[str], seed: int = 0):
+    """The recipe of ``ops`` in order, each at severity 3 (params sampled with a fixed stream)."""
+    import degrade
+    from degrade.recipe import Recipe, Step
+    from restorebench.seeding import sample_rng
+
+    return Recipe(tuple(Step(o, degrade.get(o).sample(sample_rng(seed, k), 3)) for k, o in enumerate(ops)))
+
+
+def ground_rows(size: int, seconds: float) -> list[list[str]]:
+    from degrade.grounds import list_grounds, make_ground
+
+    rows = []
+    for name in list_grounds():
+        seeds = itertools.count(1000)
+        r = rate(lambda: make_ground(name, size, next(seeds)), 1, seconds)
+        rows.append([name, fmt(r), f"{1000 / r:.2f}"])
+    return rows
+
+
+def instruction_rows(size: int, seconds: float) -> list[list[str]]:
+    import numpy as np
+    from skimage import data, transform
+
+    import degrade
+    from degrade.instructions import make_instruction
+
+    photo = transform.resize(data.astronaut(), (size, size), preserve_range=True).astype(np.float32) / 255.0
+    rows = []
+    for label, ops in RECIPES.items():
+        if not set(ops) <= set(degrade.list_ops()):
+            continue
+        recipe = severity3(ops)
+        img_rate = rate(lambda: degrade.replay(photo, recipe), 1, seconds)
+        seeds = itertools.count(1)
+        fresh = rate(lambda: make_instruction(recipe, next(seeds), "te42", size), 1, seconds)
+        seeds = itertools.count(1)
+        cached = rate(lambda: make_instruction(recipe, next(seeds), "te42", size, ground_seed=0), 1, seconds)
+        ratio = (1 / fresh) / (2 / img_rate)
+        rows.append([label, fmt(img_rate), fmt(fresh), fmt(cached), f"{ratio:.2f}"])
+    return rows
+
+
+def batch_rows(size: int, batch: int, device: str, seconds: float) -> list[list[str]]:
+    import torch
+
+    import degrade
+    from degrade.instructions import make_instructions_batch
+
+    sync = torch.cuda.synchronize if device.startswith("cuda") else None
+    rows = []
+    for label, ops in RECIPES.items():
+        if not set(ops) <= set(degrade.list_ops()):
+            continue
+        recipes = [severity3(ops)] * batch
+        seeds = itertools.count(1)
+        fresh = rate(lambda: make_instructions_batch(recipes, [next(seeds) for _ in range(batch)], "te42", size,
+                                                     device), batch, seconds, sync=sync)
+        fixed = [0] * batch
+        cached = rate(lambda: make_instructions_batch(recipes, fixed, "te42", size, device), batch, seconds, sync=sync)
+        rows.append([label, fmt(fresh), fmt(cached)])
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=256)
+    parser.add_argument("--seconds", type=float, default=1.0)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--batch", type=int, default=32)
+    args = parser.parse_args()
+    single_thread()
+    print(f"## Grounds at {args.size}x{args.size} (CPU, one thread, new seed per ground)\n")
+    print(table(["ground", "grounds/s", "ms/ground"], ground_rows(args.size, args.seconds)))
+    print(f"\n## Instructions at {args.size}x{args.size}, severity 3 (CPU, one thread)\n")
+    print(table(["recipe", "image img/s", "instructions/s (new ground)", "instructions/s (cached ground)",
+                 "(ground+instruction) / (2 images)"], instruction_rows(args.size, args.seconds)))
+    if args.device != "cpu":
+        print(f"\n## Batch instructions on {args.device}, batch {args.batch}, te42 at {args.size}\n")
+        print(table(["recipe", "instructions/s (new grounds)", "instructions/s (one ground)"],
+                    batch_rows(args.size, args.batch, args.device, args.seconds)))
+
+
+if __name__ == "__main__":
+    main()
