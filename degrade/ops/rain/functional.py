@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import functools
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
+from degrade.filtering import convolve
 from degrade.kernels import gaussian_kernel, line_kernel
 from degrade.ops.haze.functional import synthetic_depth, transmission_
 from degrade.ops.rain.particles import (ParticleLayer, blend_gain_offset, compose, layer_shares, particle_streams,
                                        peak_normalized, render_layers, snap)
+from restorebench.seeding import field_rng
 
 LAYER_SCALE = 0.6
 """Each farther streak layer is this factor shorter (and sqrt of it thinner) than the one before."""
@@ -82,3 +85,118 @@ def streaks(img: np.ndarray, density: float, length: float, angle_deg: float, wi
         gain, offset = 1.0 - s, s
     return blend_gain_offset(img, gain, offset)
 
+
+
+DROP_THRESHOLD = 0.5
+"""Level of the summed drop field at a drop's edge (blobs are ``max(0, 1 - q)`` bumps, q = 1 at sqrt(2) radii)."""
+DROP_EDGE = 0.08
+"""Half-width of the soft edge in units of the drop field (scales with the drop: ~1-3 px)."""
+DROP_RADIUS_SPREAD = 0.35
+"""Std of log(radius / mean radius) of the drops."""
+SATELLITE_P, SATELLITE_OFFSET, SATELLITE_SCALE = 0.5, 0.6, 0.55
+"""Probability that a drop has a satellite blob, its offset and radius (fractions of the drop radius)."""
+BARREL = 0.6
+"""Extra magnification of the refracted view towards a drop's edge: offset x (1 + BARREL * rho**2)."""
+RIM_WIDTH, RIM_DARKENING = 0.25, 0.45
+"""Width (drop-field units) and depth of the dark rim where the drop's surface bends light away."""
+HALO_SCALE = 0.5
+"""Std of the halo of blurred background around drops, as a fraction of the mean radius."""
+
+
+@dataclass(frozen=True)
+class DropFields:
+    """Drops on the lens of an HxW image: ``alpha`` (HxW coverage, soft edge), ``halo`` (HxW weight of the
+    blurred background around drops) and, for the pixels ``inside`` (flat indices where alpha > 0), the
+    positions ``src_y``/``src_x`` (pixels, float32) the lens shows there and the rim ``shade`` factor."""
+
+    alpha: np.ndarray
+    halo: np.ndarray
+    inside: np.ndarray
+    src_y: np.ndarray
+    src_x: np.ndarray
+    shade: np.ndarray
+
+
+def drop_fields(h: int, w: int, density: float, radius: float, zoom: float, rng: np.random.Generator) -> DropFields:
+    """Geometry of drops on the lens (see :class:`DropFields`), drawn from ``rng``.
+
+    Drops: Poisson(density * h * w / 1e4) centres, lognormal radii around ``radius`` px, random
+    ellipses (aspect 0.75-1), half of them with a satellite blob; the blobs' bump fields add up
+    (touching drops merge) and the level DROP_THRESHOLD is the drop's edge. Inside a drop of centre c
+    and radius r the lens shows the scene inverted and ``zoom`` x minified: a pixel p samples
+    ``c - zoom (p - c) (1 + BARREL rho**2)``, rho = |p - c| / r (clipped to the image); merged drops
+    blend their lenses by their fields' weights.
+    """
+    n = int(rng.poisson(density * h * w / 1e4))
+    cy, cx = rng.random(n) * h, rng.random(n) * w
+    r = radius * np.exp(DROP_RADIUS_SPREAD * rng.standard_normal(n))
+    sat = rng.random(n) < SATELLITE_P
+    sat_dir = rng.random(n) * 2 * np.pi
+    aspect = rng.uniform(0.75, 1.0, 2 * n)
+    phi = rng.random(2 * n) * np.pi
+    # blobs: every drop, then the satellites; each remembers its drop (centre and radius of the lens)
+    parent = np.concatenate([np.arange(n), np.flatnonzero(sat)])
+    by = np.concatenate([cy, cy[sat] + SATELLITE_OFFSET * r[sat] * np.sin(sat_dir[sat])])
+    bx = np.concatenate([cx, cx[sat] + SATELLITE_OFFSET * r[sat] * np.cos(sat_dir[sat])])
+    br = np.concatenate([r, SATELLITE_SCALE * r[sat]]) / math.sqrt(1.0 - DROP_THRESHOLD)
+    ba, bphi = aspect[:len(parent)], phi[:len(parent)]
+    size = int(math.ceil(br.max())) + 1 if len(br) else 1
+    oy, ox = np.mgrid[-size:size + 1, -size:size + 1].reshape(2, 1, -1)
+    py = np.round(by).astype(np.int64)[:, None] + oy[0]
+    px = np.round(bx).astype(np.int64)[:, None] + ox[0]
+    dy, dx = py - by[:, None], px - bx[:, None]
+    c, s = np.cos(bphi)[:, None], np.sin(bphi)[:, None]
+    q = ((dx * c + dy * s) / br[:, None]) ** 2 + ((dy * c - dx * s) / (br * ba)[:, None]) ** 2
+    g = np.maximum(1.0 - q, 0.0)
+    keep = (g > 0) & (py >= 0) & (py < h) & (px >= 0) & (px < w)
+    flat = (py * w + px)[keep]
+    gk = g[keep]
+    lens = np.broadcast_to(parent[:, None], g.shape)[keep]
+    field = np.bincount(flat, gk, h * w)
+    alpha = np.clip((field - (DROP_THRESHOLD - DROP_EDGE)) / (2 * DROP_EDGE), 0.0, 1.0)
+    alpha = alpha * alpha * (3.0 - 2.0 * alpha)
+    inside = np.flatnonzero(alpha > 0)
+    weight = field[inside]
+    ly = np.bincount(flat, gk * cy[lens], h * w)[inside] / weight
+    lx = np.bincount(flat, gk * cx[lens], h * w)[inside] / weight
+    lr = np.bincount(flat, gk * r[lens], h * w)[inside] / weight
+    gy, gx = np.divmod(inside, w)
+    oyy, oxx = gy - ly, gx - lx
+    barrel = 1.0 + BARREL * (oyy * oyy + oxx * oxx) / (lr * lr)
+    src_y = np.clip(ly - zoom * oyy * barrel, 0, h - 1).astype(np.float32)
+    src_x = np.clip(lx - zoom * oxx * barrel, 0, w - 1).astype(np.float32)
+    rim = 1.0 - np.clip((weight - DROP_THRESHOLD) / RIM_WIDTH, 0.0, 1.0)
+    shade = (1.0 - RIM_DARKENING * rim).astype(np.float32)
+    alpha = alpha.reshape(h, w).astype(np.float32)
+    halo_sigma = max(HALO_SCALE * radius, 0.5)
+    halo = convolve(alpha[:, :, None], gaussian_kernel(halo_sigma, halo_sigma)).reshape(h, w)
+    halo = np.clip(2.0 * halo, 0.0, 1.0)
+    return DropFields(alpha, halo, inside, src_y, src_x, shade)
+
+
+def bilinear(img: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """Sample an HxWxC image at float positions (ys, xs inside [0, H-1] x [0, W-1]) -> (len, C) float32."""
+    h, w = img.shape[:2]
+    y0 = np.minimum(np.floor(ys).astype(np.int64), h - 2)
+    x0 = np.minimum(np.floor(xs).astype(np.int64), w - 2)
+    fy, fx = (ys - y0)[:, None].astype(np.float32), (xs - x0)[:, None].astype(np.float32)
+    top = img[y0, x0] * (1 - fx) + img[y0, x0 + 1] * fx
+    bottom = img[y0 + 1, x0] * (1 - fx) + img[y0 + 1, x0 + 1] * fx
+    return top * (1 - fy) + bottom * fy
+
+
+def drops(img: np.ndarray, density: float, radius: float, zoom: float, blur: float, seed: int) -> np.ndarray:
+    """Raindrops on the lens of an HxWx3 image (parameters as in ``rain.drops``).
+
+    The out-of-focus scene (Gaussian std ``blur`` px) is seen through each drop, inverted and minified
+    (:func:`drop_fields`), darkened at the rim; around drops the background blends into its blurred copy.
+    """
+    h, w, _ = img.shape
+    f = drop_fields(h, w, density, radius, zoom, field_rng(seed))
+    blurred = convolve(img, gaussian_kernel(blur, blur)) if blur > 0 else img
+    out = img + f.halo[:, :, None] * (blurred - img)
+    a = f.alpha.reshape(-1)[f.inside, None]
+    seen = bilinear(blurred, f.src_y, f.src_x) * f.shade[:, None]
+    flat = out.reshape(-1, 3)
+    flat[f.inside] = flat[f.inside] * (1 - a) + seen * a
+    return out

@@ -53,3 +53,39 @@ class RainStreaks(Operator):
 
     def _apply_batch(self, x, params):
         return batch.streaks(x, params)
+
+
+@register("rain.drops")
+class RainDrops(Operator):
+    """Raindrops on the lens or a window: each drop shows the out-of-focus scene inverted and minified.
+
+    Drops (Poisson count ``density`` per 100x100 px, lognormal radii around ``radius`` px, irregular
+    merged shapes) refract the scene blurred by a Gaussian of std ``blur`` px: a pixel at offset ``d``
+    from a drop's centre shows the scene at ``-zoom * d`` (more towards the rim), the rim is darkened
+    and the background around drops blends into its blurred copy. Severity rows (density, radius, blur):
+
+    1: 0.1, 6, 1.0 | 2: 0.2, 9, 1.5 | 3: 0.3, 12, 2.0 | 4: 0.45, 16, 2.5 | 5: 0.6, 20, 3.0; zoom from [2, 4].
+    """
+
+    stochastic = True
+    schema = {
+        "density": Param(float, 0.0, 5.0, doc="drops per 100x100 pixels"),
+        "radius": Param(float, 1.0, 200.0, doc="median drop radius, pixels"),
+        "zoom": Param(float, 0.5, 10.0, doc="minification of the inverted view inside a drop"),
+        "blur": Param(float, 0.0, 20.0, doc="Gaussian std of the out-of-focus scene seen through drops, pixels"),
+    }
+    ranges = {"density": [0.05, 0.6], "radius": [4.0, 20.0], "zoom": [2.0, 4.0], "blur": [0.5, 3.0]}
+    severities = {
+        1: {"density": 0.1, "radius": 6.0, "blur": 1.0},
+        2: {"density": 0.2, "radius": 9.0, "blur": 1.5},
+        3: {"density": 0.3, "radius": 12.0, "blur": 2.0},
+        4: {"density": 0.45, "radius": 16.0, "blur": 2.5},
+        5: {"density": 0.6, "radius": 20.0, "blur": 3.0},
+    }
+
+    def _apply(self, img: np.ndarray, params: dict) -> np.ndarray:
+        p = params
+        return functional.drops(img, p["density"], p["radius"], p["zoom"], p["blur"], p["seed"])
+
+    def _apply_batch(self, x, params):
+        return batch.drops(x, params)
