@@ -22,6 +22,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "instructions": ("degrade.grounds.cli:instructions_main", "write visual instructions of a recipe and/or a contact sheet"),
     "score": ("benchmark.cli_score", "score restored images against ground truth (or no-reference) under named protocols"),
     "weights": ("benchmark.cli_weights", "list every weight file each metric and model needs, and whether it is present"),
+    "models": ("models.cli:models_main", "list restoration methods with family, tasks and availability here"),
+    "restore": ("models.cli:restore_main", "restore a folder of images with one method (tiling, progress, resume)"),
 }
 """name -> (module with ``main(argv) -> int``, or ``module:function``, one-line help)."""
 
