@@ -9,7 +9,8 @@ from scipy.signal import hilbert
 
 from degrade.grounds import get_element, list_elements, make_ground
 from degrade.grounds.colors import COLORCHECKER24_SRGB8, GRAY_STEPS, PRIMARIES, checker24_patch_boxes
-from degrade.grounds.random_textures import exemplar_spectrum, random_phase_noise
+from degrade.grounds.random_textures import (LEAF_COVERAGE, dead_leaves_labels, exemplar_spectrum,
+                                            random_phase_noise, visible_leaves)
 from degrade.grounds.regular import siemens_star, zone_plate_k
 
 
@@ -193,3 +194,16 @@ def test_groups_hold_the_issue_elements():
     assert set(list_elements("natural")) >= {"natural.brick", "natural.grass", "natural.gravel"}
     assert set(list_elements("colors")) >= {"colors.checker24", "colors.gray_steps", "colors.ramps",
                                             "colors.primaries"}
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_dead_leaves_rasterizer_matches_painting_disks_back_to_front(seed):
+    size, rmin, rmax = 48, 1.0, 24.0
+    labels = dead_leaves_labels(size, np.random.default_rng(seed), rmin, rmax)
+    r, cx, cy = visible_leaves(size, np.random.default_rng(seed), rmin, rmax, LEAF_COVERAGE)
+    yy, xx = np.mgrid[0:size, 0:size] + 0.5
+    painted = np.full((size, size), -1)
+    for i in range(len(r)):  # the painter's algorithm, one disk at a time
+        painted[(xx - cx[i]) ** 2 + (yy - cy[i]) ** 2 <= r[i] ** 2] = i
+    np.testing.assert_array_equal(labels, painted)
+    assert (labels >= 0).mean() > 0.97
