@@ -128,16 +128,21 @@ def to_uint16(img: np.ndarray) -> np.ndarray:
 
 
 def encode_png(img: np.ndarray, bits: int = 8, compress_level: int = 1, fast: bool = False) -> bytes:
-    """Encode HxWx3 float [0,1] as PNG bytes (8- or 16-bit) with OpenCV (fast, lossless, deterministic).
+    """Encode HxWx3 float [0,1] as PNG bytes (8- or 16-bit); lossless and deterministic.
 
-    ``fast``: the Up filter and zlib's RLE strategy, about 2x faster to encode than the adaptive default
-    (files about 15% larger on clean photos, the same size on noisy ones).
+    Default: OpenCV (libpng + zlib at ``compress_level``, adaptive filters). ``fast=True``: 8-bit images go
+    through fpng (its own deflate, about 10x faster than zlib level 1, files about 10% larger on photos);
+    16-bit images use OpenCV with the Up filter and zlib's RLE strategy (about 2x faster than the default).
     """
     import cv2
 
     if bits not in (8, 16):
         raise InputError(f"bits={bits}: PNG output supports 8 or 16")
     q = to_uint8(img) if bits == 8 else to_uint16(img)
+    if fast and bits == 8:
+        import fpng
+
+        return fpng.from_bytes(q.tobytes(), q.shape[1], q.shape[0], 3)
     params = [cv2.IMWRITE_PNG_COMPRESSION, compress_level]
     if fast:
         params += [cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_UP,

@@ -59,7 +59,11 @@ class PatchConfig:
 
 @dataclass(frozen=True)
 class OutputConfig:
-    """PNG encoding of gt/, lq/ and instruction/ files: bit depth (8 or 16), zlib level, fast filter."""
+    """PNG encoding of gt/, lq/ and instruction/ files: bit depth (8 or 16) and encoder.
+
+    ``fast_png`` (default): 8-bit files are written by fpng (about 10x faster than zlib, ~10% larger), 16-bit
+    ones by OpenCV with the Up filter and RLE; otherwise OpenCV's zlib at ``compress_level`` (0-9).
+    """
 
     bits: int = 8
     compress_level: int = 1

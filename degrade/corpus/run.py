@@ -96,15 +96,30 @@ def _pool_context() -> mp.context.BaseContext:
     return ctx
 
 
+def _encoder_versions() -> dict[str, str]:
+    """Versions of the libraries whose output bytes the corpus depends on (informational)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for dist in ("numpy", "opencv-python-headless", "fpng"):
+        try:
+            out[dist] = version(dist)
+        except PackageNotFoundError:
+            out[dist] = "absent"
+    return out
+
+
 def _corpus_info(config: CorpusConfig, source: Source, plan: Plan) -> dict:
     return {"format_version": FORMAT_VERSION, "config": config.to_dict(), "n_samples": plan.n_samples,
             "source": {"kind": source.kind, "location": source.location, "count": len(source.names),
-                       "fingerprint": fingerprint(source)}}
+                       "fingerprint": fingerprint(source)}, "software": _encoder_versions()}
 
 
 def _same_corpus(a: dict, b: dict) -> bool:
-    """Equal except the source location (shards on other machines may mount the data elsewhere)."""
-    strip = lambda d: {**d, "source": {k: v for k, v in d["source"].items() if k != "location"}}  # noqa: E731
+    """Equal except the source location (shards on other machines may mount the data elsewhere) and the
+    software versions (recorded so that a byte difference between machines can be explained)."""
+    strip = lambda d: {**{k: v for k, v in d.items() if k != "software"},  # noqa: E731
+                       "source": {k: v for k, v in d["source"].items() if k != "location"}}
     return strip(a) == strip(b)
 
 

@@ -20,14 +20,16 @@ from restorebench.cli import main as cli_main
 
 @pytest.fixture(scope="module")
 def kill_job(tmp_path_factory):
-    """10 sources of 256x256 and a config of 4 random 128-px patches each (40 samples), with its reference run."""
+    """10 sources of 256x256, 4 random 128-px patches each (40 samples, zlib level 9), and its reference run."""
     root = tmp_path_factory.mktemp("kill")
     src = root / "src"
     imgs = photos()
     for k in range(10):
         img = np.tile(imgs[k % 4], (3, 3, 1))[k * 7:k * 7 + 256, k * 5:k * 5 + 256]
         save_rgb(src / f"img{k:02d}.png", np.ascontiguousarray(img))
-    cfg_dict = {**CONFIG, "patches": {"mode": "random", "size": 128, "per_image": 4}}
+    # zlib level 9 makes each sample slow enough (tens of ms) to be killed part-way
+    cfg_dict = {**CONFIG, "patches": {"mode": "random", "size": 128, "per_image": 4},
+                "output": {"fast_png": False, "compress_level": 9}}
     (root / "cfg.yaml").write_text(yaml.safe_dump(cfg_dict))
     ref = root / "ref"
     generate(folder_source(src), ref, parse_config(cfg_dict), progress=False)
