@@ -126,7 +126,7 @@ def _same_corpus(a: dict, b: dict) -> bool:
 def _claim_root(root: Path, info: dict) -> None:
     existing = mf.read_corpus_json(root / mf.CORPUS_JSON)
     if existing is None:
-        if root.is_dir() and any(root.iterdir()):
+        if root.is_dir() and any(not p.name.startswith(f".{mf.CORPUS_JSON}.tmp") for p in root.iterdir()):
             raise InputError(f"{root}: folder is not empty and holds no corpus; choose a new output folder")
         root.mkdir(parents=True, exist_ok=True)
         mf.write_corpus_json(root / mf.CORPUS_JSON, info)

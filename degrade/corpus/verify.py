@@ -7,7 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from degrade.corpus.manifest import FILE_KINDS, MANIFEST, file_entries, read_manifest
+from degrade.corpus.manifest import FILE_KINDS, MANIFEST, SHARDS_DIR, file_entries, read_manifest
+from restorebench.errors import InputError
 
 
 def check_file(root: Path, rel: str, sha256: str, size: int) -> str | None:
@@ -50,6 +51,8 @@ class VerifyReport:
 def verify_corpus(root: str | Path, threads: int = 4) -> VerifyReport:
     """Check every file of the manifest of corpus ``root`` (sha256 and size; hashing in ``threads`` threads)."""
     root = Path(root)
+    if not (root / MANIFEST).is_file() and (root / SHARDS_DIR).is_dir():
+        raise InputError(f"{root}: shard manifests only; run `restorebench generate --merge {root}` first")
     entries = [e for row in read_manifest(root / MANIFEST) for e in file_entries(row)]
     with ThreadPoolExecutor(max(1, threads)) as pool:
         problems = list(pool.map(lambda e: check_file(root, *e), entries))

@@ -95,3 +95,27 @@ def test_verify_catches_flipped_byte_and_deleted_file(kill_job, tmp_path, capsys
     assert cli_main(["verify", str(out)]) == 1
     text = capsys.readouterr().out
     assert "missing: lq/00000017.png" in text and "corrupt: gt/00000005.png" in text
+
+
+def test_cli_shards_merge_verify_and_hf_export(tmp_path, source_dir, capsys):
+    import datasets
+
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(yaml.safe_dump({**CONFIG, "sources": {"max_pixels": 100_000}}))
+    out = tmp_path / "out"
+    common = [str(source_dir), str(out), "--config", str(cfg), "--no-progress", "--patch-size", "32"]
+    assert cli_main(["generate", *common, "--shard", "1/2"]) == 0
+    assert cli_main(["verify", str(out)]) == 2  # shard manifests only: a one-line error
+    assert "--merge" in capsys.readouterr().err
+    assert cli_main(["generate", *common, "--shard", "0/2"]) == 0
+    assert cli_main(["generate", "--merge", str(out)]) == 0
+    assert cli_main(["verify", str(out)]) == 0
+    whole = tmp_path / "whole"
+    assert cli_main(["generate", str(source_dir), str(whole), "--config", str(cfg), "--no-progress",
+                     "--patch-size", "32", "--format", "hf"]) == 0
+    assert tree(whole / "gt") == tree(out / "gt") and (whole / "manifest.parquet").read_bytes() == (
+        out / "manifest.parquet").read_bytes()
+    assert len(datasets.load_from_disk(str(whole / "hf"))) == 12
+    assert cli_main(["generate", str(source_dir), str(whole), "--config", str(cfg)]) == 2  # needs --resume
+    assert cli_main(["generate", str(source_dir), str(tmp_path / "x")]) == 2  # no --config
+    assert "--config is required" in capsys.readouterr().err
