@@ -13,11 +13,66 @@ import cv2
 import numpy as np
 
 
+DIRECT_TAPS = 129
+"""Largest float32 kernel (entries) ``cv2.filter2D`` applies directly; from 130 on it takes a slower DFT route."""
+
+QUADRANT_TAPS = 500
+"""Kernels whose four centre-anchored quadrants total at most this many entries are applied as four direct passes."""
+
+
 def convolve(img: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-    """Convolve every channel of an HxWxC float32 image with a 2-D kernel (odd sides), reflect-101 borders."""
+    """Convolve every channel of an HxWxC float32 image with a 2-D kernel (odd sides), reflect-101 borders.
+
+    Routes, all exact to float32 rounding: up to DIRECT_TAPS entries, one direct ``cv2.filter2D``;
+    rank one (axis-aligned Gaussians, boxes, straight lines), ``cv2.sepFilter2D``; otherwise, when
+    each quadrant fits the direct route (disks up to radius 10, most shake kernels), the sum of four
+    direct passes, each anchored at the kernel centre (one thread: 2-3x faster than OpenCV's DFT);
+    else ``cv2.filter2D``'s DFT.
+    """
     k = np.ascontiguousarray(kernel[::-1, ::-1], dtype=np.float32)
-    out = cv2.filter2D(img, -1, k, borderType=cv2.BORDER_REFLECT_101)
+    if k.size <= DIRECT_TAPS:
+        return cv2.filter2D(img, -1, k, borderType=cv2.BORDER_REFLECT_101).reshape(img.shape)
+    if (factors := _rank_one(k)) is not None:
+        return cv2.sepFilter2D(img, -1, factors[1], factors[0], borderType=cv2.BORDER_REFLECT_101).reshape(img.shape)
+    pieces = _quadrants(k)
+    if max(p.size for p, _ in pieces) > DIRECT_TAPS or sum(p.size for p, _ in pieces) > QUADRANT_TAPS:
+        return cv2.filter2D(img, -1, k, borderType=cv2.BORDER_REFLECT_101).reshape(img.shape)
+    out = None
+    for piece, anchor in pieces:
+        part = cv2.filter2D(img, -1, piece, anchor=anchor, borderType=cv2.BORDER_REFLECT_101)
+        out = part if out is None else cv2.add(out, part, dst=out)
     return out.reshape(img.shape)
+
+
+def _rank_one(k: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(column, row) float32 factors with ``outer(column, row) == k`` to float32 precision, or None."""
+    u, s, vt = np.linalg.svd(k.astype(np.float64))
+    if s[1] > 1e-7 * s[0]:
+        return None
+    return (u[:, 0] * np.sqrt(s[0])).astype(np.float32), (vt[0] * np.sqrt(s[0])).astype(np.float32)
+
+
+def _quadrants(k: np.ndarray) -> list[tuple[np.ndarray, tuple[int, int]]]:
+    """Split a correlation kernel into (piece, (anchor_x, anchor_y)) whose boxes all contain the centre.
+
+    The four quadrants (the centre row and column belong to the upper and left ones) are cropped to
+    their non-zero taps plus the centre pixel, so ``filter2D`` can anchor each at the kernel centre
+    and read the same reflect-101 borders as the whole kernel would.
+    """
+    kh, kw = k.shape
+    cy, cx = kh // 2, kw // 2
+    pieces = []
+    for r0, r1 in ((0, cy + 1), (cy + 1, kh)):
+        for c0, c1 in ((0, cx + 1), (cx + 1, kw)):
+            rows, cols = np.nonzero(k[r0:r1, c0:c1])
+            if rows.size == 0:
+                continue
+            i0, i1 = min(r0 + rows.min(), cy), max(r0 + rows.max(), cy) + 1
+            j0, j1 = min(c0 + cols.min(), cx), max(c0 + cols.max(), cx) + 1
+            piece = np.zeros((i1 - i0, j1 - j0), np.float32)
+            piece[r0 + rows - i0, c0 + cols - j0] = k[r0 + rows, c0 + cols]
+            pieces.append((piece, (cx - j0, cy - i0)))
+    return pieces
 
 
 def pad_kernels(kernels: list[np.ndarray]) -> np.ndarray:
