@@ -10,9 +10,9 @@ Layout of the composed ``te42`` ground (``size`` x ``size``; at 256 px each quad
     |  texture  |           |
     +-----------+-----------+
 
-Quadrant ``g`` (``g`` = index of its group in :data:`~degrade.grounds.registry.GROUPS`) shows the
-element chosen uniformly among the group's registered elements with
-``restorebench.seeding.sample_rng(seed, CHOICE_STREAM, g)``; the element draws its variation from
+Quadrant ``g`` (``g`` = index of its group in :data:`~degrade.grounds.registry.GROUPS`) shows an
+element chosen uniformly among the group's registered elements (one draw per group, in group order,
+from ``restorebench.seeding.sample_rng(seed, CHOICE_STREAM)``); the element draws its variation from
 ``sample_rng(seed, GROUND_STREAM, g)``. A single element asked for by name (``"regular.zone_plate"``)
 uses that same stream, so it equals its quadrant when drawn at the quadrant's size. The ground is a
 deterministic function of (name, size, seed) and of the registered elements.
@@ -54,26 +54,25 @@ def _element_stream(seed: int, group: str) -> np.random.Generator:
     return sample_rng(seed, GROUND_STREAM, GROUPS.index(group))
 
 
-def _choose(group: str, seed: int) -> str:
-    """The element of ``group`` in the composed ground of ``seed`` (uniform over the group's elements)."""
-    names = list_elements(group)
-    if not names:
-        raise InputError(f"no ground elements registered in group {group!r}")
-    return names[int(sample_rng(seed, CHOICE_STREAM, GROUPS.index(group)).integers(len(names)))]
-
-
 def te42_elements(seed: int) -> dict[str, str]:
     """The element drawn for each group (quadrant) of the composed ground with ``seed``: {group: name}."""
     _check_seed(seed)
-    return {group: _choose(group, seed) for group in GROUPS}
+    rng = sample_rng(seed, CHOICE_STREAM)
+    chosen = {}
+    for group in GROUPS:
+        names = list_elements(group)
+        if not names:
+            raise InputError(f"no ground elements registered in group {group!r}")
+        chosen[group] = names[int(rng.integers(len(names)))]
+    return chosen
 
 
 def _te42(size: int, seed: int) -> np.ndarray:
     q = (size + 1) // 2
     canvas = np.empty((2 * q, 2 * q, 3), np.float32)
-    for g, group in enumerate(GROUPS):
+    for g, (group, name) in enumerate(te42_elements(seed).items()):
         top, left = (g // 2) * q, (g % 2) * q
-        canvas[top:top + q, left:left + q] = get_element(_choose(group, seed))(q, _element_stream(seed, group))
+        canvas[top:top + q, left:left + q] = get_element(name)(q, _element_stream(seed, group))
     return canvas[:size, :size]
 
 
