@@ -48,7 +48,8 @@ def ground_rows(size: int, seconds: float) -> list[list[str]]:
     rows = []
     for name in list_grounds():
         seeds = itertools.count(1000)
-        r = rate(lambda: make_ground(name, size, next(seeds)), 1, seconds)
+        # warm-up fills the per-size caches (bundled textures, their spectra), as in a long run
+        r = rate(lambda: make_ground(name, size, next(seeds)), 1, seconds, warmup=20)
         rows.append([name, fmt(r), f"{1000 / r:.2f}"])
     return rows
 
@@ -68,7 +69,7 @@ def instruction_rows(size: int, seconds: float) -> list[list[str]]:
         recipe = severity3(ops)
         img_rate = rate(lambda: degrade.replay(photo, recipe), 1, seconds)
         seeds = itertools.count(1)
-        fresh = rate(lambda: make_instruction(recipe, next(seeds), "te42", size), 1, seconds)
+        fresh = rate(lambda: make_instruction(recipe, next(seeds), "te42", size), 1, seconds, warmup=20)
         seeds = itertools.count(1)
         cached = rate(lambda: make_instruction(recipe, next(seeds), "te42", size, ground_seed=0), 1, seconds)
         ratio = (1 / fresh) / (2 / img_rate)

@@ -93,6 +93,8 @@ def instructions_main(argv: list[str]) -> int:
     _setup(args)
     if args.recipe is None and not args.sheet:
         raise InputError("nothing to do: pass --recipe R.yaml (instructions) and/or --sheet (contact sheet)")
+    if args.recipe is not None and not args.recipe.is_file():
+        raise InputError(f"--recipe {args.recipe}: no such file; pass a recipe .json or .yaml")
     recipe = degrade.Recipe.load(args.recipe) if args.recipe is not None else None
     if recipe is not None:
         for i in tqdm(range(args.n), desc="instructions", unit="instr", disable=args.n < 2):

@@ -67,6 +67,7 @@ def test_residual_gain_amplifies_faint_residuals_only():
 
 @pytest.mark.parametrize("argv, message", [
     (["instructions", "OUT"], "nothing to do"),
+    (["instructions", "--recipe", "OUT/missing.yaml", "OUT"], "no such file"),
     (["grounds", "OUT", "--ground", "nope"], "--ground 'nope'"),
     (["instructions", "OUT", "--sheet", "--ops", "noise.*", "--severity", "9"], "no operator has that severity"),
 ])
