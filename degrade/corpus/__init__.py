@@ -12,6 +12,20 @@ from degrade.corpus.run import RunSummary, generate, merge_shards
 from degrade.corpus.sources import folder_source, hf_source, list_source, open_source
 from degrade.corpus.verify import VerifyReport, verify_corpus
 
-__all__ = ["CorpusConfig", "Task", "load_config", "parse_config", "PairedCorpus", "export_hf", "RunSummary",
-           "generate", "merge_shards", "folder_source", "hf_source", "list_source", "open_source",
-           "VerifyReport", "verify_corpus"]
+__all__ = [
+           "CorpusConfig",
+           "PairedCorpus",
+           "RunSummary",
+           "Task",
+           "VerifyReport",
+           "export_hf",
+           "folder_source",
+           "generate",
+           "hf_source",
+           "list_source",
+           "load_config",
+           "merge_shards",
+           "open_source",
+           "parse_config",
+           "verify_corpus",
+]

@@ -114,7 +114,7 @@ class CorpusConfig:
         """Canonical JSON (sorted keys)."""
         return json.dumps(self.to_dict(), sort_keys=True)
 
-    def with_overrides(self, **sections: dict) -> "CorpusConfig":
+    def with_overrides(self, **sections: dict) -> CorpusConfig:
         """A copy with some fields of ``patches``/``output``/``sources``/``instructions`` replaced (None = keep)."""
         changes: dict[str, Any] = {}
         for name, values in sections.items():
@@ -124,16 +124,26 @@ class CorpusConfig:
         return parse_config({**self.to_dict(), **{k: asdict(v) for k, v in changes.items()}}, "overrides")
 
 
+def _check_keys(cls: type, data: dict, where: str) -> None:
+    known = set(cls.__dataclass_fields__)
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise InputError(f"{where}: unknown key(s) {unknown}; expected some of {sorted(known)}")
+
+
 def _section(cls: type, data: Any, where: str) -> Any:
     if data is None:
         return cls()
     if not isinstance(data, dict):
         raise InputError(f"{where}: expected a mapping, got {type(data).__name__}")
-    known = set(cls.__dataclass_fields__)
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise InputError(f"{where}: unknown key(s) {unknown}; expected some of {sorted(known)}")
+    _check_keys(cls, data, where)
     return cls(**data)
+
+
+def _bool(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise InputError(f"{where}={value!r}: expected true or false")
+    return value
 
 
 def _int(value: Any, where: str, low: int, high: int | None = None) -> int:
@@ -184,20 +194,21 @@ def parse_config(data: Any, source: str = "config") -> CorpusConfig:
     """Validate a config mapping (as loaded from YAML) into a :class:`CorpusConfig`; errors name the key."""
     if not isinstance(data, dict):
         raise InputError(f"{source}: a corpus config is a mapping with at least 'tasks'")
-    known = set(CorpusConfig.__dataclass_fields__)
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise InputError(f"{source}: unknown key(s) {unknown}; expected some of {sorted(known)}")
+    _check_keys(CorpusConfig, data, source)
     patches = _check_patches(_section(PatchConfig, data.get("patches"), f"{source}: patches"), f"{source}: patches")
     output = _section(OutputConfig, data.get("output"), f"{source}: output")
     if output.bits not in (8, 16):
         raise InputError(f"{source}: output.bits={output.bits!r}: PNG output supports 8 or 16")
     _int(output.compress_level, f"{source}: output.compress_level", 0, 9)
+    _bool(output.fast_png, f"{source}: output.fast_png")
     sources = _section(SourceConfig, data.get("sources"), f"{source}: sources")
     _int(sources.max_pixels, f"{source}: sources.max_pixels", 1)
     _int(sources.min_side, f"{source}: sources.min_side", 1)
     instructions = _section(InstructionConfig, data.get("instructions"), f"{source}: instructions")
     _int(instructions.size, f"{source}: instructions.size", MIN_SIDE)
+    _bool(instructions.enabled, f"{source}: instructions.enabled")
+    if not isinstance(instructions.ground, str):
+        raise InputError(f"{source}: instructions.ground={instructions.ground!r}: expected a ground name")
     seed = _int(data.get("seed", 0), f"{source}: seed", 0, 2**63 - 1)
     return CorpusConfig(_check_tasks(data.get("tasks"), f"{source}: tasks"), seed, patches, output, sources,
                         instructions)

@@ -127,7 +127,7 @@ class RecordLog:
         """Record one finished source and its rows; flushed at once (a SIGKILL cannot lose it)."""
         if self._file is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = open(self.path, "a", encoding="utf-8")
+            self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 (open across appends; see close)
             self._file.write("\n")  # a line truncated by a kill must not swallow the next record
         self._file.write(json.dumps({"source_index": source_index, "rows": rows}, sort_keys=True) + "\n")
         self._file.flush()

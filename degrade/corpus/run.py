@@ -118,8 +118,10 @@ def _corpus_info(config: CorpusConfig, source: Source, plan: Plan) -> dict:
 def _same_corpus(a: dict, b: dict) -> bool:
     """Equal except the source location (shards on other machines may mount the data elsewhere) and the
     software versions (recorded so that a byte difference between machines can be explained)."""
-    strip = lambda d: {**{k: v for k, v in d.items() if k != "software"},  # noqa: E731
-                       "source": {k: v for k, v in d["source"].items() if k != "location"}}
+    def strip(d: dict) -> dict:
+        return {**{k: v for k, v in d.items() if k != "software"},
+                "source": {k: v for k, v in d["source"].items() if k != "location"}}
+
     return strip(a) == strip(b)
 
 

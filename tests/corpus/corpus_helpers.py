@@ -38,7 +38,7 @@ def write_bad_sources(folder: Path) -> dict[str, str]:
     folder.mkdir(parents=True, exist_ok=True)
     good = photos()[0]
     (folder / "bad_unreadable.png").write_bytes(b"this is not an image")
-    ok, buf = cv2.imencode(".png", good)
+    buf = cv2.imencode(".png", good)[1]
     (folder / "bad_truncated.png").write_bytes(buf.tobytes()[: len(buf) // 2])
     save_rgb(folder / "bad_tiny.png", good[:1, :1])
     Image.fromarray(good).convert("CMYK").save(folder / "bad_cmyk.jpg")

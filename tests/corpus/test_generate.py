@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+from corpus_helpers import CONFIG, tree, write_bad_sources
 from PIL import Image
 
 import degrade
@@ -16,8 +18,6 @@ from degrade.corpus.manifest import SCHEMA
 from degrade.corpus.patches import grid_starts
 from restorebench.errors import InputError
 from restorebench.imageio import to_uint8
-
-from corpus_helpers import CONFIG, tree, write_bad_sources
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +88,7 @@ def test_grid_and_whole_modes(tmp_path, source_dir):
     for p in good:  # list order is sorted by the line's text, which here is the path
         h, w = np.asarray(Image.open(p)).shape[:2]
         ys, xs = grid_starts(h, 64, 40), grid_starts(w, 64, 40)
-        assert xs[-1] == w - 64 and all(b - a <= 40 for a, b in zip(xs, xs[1:]))
+        assert xs[-1] == w - 64 and all(b - a <= 40 for a, b in itertools.pairwise(xs))
         expected += [(str(p), x, y) for y in ys for x in xs]
     assert [(r["source"], r["crop_x"], r["crop_y"]) for r in rows] == expected
     assert [r["index"] for r in rows] == list(range(len(expected)))
