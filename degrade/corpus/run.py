@@ -3,9 +3,10 @@
 * Shards: source ``k`` (with all its samples) belongs to shard ``k % N``. A shard run writes its files into
   the shared ``gt/``/``lq/`` folders (names never collide) and its manifest to ``shards/``; ``merge_shards``
   joins the N shard manifests into the ``manifest.parquet`` a single machine would have written.
-* Workers: ``workers > 1`` runs units in a process pool (``forkserver`` with torch, OpenCV and the operators
-  preloaded, ``spawn`` where forkserver is missing), one thread each (torch, OpenCV, OpenMP); the parent alone
-  writes the record log and the manifest. ``workers == 1`` runs in this process.
+* Workers: ``workers > 1`` runs units in a ``ProcessPoolExecutor`` (``forkserver`` with torch, OpenCV and the
+  operators preloaded; ``spawn`` where forkserver is missing), one thread each (torch, OpenCV, OpenMP); the
+  parent alone writes the record log and the manifest. ``workers == 1`` runs in this process. A worker that
+  dies (out of memory) stops the run with a one-line error; ``--resume`` continues it.
 * Resume: the parent appends each finished source's rows to ``.partial/<run>.jsonl``. ``resume=True`` re-hashes
   every recorded file (never trusting a half-written one), keeps sources whose files all verify, deletes
   stale temporary files of this run and redoes the rest; the final bytes equal an uninterrupted run's.
@@ -13,10 +14,14 @@
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing as mp
 import os
 import pkgutil
 import time
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +34,7 @@ from degrade.corpus.sources import Source, fingerprint
 from degrade.corpus.verify import rows_intact
 from degrade.corpus.writer import STAGES, Job, Unit, UnitResult, id_width, process_unit
 from degrade.registry import list_ops
-from restorebench.errors import InputError
+from restorebench.errors import InputError, RestoreBenchError
 
 FORMAT_VERSION = 1
 
@@ -165,14 +170,27 @@ def _previous_rows(final: Path, log: mf.RecordLog) -> dict[int, list[dict]]:
     return done
 
 
-def _results(job: Job, units: list[Unit], workers: int):
+def _results(job: Job, units: list[Unit], workers: int) -> Iterator[UnitResult]:
+    """Unit results in completion order; at most 4 units per worker are queued at a time."""
     if workers == 1 or len(units) <= 1:
         for unit in units:
             yield process_unit(job, unit)
         return
-    ctx = _pool_context()
-    with ctx.Pool(min(workers, len(units)), initializer=_init_worker, initargs=(job,)) as pool:
-        yield from pool.imap_unordered(_run_unit, units, chunksize=1)
+    n = min(workers, len(units))
+    todo = iter(units)
+    pool = ProcessPoolExecutor(n, mp_context=_pool_context(), initializer=_init_worker, initargs=(job,))
+    try:
+        pending = {pool.submit(_run_unit, unit) for unit in itertools.islice(todo, 4 * n)}
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                yield future.result()
+                pending |= {pool.submit(_run_unit, unit) for unit in itertools.islice(todo, 1)}
+    except BrokenProcessPool as exc:
+        raise RestoreBenchError("a worker process died (out of memory or killed?); finished sources are "
+                                "recorded: rerun with --resume") from exc
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def generate(source: Source, root: str | Path, config: CorpusConfig, workers: int = 1,
