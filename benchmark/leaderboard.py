@@ -41,9 +41,9 @@ class Leaderboard:
         return list(self.rank.index) + idle + [m for m in self.unavailable if m not in self.rank.index]
 
     def best(self, column: tuple[str, str]) -> set[str]:
-        """Methods holding the best value of ``column`` (ties included)."""
+        """Methods holding the best value of ``column`` (ties included); none when fewer than two compete."""
         col = self.means[column].dropna() if column in self.means else pd.Series(dtype=float)
-        if col.empty:
+        if len(col) < 2:
             return set()
         target = col.max() if self.higher.get(column[1], True) else col.min()
         return set(col.index[col == target])

@@ -1,6 +1,7 @@
 """Report figures (matplotlib, Agg backend) from per-image results [method, task, metric, value, status, ...].
 
-* :func:`task_bars`: per-task grouped bars of one metric, one bar per method (mean, with the standard error);
+* :func:`task_bars`: one panel per task, the methods that ran on it as bars sorted best first (mean with the
+  standard error), the unrestored input in grey;
 * :func:`severity_curves`: one panel per operator, the metric against severity 1..5, one line per method;
 * :func:`order_heatmap`: methods x degradation orders (``mixed-orders``), cells the metric's mean, plus a last
   column with the spread (max - min over orders): how sensitive each method is to the order of degradations.
@@ -24,6 +25,13 @@ def _plt():
     return plt
 
 
+def _palette(plt, n: int) -> list:
+    """Distinct colours without greys (grey marks the unrestored baseline)."""
+    if n <= 9:
+        return [c for i, c in enumerate(plt.get_cmap("tab10").colors) if i != 7]
+    return [c for i, c in enumerate(plt.get_cmap("tab20").colors) if i not in (14, 15)]
+
+
 def _ok(results: pd.DataFrame, metric: str) -> pd.DataFrame:
     return results[(results["status"] == "ok") & (results["metric"] == metric)]
 
@@ -33,31 +41,41 @@ def _label(metric: str, higher: bool) -> str:
 
 
 def task_bars(results: pd.DataFrame, metric: str, path: Path, higher: bool = True,
-              methods: list[str] | None = None) -> Path | None:
-    """Grouped bars: x = tasks, one bar per method, height = mean ``metric``, error bar = standard error."""
+              methods: list[str] | None = None, baseline: str = "identity") -> Path | None:
+    """One panel per task: horizontal bars of the methods that ran on it, best first, labelled with the mean.
+
+    A method keeps its colour in every panel; ``baseline`` (the unrestored input) is drawn in grey.
+    """
     df = _ok(results, metric)
     if df.empty:
         return None
     tasks = list(dict.fromkeys(df["task"]))
     methods = [m for m in (methods or list(dict.fromkeys(df["method"]))) if m in set(df["method"])]
-    stats = df.groupby(["task", "method"])["value"].agg(["mean", "sem"])
+    stats = df.groupby(["task", "method"])["value"].agg(["mean"])
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(max(6.0, 0.9 * len(tasks) * max(1, len(methods)) ** 0.5 + 2), 3.6))
-    width = 0.8 / max(1, len(methods))
-    x = np.arange(len(tasks))
-    cmap = plt.get_cmap("tab20" if len(methods) > 10 else "tab10")
-    for k, m in enumerate(methods):
-        means = [stats["mean"].get((t, m), np.nan) for t in tasks]
-        errs = [stats["sem"].get((t, m), np.nan) for t in tasks]
-        ax.bar(x + (k - (len(methods) - 1) / 2) * width, means, width, yerr=np.nan_to_num(errs), label=m,
-               color=cmap(k % cmap.N), capsize=1.5, error_kw={"elinewidth": 0.6})
-    ax.set_xticks(x, tasks, rotation=30 if len(tasks) > 6 else 0, ha="right" if len(tasks) > 6 else "center")
-    ax.set_ylabel(_label(metric, higher))
-    vals = stats["mean"].dropna()
-    if metric.startswith("psnr") and not vals.empty:
-        ax.set_ylim(max(0.0, vals.min() - 3), vals.max() + 2)
-    ax.legend(fontsize=7, ncol=min(4, len(methods)), frameon=False)
-    ax.grid(axis="y", alpha=0.3)
+    palette = _palette(plt, len(methods))
+    colors = {m: ("0.6" if m == baseline else palette[k % len(palette)]) for k, m in enumerate(methods)}
+    cols = min(3, len(tasks))
+    rows = -(-len(tasks) // cols)
+    per_panel = max(len(stats.loc[t]) for t in tasks)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, (0.22 * per_panel + 0.8) * rows), squeeze=False)
+    for ax, t in zip(axes.flat, tasks):
+        st = stats.loc[t].reindex([m for m in methods if m in stats.loc[t].index])
+        st = st.sort_values("mean", ascending=higher)
+        y = np.arange(len(st))
+        ax.barh(y, st["mean"], color=[colors[m] for m in st.index], height=0.7)
+        ax.set_yticks(y, st.index, fontsize=7)
+        lo, hi = float(st["mean"].min()), float(st["mean"].max())
+        pad = 0.08 * (hi - lo) + 1e-9
+        ax.set_xlim(max(0.0, lo - 3 * pad), hi + 2 * pad)
+        for yi, v in zip(y, st["mean"]):
+            ax.text(v, yi, f" {v:.2f}" if abs(v) >= 10 else f" {v:.3f}", va="center", fontsize=6)
+        ax.set_title(t, fontsize=9)
+        ax.tick_params(axis="x", labelsize=7)
+        ax.grid(axis="x", alpha=0.3)
+    for ax in axes.flat[len(tasks):]:
+        ax.axis("off")
+    fig.suptitle(_label(metric, higher), fontsize=9)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
@@ -76,13 +94,13 @@ def severity_curves(results: pd.DataFrame, metric: str, path: Path, higher: bool
     cols = min(4, len(groups))
     rows = -(-len(groups) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.6 * rows), squeeze=False, sharey=True)
-    cmap = plt.get_cmap("tab20" if len(methods) > 10 else "tab10")
+    palette = _palette(plt, len(methods))
     for ax, g in zip(axes.flat, groups):
         sub = df[df["group"] == g].groupby(["method", "severity"])["value"].mean()
         for k, m in enumerate(methods):
             if m in sub.index.get_level_values(0):
                 s = sub[m].sort_index()
-                ax.plot(s.index.astype(int), s.values, marker="o", ms=3, lw=1.2, color=cmap(k % cmap.N), label=m)
+                ax.plot(s.index.astype(int), s.values, marker="o", ms=3, lw=1.2, color=palette[k % len(palette)], label=m)
         ax.set_title(g, fontsize=9)
         ax.set_xticks(range(1, 6))
         ax.grid(alpha=0.3)

@@ -92,7 +92,8 @@ class MUSIQ(ImageMetric):
 @register_metric("clipiqa", kind="nr", higher_is_better=True, weights=(CLIP_RN50,),
                  description="CLIP-IQA (pyiqa's prompt ensemble on OpenAI CLIP RN50), 0-1")
 class CLIPIQA(ImageMetric):
-    """CLIP-IQA per image; ``weights_path`` overrides the resolved CLIP checkpoint (JIT archive or state dict)."""
+    """CLIP-IQA per image; ``weights_path`` overrides the resolved CLIP checkpoint (OpenAI's TorchScript archive,
+    which pyiqa's loader expects)."""
 
     def __init__(self, protocol: str | Protocol = "basicsr", device: str | torch.device = "cpu",
                  weights_path: Path | None = None) -> None:
@@ -102,8 +103,9 @@ class CLIPIQA(ImageMetric):
         path = str(weights_path or rw.resolve(CLIP_RN50))
         try:
             self.net = PyiqaCLIPIQA(backbone=path).to(self.device).eval()
-        except (RuntimeError, KeyError) as exc:
-            raise InputError(f"{path}: not an OpenAI CLIP RN50 checkpoint ({str(exc).splitlines()[0]})") from exc
+        except (RuntimeError, KeyError, EOFError, ValueError) as exc:
+            why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise InputError(f"{path}: not an OpenAI CLIP RN50 TorchScript archive ({why})") from exc
         self.net.clip_model[0].to(self.device)
 
     def score_prepared(self, pred: torch.Tensor, gt: torch.Tensor | None) -> torch.Tensor:
