@@ -97,7 +97,7 @@ SATELLITE_P, SATELLITE_OFFSET, SATELLITE_SCALE = 0.5, 0.6, 0.55
 """Probability that a drop has a satellite blob, its offset and radius (fractions of the drop radius)."""
 BARREL = 0.6
 """Extra magnification of the refracted view towards a drop's edge: offset x (1 + BARREL * rho**2)."""
-RIM_WIDTH, RIM_DARKENING = 0.25, 0.45
+RIM_WIDTH, RIM_DARKENING = 0.15, 0.45
 """Width (drop-field units) and depth of the dark rim where the drop's surface bends light away."""
 HALO_SCALE = 0.5
 """Std of the halo of blurred background around drops, as a fraction of the mean radius."""
