@@ -7,8 +7,14 @@ import math
 import numpy as np
 import pytest
 
-from degrade.kernels import (check_kernel, disk_kernel, gaussian_kernel, line_kernel, shake_trajectory,
-                             trajectory_kernel)
+from degrade.kernels import (
+    check_kernel,
+    disk_kernel,
+    gaussian_kernel,
+    line_kernel,
+    shake_trajectory,
+    trajectory_kernel,
+)
 from restorebench.errors import InputError
 
 KERNELS = {

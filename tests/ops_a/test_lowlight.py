@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -41,4 +43,4 @@ def test_severities_get_darker_and_noisier(crop):
     op = degrade.get("lowlight.darken")
     means = [luminance(srgb_to_linear(op.apply(crop, op.sample(np.random.default_rng(0), s)))).mean()
              for s in range(1, 6)]
-    assert all(a > b for a, b in zip(means, means[1:]))
+    assert all(a > b for a, b in itertools.pairwise(means))

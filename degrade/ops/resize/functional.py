@@ -57,11 +57,13 @@ def contributions(in_len: int, out_len: int, scale: float, kernel: str, antialia
                   ) -> tuple[np.ndarray, np.ndarray]:
     """Tap indices (0-based, int64) and float32 weights, both (out_len, taps), of one resampled axis."""
     fn, width = KERNELS[kernel]
-    if scale < 1 and antialias:
-        h = lambda t: scale * fn(scale * t)  # noqa: E731
+    stretch = scale < 1 and antialias
+
+    def h(t: np.ndarray) -> np.ndarray:
+        return scale * fn(scale * t) if stretch else fn(t)
+
+    if stretch:
         width = width / scale
-    else:
-        h = fn
     u = np.arange(1, out_len + 1, dtype=np.float64) / scale + 0.5 * (1 - 1 / scale)
     left = np.floor(u - width / 2)
     taps = math.ceil(width) + 2
@@ -101,8 +103,10 @@ def resize(img: np.ndarray, out_h: int, out_w: int, kernel: str, antialias: bool
 
 
 def downsample(img: np.ndarray, factor: float, kernel: str, antialias: bool, upsample_back: bool) -> np.ndarray:
-    """Shrink an HxWx3 float32 image by ``factor`` (>= 1) as ``imresize(img, 1/factor)``; ``upsample_back``
-    resizes the result back to HxW (``imresize(small, [H W])``)."""
+    """Shrink an HxWx3 float32 image by ``factor`` (>= 1) as MATLAB's ``imresize(img, 1/factor)``.
+
+    ``upsample_back`` resizes the result back to HxW (``imresize(small, [H W])``).
+    """
     h, w = img.shape[:2]
     small = resize(img, output_length(h, factor), output_length(w, factor), kernel, antialias, 1 / factor)
     return resize(small, h, w, kernel, antialias) if upsample_back else small
