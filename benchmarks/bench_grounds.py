@@ -93,7 +93,8 @@ def batch_rows(size: int, batch: int, device: str, seconds: float) -> list[list[
         fresh = rate(lambda: make_instructions_batch(recipes, [next(seeds) for _ in range(batch)], "te42", size,
                                                      device), batch, seconds, sync=sync)
         fixed = [0] * batch
-        cached = rate(lambda: make_instructions_batch(recipes, fixed, "te42", size, device), batch, seconds, sync=sync)
+        cached = rate(lambda: make_instructions_batch(recipes, [next(seeds) for _ in range(batch)], "te42", size,
+                                                      device, ground_seeds=fixed), batch, seconds, sync=sync)
         rows.append([label, fmt(fresh), fmt(cached)])
     return rows
 

@@ -28,7 +28,7 @@ import numpy as np
 from degrade.grounds import make_ground
 from degrade.recipe import Recipe, Step, replay, replay_batch
 from restorebench.errors import InputError
-from restorebench.seeding import draw_seed, sample_rng
+from restorebench.seeding import SEED_BOUND, draw_seed, sample_rng
 from restorebench.validate import check_image
 
 
@@ -44,6 +44,12 @@ class Instruction:
     ground: str
     """The ground's name, or ``"array"`` when the ground was passed as an array."""
     seed: int
+
+
+def check_seed(seed: Any) -> None:
+    """Raise a one-line InputError unless ``seed`` is an integer in [0, 2**32)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < SEED_BOUND:
+        raise InputError(f"instruction seed {seed!r}: expected an integer in [0, 2**32)")
 
 
 def reseed(recipe: Recipe | dict, seed: int) -> Recipe:
@@ -83,8 +89,7 @@ def make_instruction(recipe: Recipe | dict, seed: int, ground: np.ndarray | str 
     ``seed``: integer in [0, 2**32). ``ground``: a ground name (``"te42"``, ``"blank"``, ``"simple"`` or
     an element name) or an HxWx3 float32 [0,1] array. ``size``: side of a named ground in pixels.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise InputError(f"instruction seed {seed!r}: expected a non-negative integer")
+    check_seed(seed)
     clean, name = resolve_ground(ground, size, int(seed if ground_seed is None else ground_seed))
     return apply_to_ground(reseed(recipe, int(seed)), clean, name, int(seed))
 
@@ -110,22 +115,28 @@ class InstructionBatch:
 
 
 def make_instructions_batch(recipes: Sequence[Recipe | dict], seeds: Sequence[int], ground: str = "te42",
-                            size: int = 256, device: Any = "cpu") -> InstructionBatch:
+                            size: int = 256, device: Any = "cpu", *,
+                            ground_seeds: Sequence[int] | None = None) -> InstructionBatch:
     """N instructions at once with the operators' torch batch path on ``device`` (e.g. ``"cuda"``).
 
     Sample ``i`` uses ``recipes[i]`` re-seeded from ``seeds[i]`` and the ground ``make_ground(ground, size,
-    seeds[i])`` (built on the CPU, then moved), exactly as :func:`make_instruction` does; the random
-    fields come from torch generators seeded with the same re-drawn seeds, so their statistics match the
-    numpy path but their bytes do not. Steps that change the image size are not supported here.
+    ground_seeds[i])`` (``ground_seeds`` defaults to ``seeds``; grounds are built on the CPU, then moved),
+    exactly as :func:`make_instruction` does; the random fields come from torch generators seeded with
+    the same re-drawn seeds, so their statistics match the numpy path but their bytes do not. Steps
+    that change the image size are not supported here.
     """
     import torch
 
-    if len(recipes) != len(seeds):
-        raise InputError(f"{len(recipes)} recipes for {len(seeds)} seeds: pass one seed per recipe")
+    ground_seeds = seeds if ground_seeds is None else ground_seeds
+    if not len(recipes) == len(seeds) == len(ground_seeds):
+        raise InputError(f"{len(recipes)} recipes, {len(seeds)} seeds, {len(ground_seeds)} ground seeds: "
+                         "pass one seed (and ground seed) per recipe")
     if not recipes:
         raise InputError("make_instructions_batch: empty batch")
+    for s in seeds:
+        check_seed(s)
     applied = tuple(reseed(r, int(s)) for r, s in zip(recipes, seeds))
-    grounds = np.stack([resolve_ground(ground, size, int(s))[0] for s in seeds])
+    grounds = np.stack([resolve_ground(ground, size, int(s))[0] for s in ground_seeds])
     clean = torch.from_numpy(grounds).permute(0, 3, 1, 2).to(device)
     degraded = replay_batch(clean, list(applied))
     return InstructionBatch(degraded, clean, degraded - clean, applied)
