@@ -149,7 +149,7 @@ def _outputs(root: Path, shard: int, n_shards: int) -> tuple[Path, Path, mf.Reco
     return root / mf.SHARDS_DIR / f"manifest-{run}.parquet", root / mf.SHARDS_DIR / f"skipped-{run}.csv", log
 
 
-def _remove_stale_temporaries(root: Path, plan: Plan, mine: set[int]) -> None:
+def _remove_stale_temporaries(root: Path, plan: Plan, shard: tuple[int, int]) -> None:
     """Delete temporary files (``.ID.png.tmp-PID.png``) that a killed run of this shard left behind."""
     for kind in mf.FILE_KINDS:
         folder = root / kind
@@ -157,7 +157,7 @@ def _remove_stale_temporaries(root: Path, plan: Plan, mine: set[int]) -> None:
             continue
         for p in folder.glob(".*.tmp-*"):
             stem = p.name[1:].split(".", 1)[0]
-            if stem.isdigit() and int(stem) < plan.n_samples and plan.source_of(int(stem)) in mine:
+            if stem.isdigit() and int(stem) < plan.n_samples and plan.source_of(int(stem)) % shard[1] == shard[0]:
                 p.unlink(missing_ok=True)
 
 
@@ -214,12 +214,12 @@ def generate(source: Source, root: str | Path, config: CorpusConfig, workers: in
     final, skipped_csv, log = _outputs(root, index, n_shards)
     if not resume and (final.is_file() or log.path.is_file()):
         raise InputError(f"{root}: this run ({mf.run_name(index, n_shards)}) was started before; pass --resume")
-    mine = [k for k in range(len(source.names)) if k % n_shards == index]
+    mine = range(index, len(source.names), n_shards)
     skips = {k: (source.names[k], plan.prescan_skips[k]) for k in mine if k in plan.prescan_skips}
     previous = _previous_rows(final, log) if resume else {}
     done = {k: rows for k, rows in previous.items()
-            if k in mine and len(rows) == plan.count(k) and rows_intact(root, rows)}
-    _remove_stale_temporaries(root, plan, set(mine))
+            if k % n_shards == index and len(rows) == plan.count(k) and rows_intact(root, rows)}
+    _remove_stale_temporaries(root, plan, shard)
     units = [Unit(k, plan.offsets[k], plan.count(k)) for k in mine if k not in skips and k not in done]
     job = Job(config, source, root.resolve(), id_width(plan.n_samples))
     reused = sum(map(len, done.values()))
