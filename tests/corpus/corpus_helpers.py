@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 from PIL import Image
+
+from degrade.corpus.sources import FileSource
 
 CONFIG = {
     "seed": 11,
@@ -52,3 +56,15 @@ def write_bad_sources(folder: Path) -> dict[str, str]:
 def tree(root: Path) -> dict[str, bytes]:
     """Every file under ``root`` (relative POSIX path -> bytes)."""
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@dataclass
+class DyingSource(FileSource):
+    """A folder source whose worker process dies (as if killed for memory) when it reads source ``die_at``."""
+
+    die_at: int = 0
+
+    def read(self, k: int) -> np.ndarray:
+        if k == self.die_at:
+            os._exit(3)
+        return super().read(k)

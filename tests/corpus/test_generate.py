@@ -9,14 +9,14 @@ import json
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-from corpus_helpers import CONFIG, tree, write_bad_sources
+from corpus_helpers import CONFIG, DyingSource, tree, write_bad_sources
 from PIL import Image
 
 import degrade
 from degrade.corpus import folder_source, generate, list_source, merge_shards, parse_config
 from degrade.corpus.manifest import SCHEMA
 from degrade.corpus.patches import grid_starts
-from restorebench.errors import InputError
+from restorebench.errors import InputError, RestoreBenchError
 from restorebench.imageio import to_uint8
 
 
@@ -133,3 +133,11 @@ def test_instructions_are_the_recipe_on_a_ground(tmp_path, source_dir):
         ins = np.asarray(Image.open(tmp_path / "ins" / r["instruction_path"]))
         expected = make_instruction(json.loads(r["recipe"]), instruction_seed(cfg, r["index"]), ground="te42", size=64)
         assert ins.shape == (64, 64, 3) and np.array_equal(ins, to_uint8(expected.degraded))
+
+
+def test_a_dead_worker_stops_the_run_with_a_resumable_error(tmp_path, source_dir, config):
+    src = folder_source(source_dir)
+    dying = DyingSource(src.kind, src.location, src.names, src.paths, die_at=src.names.index("photo0.png"))
+    with pytest.raises(RestoreBenchError, match="--resume"):
+        generate(dying, tmp_path / "out", config, workers=2, progress=False)
+    assert not (tmp_path / "out" / "manifest.parquet").exists()
