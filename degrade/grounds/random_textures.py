@@ -5,7 +5,7 @@
   2010), uniform centres, one random colour each, later leaves on top. Its power spectrum falls off
   close to ``f^-2``, like natural images.
 * ``fractal``: Gaussian noise shaped to a ``f^-2`` power spectrum (``f^-1`` amplitude), luminance-dominant
-  colour (each channel 70 % shared field, 30 % its own).
+  colour (R, G, B fields correlated 0.85).
 * ``random_phase``: random-phase noise (Galerne, Gousseau & Morel 2011) of a bundled natural texture:
   the exemplar's Fourier modulus (of its periodic component) with one uniform random phase shared
   by R, G and B, so it keeps the exemplar's spectrum and colour correlations and loses its structure.
@@ -31,6 +31,8 @@ LEAF_PASSES = 6
 """Front-to-back passes of the dead-leaves rasterizer (a speed setting; the result does not depend on it)."""
 FRACTAL_STD = 0.13
 """Standard deviation of the fractal texture's channels (sRGB code values), about its 0.5 mean."""
+FRACTAL_CHANNEL_CORR = 0.85
+"""Correlation between the fractal texture's R, G and B fields."""
 
 
 def power_law(rng: np.random.Generator, n: int, exponent: float, lo: float, hi: float) -> np.ndarray:
@@ -140,12 +142,16 @@ def power_law_noise(shape: tuple[int, ...], rng: np.random.Generator, exponent: 
 
 @element("random.fractal")
 def fractal(size: int, rng: np.random.Generator) -> np.ndarray:
-    """Fractal 1/f texture (power ``f^-2``), channels of std :data:`FRACTAL_STD` about mid-gray."""
-    fields = power_law_noise((4, size, size), rng)
-    rgb = 0.7 * fields[0] + 0.3 * fields[1:]
-    rgb /= rgb.std(axis=(-2, -1), keepdims=True)
-    out = CHART_MID + FRACTAL_STD * np.moveaxis(rgb, 0, -1)
-    return np.clip(out, 0.0, 1.0).astype(np.float32)
+    """Fractal 1/f texture (power ``f^-2``), channels of std :data:`FRACTAL_STD` about mid-gray.
+
+    R, G, B are three independent fields mixed by the Cholesky factor of a correlation matrix with
+    :data:`FRACTAL_CHANNEL_CORR` off the diagonal: luminance-dominant texture with some colour.
+    """
+    fields = power_law_noise((3, size, size), rng)
+    corr = np.full((3, 3), FRACTAL_CHANNEL_CORR, np.float32)
+    np.fill_diagonal(corr, 1.0)
+    rgb = np.tensordot(fields, np.linalg.cholesky(corr).T, axes=([0], [0]))
+    return np.clip(CHART_MID + FRACTAL_STD * rgb, 0.0, 1.0).astype(np.float32)
 
 
 def periodic_component(img: np.ndarray) -> np.ndarray:

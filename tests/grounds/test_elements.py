@@ -207,3 +207,12 @@ def test_dead_leaves_rasterizer_matches_painting_disks_back_to_front(seed):
         painted[(xx - cx[i]) ** 2 + (yy - cy[i]) ** 2 <= r[i] ** 2] = i
     np.testing.assert_array_equal(labels, painted)
     assert (labels >= 0).mean() > 0.97
+
+
+def test_fractal_channels_have_the_documented_std_and_correlation():
+    from degrade.grounds.random_textures import FRACTAL_CHANNEL_CORR, FRACTAL_STD
+
+    img = make_ground("random.fractal", 256, 4).reshape(-1, 3).astype(np.float64)
+    assert img.std(axis=0) == pytest.approx([FRACTAL_STD] * 3, rel=0.05)
+    corr = np.corrcoef(img.T)
+    assert corr[np.triu_indices(3, 1)] == pytest.approx([FRACTAL_CHANNEL_CORR] * 3, abs=0.03)
