@@ -36,14 +36,8 @@ DEPTH_SUBSAMPLE = 8
 """The synthetic depth is computed on a grid this many times coarser than the image, then resized bilinearly."""
 
 
-def synthetic_depth(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
-    """A plausible outdoor relative depth map, HxW float32 in [DEPTH_NEAR, 1] (1 = farthest).
-
-    ``(1 - W) * g + W * f`` rescaled to [DEPTH_NEAR, 1], where ``g`` falls linearly from 1 at the
-    (slightly tilted) top to 0 at the bottom and ``f`` is a bicubic interpolation of a
-    DEPTH_GRID x DEPTH_GRID Gaussian grid normalised to [0, 1]. The map is smooth, so it is computed
-    on a grid DEPTH_SUBSAMPLE times coarser and resized bilinearly. Draws 1 + DEPTH_GRID**2 values from ``rng``.
-    """
+def coarse_synthetic_depth(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
+    """:func:`synthetic_depth` before its final resize: ceil(h/DEPTH_SUBSAMPLE) x ceil(w/DEPTH_SUBSAMPLE) float32."""
     tilt = math.tan(math.radians(DEPTH_MAX_TILT_DEG * (2.0 * rng.random() - 1.0)))
     grid = rng.standard_normal((DEPTH_GRID, DEPTH_GRID)).astype(np.float32)
     hs, ws = -(-h // DEPTH_SUBSAMPLE), -(-w // DEPTH_SUBSAMPLE)
@@ -56,7 +50,25 @@ def synthetic_depth(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
     depth -= depth.min()
     depth *= np.float32((1.0 - DEPTH_NEAR) / max(float(depth.max()), 1e-6))
     depth += np.float32(DEPTH_NEAR)
-    return cv2.resize(depth.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
+    return depth.astype(np.float32, copy=False)
+
+
+def synthetic_depth(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
+    """A plausible outdoor relative depth map, HxW float32 in [DEPTH_NEAR, 1] (1 = farthest).
+
+    ``(1 - W) * g + W * f`` rescaled to [DEPTH_NEAR, 1], where ``g`` falls linearly from 1 at the
+    (slightly tilted) top to 0 at the bottom and ``f`` is a bicubic interpolation of a
+    DEPTH_GRID x DEPTH_GRID Gaussian grid normalised to [0, 1]. The map is smooth, so it is computed
+    on a grid DEPTH_SUBSAMPLE times coarser and resized bilinearly. Draws 1 + DEPTH_GRID**2 values from ``rng``.
+    """
+    return cv2.resize(coarse_synthetic_depth(rng, h, w), (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def synthetic_transmission(rng: np.random.Generator, h: int, w: int, beta: float) -> np.ndarray:
+    """``exp(-beta * depth)`` over a synthetic depth, HxW float32; evaluated on the coarse grid, then resized
+    bilinearly (the veil is smooth; this is how the rain and snow veils are made on both paths)."""
+    coarse = coarse_synthetic_depth(rng, h, w)
+    return cv2.resize(transmission_(coarse, beta), (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 @functools.lru_cache(maxsize=16)

@@ -29,7 +29,7 @@ class AtmosphericHaze(Operator):
 
     stochastic = True
     schema = {
-        "beta": Param(float, 0.0, 20.0, doc="extinction coefficient per unit of relative depth (1 = farthest point)"),
+        "beta": Param(float, 0.0, 100.0, doc="extinction coefficient per unit of relative depth (1 = farthest point)"),
         "airlight": Param(float, 0.0, 1.0, doc="atmospheric light A, gray level as an sRGB code value in [0,1]"),
         "tint": Param(float, -0.5, 0.5, doc="airlight colour: A = airlight*(1-tint, 1, 1+tint) in R,G,B (>0 bluish)"),
         "space": Param(str, choices=SPACES, doc="apply the model to sRGB code values (RESIDE) or to linear light"),

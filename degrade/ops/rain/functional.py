@@ -4,7 +4,7 @@ Streaks (:func:`streaks`): several depth layers of motion-blurred drops (see
 :mod:`degrade.ops.rain.particles`), screen-blended onto the scene, then the rain accumulation veil of
 Li, Cheong and Tan (CVPR 2019, "Heavy Rain Image Restoration"): ``I = T (J + S) + (1 - T) A`` with the
 streak image ``S`` composited by a screen blend and ``T = exp(-accumulation * d)`` over a synthetic
-depth map (:func:`degrade.ops.haze.functional.synthetic_depth`).
+depth map (:func:`degrade.ops.haze.functional.synthetic_transmission`).
 
 Drops on the lens (:func:`drops`): see that function.
 """
@@ -19,7 +19,7 @@ import numpy as np
 
 from degrade.filtering import convolve
 from degrade.kernels import gaussian_kernel, line_kernel
-from degrade.ops.haze.functional import synthetic_depth, transmission_
+from degrade.ops.haze.functional import synthetic_transmission
 from degrade.ops.rain.particles import (ParticleLayer, blend_gain_offset, compose, layer_shares, particle_streams,
                                        peak_normalized, render_layers, snap)
 from restorebench.seeding import field_rng
@@ -73,7 +73,7 @@ def streaks(img: np.ndarray, density: float, length: float, angle_deg: float, wi
         # I = T (J (1 - S) + S) + (1 - T) A = J * gain + offset with offset = T (S - A) + A and
         # gain = T (1 - S) = T (1 - A) - offset + A, both computed in place on the 1-channel maps
         a = np.float32(airlight)
-        t = transmission_(synthetic_depth(depth_rng, h, w), accumulation)
+        t = synthetic_transmission(depth_rng, h, w, accumulation)
         s -= a
         s *= t
         s += a

@@ -22,7 +22,7 @@ import numpy as np
 from scipy.signal import convolve2d
 
 from degrade.filtering import convolve_batch, pad_kernels, splat
-from degrade.ops.haze.functional import synthetic_depth
+from degrade.ops.haze.functional import synthetic_transmission
 from restorebench.seeding import field_rng
 
 AMP_LOW = 0.5
@@ -113,14 +113,13 @@ def render_layers_batch(layers: list[list[ParticleLayer]], seeds: list[int], h: 
 
 
 def veil_transmission(params: list[dict], key: str, h: int, w: int, device: "torch.device") -> "torch.Tensor":
-    """Per-sample veil ``exp(-params[key] * depth)`` over the synthetic depth of each seed -> Nx1xHxW (1 where 0)."""
+    """Per-sample veil transmission (:func:`synthetic_transmission` with ``beta = params[key]``, 1 where it is 0)
+    made in numpy exactly as on the numpy path -> Nx1xHxW float32 on ``device``."""
     import torch
 
-    depths = []
-    for p in params:
-        depth_rng, _ = particle_streams(p["seed"])
-        depths.append(synthetic_depth(depth_rng, h, w) if p[key] > 0 else np.zeros((h, w), np.float32))
-    return torch.exp(-per_sample(params, key, device) * torch.from_numpy(np.stack(depths)[:, None]).to(device))
+    maps = [synthetic_transmission(particle_streams(p["seed"])[0], h, w, p[key]) if p[key] > 0
+            else np.ones((h, w), np.float32) for p in params]
+    return torch.from_numpy(np.stack(maps)[:, None]).to(device)
 
 
 def per_sample(params: list[dict], key: str, device: "torch.device") -> "torch.Tensor":

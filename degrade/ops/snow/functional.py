@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from degrade.kernels import disk_kernel, gaussian_kernel, line_kernel
-from degrade.ops.haze.functional import synthetic_depth, transmission_
+from degrade.ops.haze.functional import synthetic_transmission
 from degrade.ops.rain.particles import (ParticleLayer, blend_gain_offset, compose, layer_shares, particle_streams,
                                        render_layers, snap)
 
@@ -76,7 +76,7 @@ def snow(img: np.ndarray, layers: int, density: float, size: float, motion: floa
     light = np.float32(airlight)
     if veil > 0:
         # gain = T (1 - a) computed in a's buffer, offset = A (1 - gain) in T's
-        t = transmission_(synthetic_depth(depth_rng, h, w), veil)
+        t = synthetic_transmission(depth_rng, h, w, veil)
         a -= 1.0
         a *= -t
         gain = a
