@@ -20,7 +20,7 @@ from degrade.corpus.config import CorpusConfig
 from degrade.corpus.patches import check_source_size, crop_box
 from degrade.corpus.sampling import crop_rng, draw_sample, instruction_seed, task_labels
 from degrade.corpus.sources import Source
-from degrade.recipe import replay
+from degrade.recipe import Recipe, replay
 from restorebench.atomic import write_bytes_atomic
 from restorebench.errors import InputError
 from restorebench.imageio import encode_png
@@ -77,7 +77,7 @@ def _timed(seconds: dict[str, float], stage: str) -> Iterator[None]:
         seconds[stage] += time.perf_counter() - t0
 
 
-def _instruction_image(job: Job, recipe, index: int) -> np.ndarray:
+def _instruction_image(job: Job, recipe: Recipe, index: int) -> np.ndarray:
     from degrade.instructions import make_instruction
 
     ins = job.config.instructions
