@@ -7,6 +7,8 @@ Grids are sampled at pixel centres. Chart elements keep their tones inside ``[CH
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 CHART_BLACK = 0.1
@@ -17,18 +19,31 @@ CHART_MID = (CHART_BLACK + CHART_WHITE) / 2
 CHART_AMP = (CHART_WHITE - CHART_BLACK) / 2
 
 
+@functools.lru_cache(maxsize=8)
 def centered_grid(size: int) -> tuple[np.ndarray, np.ndarray]:
-    """(y, x) float32 size x size coordinates in pixels, origin at the element centre ((size-1)/2)."""
+    """(y, x) float32 size x size coordinates in pixels, origin at the element centre ((size-1)/2).
+
+    Cached per size and read-only: compute new arrays from them.
+    """
     c = (size - 1) / 2.0
     ax = np.arange(size, dtype=np.float32) - np.float32(c)
-    y, x = np.meshgrid(ax, ax, indexing="ij")
-    return y, x
+    return _frozen(*np.meshgrid(ax, ax, indexing="ij"))
 
 
+@functools.lru_cache(maxsize=8)
 def polar_grid(size: int) -> tuple[np.ndarray, np.ndarray]:
-    """(r, theta): radius in pixels and angle in radians (-pi, pi] about the element centre, size x size."""
+    """(r, theta): radius in pixels and angle in radians (-pi, pi] about the element centre, size x size.
+
+    Cached per size and read-only: compute new arrays from them.
+    """
     y, x = centered_grid(size)
-    return np.hypot(x, y), np.arctan2(y, x)
+    return _frozen(np.hypot(x, y), np.arctan2(y, x))
+
+
+def _frozen(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    for a in arrays:
+        a.flags.writeable = False
+    return arrays
 
 
 def square_wave(phase: np.ndarray, phase_gradient: np.ndarray | float) -> np.ndarray:
