@@ -102,7 +102,7 @@ def dead_leaves_labels(size: int, rng: np.random.Generator, rmin: float, rmax: f
     covered = np.zeros((size, size + 1), np.int64)
     bounds = np.linspace(len(r), 0, LEAF_PASSES + 1).astype(np.int64)
     for hi, lo in zip(bounds[:-1], bounds[1:]):
-        sel = np.flatnonzero((leaf >= lo) & (leaf < hi))
+        sel = np.arange(*np.searchsorted(leaf, (lo, hi)))  # spans come in leaf order
         sel = sel[covered[y[sel], end[sel]] - covered[y[sel], first[sel]] < end[sel] - first[sel]]
         width = end[sel] - first[sel]
         span = np.repeat(sel, width)
