@@ -106,10 +106,10 @@ def build_leaderboard(results: pd.DataFrame, higher: dict[str, bool], status: di
 
 
 def format_value(value: float, metric: str) -> str:
-    """Numbers of magnitude >= 10 with 2 decimals (PSNR dB), smaller with 4 (SSIM, LPIPS)."""
+    """PSNR (dB) and numbers of magnitude >= 10 with 2 decimals, smaller ones with 4 (SSIM, LPIPS)."""
     if not math.isfinite(value):
         return str(value)
-    return f"{value:.2f}" if abs(value) >= 10 else f"{value:.4f}"
+    return f"{value:.2f}" if abs(value) >= 10 or metric.startswith("psnr") else f"{value:.4f}"
 
 
 def arrow(lb: Leaderboard, metric: str) -> str:

@@ -339,7 +339,7 @@ def metric_availability(metrics: list[str]) -> dict[str, str | None]:
     return out
 
 
-def _gallery_rows(rr: RunResult, images: int) -> list:
+def _gallery_rows(rr: RunResult, images: int, baseline: str = "identity") -> list:
     from benchmark.gallery import GalleryRow
     from benchmark.leaderboard import format_value
 
@@ -352,6 +352,8 @@ def _gallery_rows(rr: RunResult, images: int) -> list:
         for item in td.items[:images]:
             outputs, captions = {}, {}
             for m, reason in rr.status.items():
+                if m == baseline:
+                    continue  # its output is the input, shown first anyway
                 path = rr.output_path(m, task.name, item.image_id) if reason is None else None
                 if path is not None and path.is_file():
                     outputs[m] = path

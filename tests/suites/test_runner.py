@@ -95,7 +95,7 @@ def test_tiny_suite_end_to_end_then_fully_cached(tmp_path):
     html = paths["html"].read_text()
     assert 'class="best"' in html and "gallery.html" in html
     gallery = paths["gallery"].read_text()
-    assert gallery.count("<figure>") == 2 * 2 * 4  # tasks x images x (input, identity, smooth, ground truth)
+    assert gallery.count("<figure>") == 2 * 2 * 3  # tasks x images x (input, smooth, ground truth); identity = input
     run = json.loads(paths["run"].read_text())
     assert run["data_hash"] == rr.data_hash and set(run["timings_s"]) >= {"generate", "restore", "score", "report"}
 
