@@ -15,10 +15,26 @@ from degrade.ops.haze import functional as F
 from restorebench.seeding import field_rng
 
 
+def upsample(x: torch.Tensor, h: int, w: int) -> torch.Tensor:
+    """Bilinear resize of an NxCxhxw tensor to HxW, half-pixel centres, clamped borders (as ``cv2.INTER_LINEAR``)."""
+    return torch.nn.functional.interpolate(x, size=(h, w), mode="bilinear", align_corners=False)
+
+
 def depth_batch(params: list[dict], h: int, w: int, device: torch.device) -> torch.Tensor:
-    """Per-sample depth maps (params' ``depth`` file or synthetic from ``seed``) -> Nx1xHxW float32 on ``device``."""
-    maps = [F.depth_map(p.get("depth"), field_rng(p["seed"]), h, w) for p in params]
-    return torch.from_numpy(np.stack(maps)[:, None]).to(device)
+    """Per-sample depth maps (params' ``depth`` file or synthetic from ``seed``) -> Nx1xHxW float32 on ``device``.
+
+    Synthetic maps travel as their coarse grids and are resized on the device, bilinearly with
+    half-pixel centres like the numpy path's ``cv2.resize``.
+    """
+    out = torch.empty((len(params), 1, h, w), dtype=torch.float32, device=device)
+    synthetic = [i for i, p in enumerate(params) if not p.get("depth")]
+    for i, p in enumerate(params):
+        if p.get("depth"):
+            out[i, 0] = torch.from_numpy(F.load_depth(p["depth"], h, w)).to(device)
+    if synthetic:
+        coarse = np.stack([F.coarse_synthetic_depth(field_rng(params[i]["seed"]), h, w) for i in synthetic])
+        out[synthetic] = upsample(torch.from_numpy(coarse[:, None]).to(device), h, w)
+    return out
 
 
 def scatter(x: torch.Tensor, t: torch.Tensor, airlight: torch.Tensor) -> torch.Tensor:

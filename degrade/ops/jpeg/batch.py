@@ -3,10 +3,13 @@
 * CUDA tensors, subsampling "444": torchvision's nvJPEG encoder on the GPU (one call per distinct
   quality; torchvision's GPU encoder always writes 4:4:4), decoded by nvJPEG on the GPU.
 * Everything else (CPU tensors, or 4:2:2 / 4:2:0 on CUDA, which torchvision's GPU encoder cannot
-  write): each sample goes through the numpy libjpeg route, so CPU batches equal ``apply`` exactly.
+  write): each sample goes through the numpy libjpeg route (samples spread over
+  ``torch.get_num_threads()`` threads), so CPU batches equal ``apply`` exactly.
 """
 
 from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
@@ -14,10 +17,22 @@ import torch
 from degrade.ops.jpeg import functional
 
 
-def _libjpeg(sample: torch.Tensor, p: dict) -> torch.Tensor:
-    img = np.ascontiguousarray(sample.detach().float().permute(1, 2, 0).cpu().numpy())
-    out = functional.jpeg_compress(img, p["quality"], p["subsampling"])
-    return torch.from_numpy(out).permute(2, 0, 1).to(sample.device, sample.dtype)
+def _libjpeg(x: torch.Tensor, params: list[dict]) -> torch.Tensor:
+    """libjpeg round trip of each sample of ``x``, on ``torch.get_num_threads()`` threads (OpenCV
+    releases the GIL while coding), results on ``x``'s device."""
+    imgs = x.detach().float().permute(0, 2, 3, 1).cpu().numpy()
+
+    def one(i: int) -> np.ndarray:
+        return functional.jpeg_compress(np.ascontiguousarray(imgs[i]), params[i]["quality"],
+                                        params[i]["subsampling"])
+
+    workers = min(len(params), torch.get_num_threads())
+    if workers > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            outs = list(pool.map(one, range(len(params))))
+    else:
+        outs = [one(i) for i in range(len(params))]
+    return torch.from_numpy(np.stack(outs)).permute(0, 3, 1, 2).to(x.device, x.dtype)
 
 
 def _nvjpeg(x: torch.Tensor, quality: int) -> torch.Tensor:
@@ -33,11 +48,14 @@ def jpeg_compress(x: torch.Tensor, params: list[dict]) -> torch.Tensor:
     """Per-sample JPEG round trip of an Nx3xHxW float tensor in [0,1] (see module docstring for the route)."""
     out = torch.empty_like(x)
     gpu_groups: dict[int, list[int]] = {}
+    cpu_idx = []
     for i, p in enumerate(params):
         if x.is_cuda and p["subsampling"] == "444":
             gpu_groups.setdefault(p["quality"], []).append(i)
         else:
-            out[i] = _libjpeg(x[i], p)
+            cpu_idx.append(i)
+    if cpu_idx:
+        out[cpu_idx] = _libjpeg(x[cpu_idx], [params[i] for i in cpu_idx])
     for quality, idx in gpu_groups.items():
         out[idx] = _nvjpeg(x[idx], quality)
     return out

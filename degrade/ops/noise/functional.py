@@ -7,18 +7,44 @@ are converted once). Linear light means the sRGB transfer undone (``degrade.colo
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from degrade.color import linear_to_srgb, srgb_to_linear
 from restorebench.seeding import field_rng
 
 
+def standard_normal(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """A float32 N(0, 1) field of ``shape`` by the Box-Muller transform of float32 uniforms from ``rng``.
+
+    Exact in distribution up to float32 resolution (uniforms on a 2^-24 grid bound |z| by 5.8 sigma,
+    probability 7e-9), and about twice as fast on one thread as numpy's float32 ziggurat, whose
+    per-sample branching dominates the cost of a noise operator.
+    """
+    n = math.prod(shape)
+    half = (n + 1) // 2
+    u = rng.random(2 * half, dtype=np.float32)
+    radius, angle = u[:half], u[half:]
+    np.subtract(np.float32(1), radius, out=radius)  # (0, 1]: the log stays finite
+    np.log(radius, out=radius)
+    radius *= np.float32(-2)
+    np.sqrt(radius, out=radius)
+    angle *= np.float32(2 * math.pi)
+    out = np.empty(2 * half, np.float32)
+    np.cos(angle, out=out[:half])
+    np.sin(angle, out=out[half:])
+    out[:half] *= radius
+    out[half:] *= radius
+    return out[:n].reshape(shape)
+
+
 def gaussian_noise(img: np.ndarray, sigma: float, gray: bool, seed: int) -> np.ndarray:
     """Add zero-mean Gaussian noise of std ``sigma`` (0-255 units); ``gray`` shares one field across channels."""
     h, w, _ = img.shape
-    field = field_rng(seed).standard_normal((h, w, 1 if gray else 3), dtype=np.float32)
+    field = standard_normal(field_rng(seed), (h, w, 1 if gray else 3))
     field *= np.float32(sigma / 255.0)
-    return img + field
+    return img + field if gray else np.add(field, img, out=field)
 
 
 def shot_read_noise(signal: np.ndarray, photons: float, read_noise: float, rng: np.random.Generator) -> np.ndarray:
@@ -30,7 +56,9 @@ def shot_read_noise(signal: np.ndarray, photons: float, read_noise: float, rng: 
     """
     out = rng.poisson(signal * np.float32(photons)).astype(np.float32)
     if read_noise > 0:
-        out += rng.standard_normal(signal.shape, dtype=np.float32) * np.float32(read_noise)
+        read = standard_normal(rng, signal.shape)
+        read *= np.float32(read_noise)
+        out += read
     out *= np.float32(1.0 / photons)
     return out
 
@@ -49,7 +77,7 @@ def poisson_noise(img: np.ndarray, photons: float, linear: bool, seed: int) -> n
 
 def speckle_noise(img: np.ndarray, sigma: float, seed: int) -> np.ndarray:
     """Multiplicative noise ``img * (1 + n)``, n ~ N(0, sigma^2) per pixel and channel (sigma: a fraction)."""
-    field = field_rng(seed).standard_normal(img.shape, dtype=np.float32)
+    field = standard_normal(field_rng(seed), img.shape)
     field *= np.float32(sigma)
     field *= img
     return img + field

@@ -22,7 +22,8 @@ import numpy as np
 from scipy.signal import convolve2d
 
 from degrade.filtering import convolve_batch, pad_kernels, splat
-from degrade.ops.haze.functional import synthetic_transmission
+from degrade.ops.haze.batch import upsample
+from degrade.ops.haze.functional import coarse_synthetic_depth, transmission_
 from restorebench.seeding import field_rng
 
 AMP_LOW = 0.5
@@ -99,13 +100,12 @@ def render_layers_batch(layers: list[list[ParticleLayer]], seeds: list[int], h: 
     kernels = pad_kernels([ls[k].kernel if k < len(ls) else empty for ls in layers for k in range(n_layers)])
     kernels = torch.from_numpy(kernels.reshape(len(layers), n_layers, *kernels.shape[1:])).to(device)
     impulses = torch.zeros((len(layers), n_layers, h, w), dtype=torch.float32, device=device)
-    for i, (ls, seed) in enumerate(zip(layers, seeds)):
+    table = [[(ls[k].density, ls[k].opacity) if k < len(ls) else (0.0, 0.0) for k in range(n_layers)] for ls in layers]
+    table = torch.tensor(table, dtype=torch.float32, device=device).view(len(layers), n_layers, 2, 1, 1)
+    for i, seed in enumerate(seeds):
         gen = torch.Generator(device=device).manual_seed(int(seed))
         u = torch.rand((n_layers, h, w), generator=gen, device=device)
-        density = torch.tensor([ls[k].density if k < len(ls) else 0.0 for k in range(n_layers)],
-                               dtype=torch.float32, device=device).view(-1, 1, 1)
-        opacity = torch.tensor([ls[k].opacity if k < len(ls) else 0.0 for k in range(n_layers)],
-                               dtype=torch.float32, device=device).view(-1, 1, 1)
+        density, opacity = table[i, :, 0], table[i, :, 1]
         # given u < density, u / density is uniform in [0, 1): it doubles as the amplitude draw
         amp = opacity * (AMP_LOW + (1.0 - AMP_LOW) * u / density.clamp(min=1e-12))
         impulses[i] = torch.where(u < density, amp, torch.zeros((), device=device))
@@ -114,12 +114,12 @@ def render_layers_batch(layers: list[list[ParticleLayer]], seeds: list[int], h: 
 
 def veil_transmission(params: list[dict], key: str, h: int, w: int, device: "torch.device") -> "torch.Tensor":
     """Per-sample veil transmission (:func:`synthetic_transmission` with ``beta = params[key]``, 1 where it is 0)
-    made in numpy exactly as on the numpy path -> Nx1xHxW float32 on ``device``."""
+    -> Nx1xHxW float32 on ``device``: the coarse grids are made in numpy as on the numpy path and resized
+    bilinearly on the device (the same half-pixel-centre interpolation as ``cv2.resize``)."""
     import torch
 
-    maps = [synthetic_transmission(particle_streams(p["seed"])[0], h, w, p[key]) if p[key] > 0
-            else np.ones((h, w), np.float32) for p in params]
-    return torch.from_numpy(np.stack(maps)[:, None]).to(device)
+    coarse = [transmission_(coarse_synthetic_depth(particle_streams(p["seed"])[0], h, w), p[key]) for p in params]
+    return upsample(torch.from_numpy(np.stack(coarse)[:, None]).to(device), h, w)
 
 
 def per_sample(params: list[dict], key: str, device: "torch.device") -> "torch.Tensor":

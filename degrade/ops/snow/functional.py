@@ -5,7 +5,7 @@ pixel coverage (anti-aliased, <= 1, so sub-pixel flakes are faint), smeared alon
 by its motion during the exposure (a line PSF: the fraction of the exposure each pixel is covered),
 and, for the nearest layer, defocused. Farther layers: smaller, slower in the image, more numerous
 (density ~ scale**-2), dimmer. The scene behind is veiled by the scattering model
-``T J + (1 - T) A`` (:func:`degrade.ops.haze.functional.transmission` over a synthetic depth): the
+``T J + (1 - T) A`` (:func:`degrade.ops.haze.functional.synthetic_transmission`): the
 whitening and contrast loss of falling snow. Flakes take the ambient light ``A``:
 
     I = J T (1 - a) + A (1 - T (1 - a)),   a = min(1, sum of flake opacities)
