@@ -16,6 +16,7 @@ run only on tasks whose degradation kinds they declare (``match_tasks``); method
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -60,7 +61,14 @@ class Method:
     tasks: tuple[str, ...] = ("all",)
     unavailable: str | None = None
     family: str = ""
+    fingerprint: str = ""
+    """Names the method's configuration (registry entry: args, weight hashes) in its cache folder."""
     _fn: RestoreFn | None = field(default=None, repr=False)
+
+    @property
+    def key(self) -> str:
+        """Cache folder name: the method name, plus its fingerprint when it has one."""
+        return f"{self.name}-{self.fingerprint}" if self.fingerprint else self.name
 
     def applies_to(self, task: Task, match_tasks: bool = True) -> bool:
         """True when the method should run on ``task`` (any shared kind, or ``all``, or matching disabled)."""
@@ -90,8 +98,9 @@ def registry_methods(names: list[str], device: str = "cpu") -> list[Method]:
         def loader(name: str = name) -> RestoreFn:
             return models.load(name, device=device).restore_image
 
+        fingerprint = hashlib.sha256(json.dumps(info.to_dict(), sort_keys=True, default=str).encode()).hexdigest()[:8]
         out.append(Method(name=name, loader=loader, tasks=tuple(info.tasks), family=info.family,
-                          unavailable=None if ok else reason))
+                          unavailable=None if ok else reason, fingerprint=fingerprint))
     return out
 
 
@@ -134,9 +143,16 @@ class RunResult:
         names = dict.fromkeys(m for t in tasks for m in self.suite.metrics_for(t))
         return [m for m in names if self.metric_status.get(m) is None]
 
+    method_keys: dict[str, str] = field(default_factory=dict)
+    """method name -> its cache folder name (:attr:`Method.key`)."""
+
+    def restored_dir(self, method: str, task: str) -> Path:
+        """The folder of ``method``'s restored images of ``task``."""
+        return _task_dir(self.work_dir / "restored" / self.method_keys.get(method, method), self.data[task])
+
     def output_path(self, method: str, task: str, image_id: str) -> Path:
         """Where ``method``'s restored image ``image_id`` of ``task`` is (may not exist: error, n/a)."""
-        return _task_dir(self.work_dir / "restored" / method, self.data[task]) / f"{image_id}.png"
+        return self.restored_dir(method, task) / f"{image_id}.png"
 
 
 def _task_dir(root: Path, td: TaskData) -> Path:
@@ -272,7 +288,7 @@ def run_suite(suite: Suite, methods: list[Method], work_dir: Path | None = None,
                 if not m.applies_to(task, suite.match_tasks) or status[m.name] is not None:
                     continue
                 td = data[task.name]
-                folder = _task_dir(work_dir / "restored" / m.name, td)
+                folder = _task_dir(work_dir / "restored" / m.key, td)
                 folder.mkdir(parents=True, exist_ok=True)
                 if m._fn is None and pending(td, folder, retry_failed):
                     t1 = time.perf_counter()
@@ -299,8 +315,8 @@ def run_suite(suite: Suite, methods: list[Method], work_dir: Path | None = None,
                 if not m.applies_to(task, suite.match_tasks):
                     continue
                 td = data[task.name]
-                folder = _task_dir(work_dir / "restored" / m.name, td)
-                cache = _task_dir(work_dir / "scores" / suite.protocol / m.name, td).with_suffix(".parquet")
+                folder = _task_dir(work_dir / "restored" / m.key, td)
+                cache = _task_dir(work_dir / "scores" / suite.protocol / m.key, td).with_suffix(".parquet")
                 t1 = time.perf_counter()
                 usable = tuple(x for x in suite.metrics_for(task) if metric_status.get(x) is None)
                 scores, n = score_task(td, folder, usable, suite.protocol, scorer, cache)
@@ -318,7 +334,7 @@ def run_suite(suite: Suite, methods: list[Method], work_dir: Path | None = None,
     digests = {name: td.digest for name, td in data.items()}
     timings["total"] = time.perf_counter() - t0
     return RunResult(suite, results, status, timings, counts, suite_digest(digests), data, work_dir,
-                     restore_seconds, metric_status)
+                     restore_seconds, metric_status, {m.name: m.key for m in methods})
 
 
 def metric_directions(metrics: list[str]) -> dict[str, bool]:
@@ -348,7 +364,7 @@ def _gallery_rows(rr: RunResult, images: int, baseline: str = "identity") -> lis
     for task in rr.suite.tasks:
         td = rr.data[task.name]
         metric = (rr.metrics(task) or [""])[0]
-        errors = {m: _errors(td, _task_dir(rr.work_dir / "restored" / m, td)) for m, r in rr.status.items() if r is None}
+        errors = {m: _errors(td, rr.restored_dir(m, task.name)) for m, r in rr.status.items() if r is None}
         for item in td.items[:images]:
             outputs, captions = {}, {}
             for m, reason in rr.status.items():

@@ -10,7 +10,9 @@ message instead of a download attempt), batches same-size images and places them
 - MUSIQ (Ke et al., ICCV 2021), KonIQ-10k checkpoint: multi-scale patches at the native resolution plus
   longer sides 224 and 384 (pyiqa's preprocessing), score ~0-100. Higher is better.
 - CLIP-IQA (Wang et al., AAAI 2023), pyiqa's variant with five antonym prompt pairs on OpenAI CLIP RN50, no
-  positional embedding (any input size), score 0-1. Higher is better.
+  positional embedding (any input size), score 0-1. Higher is better. The prompts' text features are
+  encoded once per metric instead of once per batch (pyiqa's forward re-encodes them every call); the
+  image side and the arithmetic are pyiqa's.
 """
 
 from __future__ import annotations
@@ -106,7 +108,12 @@ class CLIPIQA(ImageMetric):
         except (RuntimeError, KeyError, EOFError, ValueError) as exc:
             why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise InputError(f"{path}: not an OpenAI CLIP RN50 TorchScript archive ({why})") from exc
-        self.net.clip_model[0].to(self.device)
+        self.clip = self.net.clip_model[0].to(self.device).eval()
+        with torch.no_grad():
+            self.text_features = self.clip.encode_text(self.net.prompt_pairs.to(self.device))
 
     def score_prepared(self, pred: torch.Tensor, gt: torch.Tensor | None) -> torch.Tensor:
-        return self.net(pred.float()).reshape(-1)
+        x = (pred.float() - self.net.default_mean.to(self.device)) / self.net.default_std.to(self.device)
+        logits, _ = self.clip(x, None, pos_embedding=False, text_features=self.text_features)
+        probs = logits.reshape(x.shape[0], -1, 2).softmax(dim=-1)
+        return probs[..., 0].mean(dim=1)

@@ -6,7 +6,8 @@ cache folder ``CACHE/<digest[:16]>/`` holding ``input/<id>.png``, ``target/<id>.
 ``recipe/<id>.json`` (the applied recipe) and ``manifest.json`` (written last: its presence marks the task
 complete). Image ``i`` of the sorted source list is degraded with ``sample_rng(seed, i)``, so a ``limit``
 keeps the first images bit-identical. Generation resumes image by image after a kill (files are atomic).
-Real paired and no-reference tasks are used in place; their digest covers the files' bytes.
+Real paired and no-reference tasks are used in place (a no-reference task with ``crop`` caches its centre
+crops); their digest covers the files' bytes.
 """
 
 from __future__ import annotations
@@ -192,14 +193,17 @@ def prepare_task(task: Task, cache_dir: Path, progress: Callable[[int], None] | 
         items = tuple(Item(i, a, b) for i, a, b in _paired_items(task))
         return TaskData(task, digest, items)
     sources = list_source(task.source, task.limit)
-    if task.noref:
+    if task.noref and not task.crop:
         return TaskData(task, digest, tuple(Item(i, Path(loc), None) for i, loc in sources))
     folder = Path(cache_dir) / digest[:16]
     manifest = folder / "manifest.json"
     if manifest.is_file():
         entries = json.loads(manifest.read_text())["items"]
-        items = tuple(Item(e["id"], folder / e["input"], folder / e["target"], e["recipe"]) for e in entries)
+        items = tuple(Item(e["id"], folder / e["input"], e["target"] and folder / e["target"], e["recipe"])
+                      for e in entries)
         return TaskData(task, digest, items)
+    if task.noref:
+        return _crop_noref(task, digest, sources, folder, progress)
     from degrade import replay, sample_recipe
     from degrade.recipe import Recipe
 
@@ -220,6 +224,24 @@ def prepare_task(task: Task, cache_dir: Path, progress: Callable[[int], None] | 
     entries = [{"id": it.image_id, "input": f"input/{it.image_id}.png", "target": f"target/{it.image_id}.png",
                 "recipe": it.recipe} for it in items]
     write_text_atomic(manifest, json.dumps({"task": task.to_dict(), "digest": digest, "items": entries}, indent=1))
+    return TaskData(task, digest, tuple(items), generated)
+
+
+def _crop_noref(task: Task, digest: str, sources: list[tuple[str, str]], folder: Path,
+                progress: Callable[[int], None] | None) -> TaskData:
+    """Centre crops of a no-reference task's real photos, cached like synthetic data (no target, no recipe)."""
+    items, generated = [], 0
+    for iid, loc in sources:
+        inp = folder / "input" / f"{iid}.png"
+        if not inp.is_file():
+            write_image(inp, center_crop(read_source(loc), task.crop))
+            generated += 1
+        items.append(Item(iid, inp, None))
+        if progress is not None:
+            progress(1)
+    entries = [{"id": it.image_id, "input": f"input/{it.image_id}.png", "target": None, "recipe": None} for it in items]
+    write_text_atomic(folder / "manifest.json",
+                      json.dumps({"task": task.to_dict(), "digest": digest, "items": entries}, indent=1))
     return TaskData(task, digest, tuple(items), generated)
 
 

@@ -152,6 +152,9 @@ def test_clipiqa_mechanics(tmp_path, images):
     batched = m.score(pred)
     assert batched.shape == (2,) and torch.all((batched >= 0) & (batched <= 1))
     torch.testing.assert_close(batched[1:], m.score(pred[1:]), rtol=1e-5, atol=1e-5)
+    with torch.no_grad():
+        theirs = m.net(pred).double().ravel()  # pyiqa's forward, re-encoding the prompts
+    torch.testing.assert_close(batched, theirs, rtol=1e-5, atol=1e-6)
     with pytest.raises(InputError, match="not an OpenAI CLIP"):
         build_metric("clipiqa", weights_path=tmp_path / "bad.pth")
 
