@@ -167,7 +167,7 @@ def test_killed_run_resumes_to_the_same_result(tmp_path):
                                                     work=str(tmp_path / "work"), cache=str(tmp_path / "cache"))))
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.Popen([sys.executable, str(script)], env=env, start_new_session=True)
-    outputs = tmp_path / "work" / "restored" / "slow"
+    outputs = tmp_path / "work" / "restored" / "slow"  # no fingerprint: Method key = name
     deadline = time.time() + 60
     while time.time() < deadline and len(list(outputs.glob("*/*.png"))) < 3:
         time.sleep(0.05)
