@@ -20,6 +20,9 @@ SUPERSAMPLE = 8
 TRAJECTORY_STEPS = 2000
 """Samples along a camera-shake trajectory (equal exposure time each); 2000 as in Boracchi & Foi's model."""
 
+TRAJECTORY_PATH = 60.0
+"""Path length (pixels) at which shake shapes are drawn before scaling: the published model's default."""
+
 
 def _check_nonneg(what: str, value: float) -> float:
     value = float(value)
@@ -127,46 +130,69 @@ def line_kernel(length: float, angle_deg: float, width: float = 1.0) -> np.ndarr
     return _coverage(inside, math.hypot(half_l, half_w))
 
 
-def shake_trajectory(
-    rng: np.random.Generator,
-    length: float,
-    anxiety: float | None = None,
-    n_steps: int = TRAJECTORY_STEPS,
-) -> np.ndarray:
-    """A random camera-shake trajectory of total path ``length`` pixels: complex positions, shape (n_steps,).
-
-    The random-walk model of Boracchi & Foi (IEEE TIP 2012, "Modeling the performance of image
-    restoration from motion blur"): a velocity of constant speed turns under Gaussian perturbations,
-    a centripetal pull towards the start and, with a small probability per step, an impulsive shake
-    that reverses the direction. ``anxiety`` (0..0.1 in the paper) scales the perturbations; when
-    None it is drawn uniformly from [0, 0.1), as are the model's other coefficients (centripetal
-    pull in [0, 0.7), Gaussian term in [0, 10), impulsive-shake frequency in [0, 0.2)).
-    """
-    length = _check_nonneg("length", length)
+def _shake_draws(rng: np.random.Generator, anxiety: float | None, m: int) -> tuple:
+    """One trajectory's random inputs, in a fixed draw order: (anxiety, centripetal, initial direction,
+    kicks (m,) complex, reversals (m,) complex and zero where no impulsive shake happens)."""
     anxiety = 0.1 * rng.random() if anxiety is None else float(anxiety)
     centripetal = 0.7 * rng.random()
     gaussian_term = 10.0 * rng.random()
     freq_big_shakes = 0.2 * rng.random()
-    step = length / (n_steps - 1)
     a = 2 * math.pi * rng.random()
-    v = complex(math.cos(a), math.sin(a)) * (anxiety if anxiety > 0 else step)
+    shakes = rng.random(m) < freq_big_shakes * anxiety
+    reversals = 2.0 * np.exp(1j * (math.pi + rng.random(m) - 0.5)) * shakes
+    kicks = (rng.standard_normal(m) + 1j * rng.standard_normal(m)) * gaussian_term
+    return anxiety, centripetal, complex(math.cos(a), math.sin(a)), kicks, reversals
+
+
+def shake_trajectories(
+    rngs: list[np.random.Generator],
+    lengths: list[float],
+    anxiety: float | None = None,
+    n_steps: int = TRAJECTORY_STEPS,
+) -> np.ndarray:
+    """Random camera-shake trajectories, one per generator: complex positions, shape (N, n_steps).
+
+    The random-walk model of Boracchi & Foi (IEEE TIP 2012, "Modeling the performance of image
+    restoration from motion blur"): a point moves at constant speed (total path ``lengths[i]``
+    pixels) while its velocity gets Gaussian kicks, a centripetal pull towards the start and, with a
+    small probability per step, an impulsive shake that reverses the direction. ``anxiety`` (0..0.1
+    in the paper) scales the perturbations; when None it is drawn uniformly from [0, 0.1), as are the
+    model's other coefficients (centripetal pull in [0, 0.7), Gaussian term in [0, 10), impulsive
+    shake frequency in [0, 0.2)). Trajectory i depends on ``rngs[i]`` alone; the step recurrence runs
+    on Python scalars for one trajectory and vectorized over N for several.
+    """
+    lengths = [_check_nonneg("length", v) for v in lengths]
     m = n_steps - 1
-    shakes = (rng.random(m) < freq_big_shakes * anxiety).tolist()
-    reversals = (2.0 * np.exp(1j * (math.pi + rng.random(m) - 0.5))).tolist()
-    kicks = ((rng.standard_normal(m) + 1j * rng.standard_normal(m)) * gaussian_term).tolist()
-    gain = anxiety * step
-    x = 0j
+    draws = [_shake_draws(rng, anxiety, m) for rng in rngs]
+    anx = np.array([d[0] for d in draws])
+    step = np.array(lengths) / m
+    # a zero length would normalise a zero velocity: draw at unit length and scale the positions
+    unit = np.where(step > 0, step, 1.0 / m)
+    v = np.array([d[2] for d in draws]) * np.where(anx > 0, anx, unit)
+    gain, centripetal = anx * unit, np.array([d[1] for d in draws])
+    kicks = np.stack([d[3] for d in draws], axis=1)
+    reversals = np.stack([d[4] for d in draws], axis=1)
+    if len(draws) == 1:  # Python complex arithmetic is several times faster than numpy on 1-element arrays
+        v, gain, centripetal, unit_s = v[0].item(), gain[0].item(), centripetal[0].item(), unit[0].item()
+        kicks, reversals = kicks[:, 0].tolist(), reversals[:, 0].tolist()
+    else:
+        unit_s = unit
+    x = v * 0
     pos = [x]
     for t in range(m):
-        dv = gain * (kicks[t] - centripetal * x)
-        if shakes[t]:
-            dv += v * reversals[t]
-        v += dv
-        speed = abs(v)
-        v = v * (step / speed) if speed > 0 else complex(step, 0.0)
-        x += v
+        v = v + gain * (kicks[t] - centripetal * x) + reversals[t] * v
+        v = v * (unit_s / abs(v))
+        x = x + v
         pos.append(x)
-    return np.array(pos, np.complex128)
+    out = np.array(pos, np.complex128).reshape(n_steps, len(draws)).T
+    return out * (step / unit)[:, None]
+
+
+def shake_trajectory(
+    rng: np.random.Generator, length: float, anxiety: float | None = None, n_steps: int = TRAJECTORY_STEPS
+) -> np.ndarray:
+    """One camera-shake trajectory of path ``length`` pixels, shape (n_steps,) (see :func:`shake_trajectories`)."""
+    return shake_trajectories([rng], [length], anxiety, n_steps)[0]
 
 
 def render_trajectory(pos: np.ndarray) -> np.ndarray:
@@ -181,26 +207,37 @@ def render_trajectory(pos: np.ndarray) -> np.ndarray:
     x0, y0 = np.floor(x), np.floor(y)
     fx, fy = x - x0, y - y0
     ix, iy = x0.astype(np.int64) + r, y0.astype(np.int64) + r
-    k = np.zeros(n * n, np.float64)
-    for dy, wy in ((0, 1 - fy), (1, fy)):
-        for dx, wx in ((0, 1 - fx), (1, fx)):
-            np.add.at(k, (iy + dy) * n + ix + dx, wy * wx)
-    return _trim(k.reshape(n, n))
+    base = iy * n + ix
+    index = np.concatenate([base, base + 1, base + n, base + n + 1])
+    weight = np.concatenate([(1 - fy) * (1 - fx), (1 - fy) * fx, fy * (1 - fx), fy * fx])
+    return _trim(np.bincount(index, weight, minlength=n * n).reshape(n, n))
+
+
+def trajectory_kernels(
+    rngs: list[np.random.Generator], lengths: list[float], anxiety: float | None = None,
+    n_steps: int = TRAJECTORY_STEPS,
+) -> list[np.ndarray]:
+    """Camera-shake PSFs whose extents (longer side of the trajectory's bounding box) are ``lengths`` pixels.
+
+    Each shape is a :func:`shake_trajectories` path drawn at the model's reference path length
+    (TRAJECTORY_PATH, where its centripetal pull has the strength of the published model), scaled to
+    the requested extent and rendered by :func:`render_trajectory`. Scaling to the extent makes the
+    length comparable with the kernel size of straight-line motion blurs.
+    """
+    lengths = [_check_nonneg("length", v) for v in lengths]
+    paths = shake_trajectories(rngs, [TRAJECTORY_PATH] * len(rngs), anxiety, n_steps)
+    kernels = []
+    for pos, length in zip(paths, lengths):
+        extent = max(np.ptp(pos.real), np.ptp(pos.imag))
+        kernels.append(render_trajectory(pos * (length / extent) if extent > 0 else pos * 0))
+    return kernels
 
 
 def trajectory_kernel(
     rng: np.random.Generator, length: float, anxiety: float | None = None, n_steps: int = TRAJECTORY_STEPS
 ) -> np.ndarray:
-    """Camera-shake PSF whose extent (longer side of the trajectory's bounding box) is ``length`` pixels.
-
-    The shape is a :func:`shake_trajectory` (its path is longer than ``length`` where the shake
-    curls), scaled to the requested extent and rendered by :func:`render_trajectory`. Scaling to the
-    extent makes ``length`` comparable with the kernel size of straight-line motion blurs.
-    """
-    length = _check_nonneg("length", length)
-    pos = shake_trajectory(rng, 1.0, anxiety, n_steps)
-    extent = max(np.ptp(pos.real), np.ptp(pos.imag))
-    return render_trajectory(pos * (length / extent) if extent > 0 else pos * 0)
+    """One camera-shake PSF of extent ``length`` pixels (see :func:`trajectory_kernels`)."""
+    return trajectory_kernels([rng], [length], anxiety, n_steps)[0]
 
 
 def check_kernel(kernel: object, what: str = "kernel", tol: float = 1e-3) -> np.ndarray:

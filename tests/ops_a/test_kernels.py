@@ -12,8 +12,10 @@ from degrade.kernels import (
     disk_kernel,
     gaussian_kernel,
     line_kernel,
+    shake_trajectories,
     shake_trajectory,
     trajectory_kernel,
+    trajectory_kernels,
 )
 from restorebench.errors import InputError
 
@@ -130,3 +132,13 @@ def test_negative_sizes_rejected():
                  lambda: gaussian_kernel(1.0, 1.0, size=4), lambda: line_kernel(3.0, 0.0, width=0.0)):
         with pytest.raises(InputError):
             make()
+
+
+def test_vectorized_trajectories_equal_single_draws():
+    lengths = [3.0, 15.0, 31.0, 0.0]
+    batch = trajectory_kernels([np.random.default_rng(s) for s in range(4)], lengths)
+    for s, (k, length) in enumerate(zip(batch, lengths)):
+        assert np.array_equal(k, trajectory_kernel(np.random.default_rng(s), length))
+    paths = shake_trajectories([np.random.default_rng(s) for s in range(3)], [10.0, 0.0, 5.0])
+    assert paths.shape == (3, 2000) and np.abs(paths[1]).max() == 0
+    assert np.allclose(paths[2], shake_trajectory(np.random.default_rng(2), 5.0))

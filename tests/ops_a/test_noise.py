@@ -81,3 +81,16 @@ def test_gaussian_noise_stays_float32(crop):
     from degrade.ops.noise.functional import gaussian_noise
 
     assert gaussian_noise(crop, 10.0, False, 1).dtype == np.float32
+
+
+def test_box_muller_field_is_standard_normal():
+    from scipy import stats
+
+    from degrade.ops.noise.functional import standard_normal
+
+    z = standard_normal(np.random.default_rng(3), (501, 333, 3))  # odd count: the halves differ in length
+    assert z.dtype == np.float32 and z.shape == (501, 333, 3) and np.isfinite(z).all()
+    assert stats.kstest(z.ravel()[::7], "norm").pvalue > 1e-3
+    assert abs(stats.kurtosis(z.ravel())) < 0.02
+    half = z.size // 2
+    assert abs(np.corrcoef(z.ravel()[:half], z.ravel()[half:2 * half])[0, 1]) < 0.01

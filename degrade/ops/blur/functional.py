@@ -11,14 +11,18 @@ from pathlib import Path
 import numpy as np
 
 from degrade.filtering import convolve
-from degrade.kernels import check_kernel, trajectory_kernel
+from degrade.kernels import check_kernel, trajectory_kernels
 from restorebench.errors import InputError
 from restorebench.seeding import field_rng
 
 
-def motion_psf(length: float, seed: int) -> np.ndarray:
-    """Camera-shake PSF: a Boracchi-Foi random trajectory of path ``length`` pixels drawn from ``seed``."""
-    return trajectory_kernel(field_rng(seed), length)
+def motion_psfs(lengths: list[float], seeds: list[int]) -> list[np.ndarray]:
+    """Camera-shake PSFs: Boracchi-Foi random trajectories of extent ``lengths[i]`` pixels drawn from ``seeds[i]``.
+
+    All trajectories are drawn together (the recurrence is vectorized over samples); each depends on
+    its own seed only, so a PSF is the same whether drawn alone or in a batch.
+    """
+    return trajectory_kernels([field_rng(s) for s in seeds], lengths)
 
 
 def user_psf(kernel: list | None, path: str | None) -> np.ndarray:

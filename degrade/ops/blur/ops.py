@@ -18,11 +18,15 @@ class BlurOperator(Operator):
         """The odd-sided, non-negative, unit-sum kernel of these (validated) params."""
         raise NotImplementedError
 
+    def psfs(self, params: list[dict]) -> list[np.ndarray]:
+        """The kernels of a batch of params dicts (override where drawing them together is faster)."""
+        return [self.psf(p) for p in params]
+
     def _apply(self, img: np.ndarray, params: dict) -> np.ndarray:
         return functional.blur(img, self.psf(params))
 
     def _apply_batch(self, x, params):
-        return batch.blur(x, [self.psf(p) for p in params])
+        return batch.blur(x, self.psfs(params))
 
 
 @register("blur.gaussian")
@@ -59,7 +63,10 @@ class MotionBlur(BlurOperator):
                   5: {"length": 31.0}}
 
     def psf(self, params: dict) -> np.ndarray:
-        return functional.motion_psf(params["length"], params["seed"])
+        return self.psfs([params])[0]
+
+    def psfs(self, params: list[dict]) -> list[np.ndarray]:
+        return functional.motion_psfs([p["length"] for p in params], [p["seed"] for p in params])
 
 
 @register("blur.defocus")

@@ -18,8 +18,10 @@ from degrade.ops.jpeg import functional
 
 
 def _libjpeg(x: torch.Tensor, params: list[dict]) -> torch.Tensor:
-    """libjpeg round trip of each sample of ``x``, on ``torch.get_num_threads()`` threads (OpenCV
-    releases the GIL while coding), results on ``x``'s device."""
+    """libjpeg round trip of each sample of ``x``, results on ``x``'s device.
+
+    Samples run on ``torch.get_num_threads()`` threads: OpenCV releases the GIL while coding.
+    """
     imgs = x.detach().float().permute(0, 2, 3, 1).cpu().numpy()
 
     def one(i: int) -> np.ndarray:
