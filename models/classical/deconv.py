@@ -36,5 +36,5 @@ class Deconvolution(ImageRestorer):
             return img
         pad = deconv_padding(kernel)
         h, w = img.shape[:2]
-        out = self.deconvolve(pad_reflect(img, pad).astype(np.float64), kernel, found)
+        out = self.deconvolve(pad_reflect(img, pad), kernel, found)
         return out[pad:pad + h, pad:pad + w].astype(np.float32)

@@ -2,12 +2,13 @@
 under Poisson noise, by the multiplicative iteration ``u <- u * (K^T * (y / (K * u)))`` from ``u = y``.
 
 ``iterations`` (30) acts as the regularizer: more sharpen more and amplify noise more. Convolutions are
-circular FFTs on the reflect-padded image; values are kept positive (a 1e-6 floor on the denominator).
+circular FFTs (float32, scipy.fft) on the reflect-padded image; values are kept positive (a 1e-6 floor on the denominator).
 """
 
 from __future__ import annotations
 
 import numpy as np
+import scipy.fft as sfft
 
 from models.classical.deconv import Deconvolution
 from models.classical.psf import otf
@@ -29,9 +30,9 @@ class RichardsonLucy(Deconvolution):
 
     def deconvolve(self, padded: np.ndarray, kernel: np.ndarray, found: dict) -> np.ndarray:
         shape = padded.shape[:2]
-        h = otf(kernel, shape)[:, :, None]
-        conv = lambda u, k: np.fft.irfft2(np.fft.rfft2(u, axes=(0, 1)) * k, s=shape, axes=(0, 1))  # noqa: E731
-        y = np.maximum(padded, 0.0)
+        h = otf(kernel, shape)[:, :, None].astype(np.complex64)
+        conv = lambda u, k: sfft.irfft2(sfft.rfft2(u, axes=(0, 1)) * k, s=shape, axes=(0, 1))  # noqa: E731
+        y = np.maximum(padded, 0.0).astype(np.float32)
         u = y.copy()
         for _ in range(self.params["iterations"]):
             u *= conv(y / np.maximum(conv(u, h), FLOOR), np.conj(h))

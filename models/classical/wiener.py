@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import scipy.fft as sfft
 
 from models.classical.deconv import Deconvolution
 from models.classical.psf import otf
@@ -41,5 +42,5 @@ class Wiener(Deconvolution):
         nsr = NSR_SCALE * sigma ** 2 / max(found.get("variance", float(padded.var())), 1e-6)
         h = otf(kernel, padded.shape[:2])
         gain = np.conj(h) / (np.abs(h) ** 2 + nsr)
-        spec = np.fft.rfft2(padded, axes=(0, 1))
-        return np.fft.irfft2(spec * gain[:, :, None], s=padded.shape[:2], axes=(0, 1))
+        spec = sfft.rfft2(padded.astype(np.float32), axes=(0, 1))
+        return sfft.irfft2(spec * gain[:, :, None].astype(np.complex64), s=padded.shape[:2], axes=(0, 1))
