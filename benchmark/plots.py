@@ -58,7 +58,7 @@ def task_bars(results: pd.DataFrame, metric: str, path: Path, higher: bool = Tru
     cols = min(3, len(tasks))
     rows = -(-len(tasks) // cols)
     per_panel = max(len(stats.loc[t]) for t in tasks)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, (0.22 * per_panel + 0.8) * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, max(1.8, 0.22 * per_panel + 0.9) * rows), squeeze=False)
     for ax, t in zip(axes.flat, tasks):
         st = stats.loc[t].reindex([m for m in methods if m in stats.loc[t].index])
         st = st.sort_values("mean", ascending=higher)

@@ -212,3 +212,44 @@ def test_leaderboard_ranks_bold_arrows_and_na():
     assert "t1 psnr ↑" in md and "t1 lpips ↓" in md and "**31.00**" in md and "**0.1000**" in md
     assert "| d | n/a: weights unavailable |" in md
     assert lb.methods[-1] == "d"
+
+
+def test_cli_run_writes_reports_and_reports_bad_input(tmp_path, capsys, monkeypatch):
+    from restorebench.cli import main
+
+    monkeypatch.setenv("RESTOREBENCH_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "s.yaml").write_text(
+        "name: clitest\ndata_root: .\nprotocol: rgb\nmetrics: [psnr]\n"
+        "task_defaults: {source: 'skimage:coffee', crop: 40}\n"
+        "tasks:\n  n: {spec: {op: noise.gaussian, params: {sigma: 20.0, gray: false}}}\n"
+        "  real: {source: 'skimage:chelsea', noref: true, kinds: [noise], crop: 40}\n"
+        "nr_metrics: []\n")
+    assert main(["run", "--suite", str(tmp_path / "s.yaml"), "--models", "identity", "--out", str(tmp_path / "r"),
+                 "--quiet", "~tasks.real"]) == 0
+    out = capsys.readouterr().out
+    assert "report:" in out and (tmp_path / "r" / "leaderboard.html").is_file()
+    assert "| identity |" in out
+    assert main(["run", "--suite", str(tmp_path / "s.yaml"), "--models", "no-such-model", "--quiet", "~tasks.real"]) == 2
+    err = capsys.readouterr().err
+    assert "no-such-model" in err and err.count("\n") == 1
+    assert main(["run", "--suite", "nope", "--quiet"]) == 2
+    assert main(["run", "--suite", "aio3", "--list"]) == 0 and "aio3" in capsys.readouterr().out
+
+
+def test_noref_task_with_crop_is_cached_and_scored_without_reference(tmp_path):
+    suite = build_suite({"name": "nr", "data_root": ".", "metrics": [], "nr_metrics": ["brightness"],
+                         "tasks": {"real": {"source": "skimage:chelsea,coffee", "noref": True, "kinds": ["noise"],
+                                            "crop": 50}}})
+
+    def mean_level(preds, targets, ids, metrics, protocol):
+        assert targets is None
+        return pd.DataFrame([{"image_id": i, "metric": "brightness", "value": float(p.mean())}
+                             for p, i in zip(preds, ids)])
+
+    rr = run_suite(suite, [Method("identity", lambda: (lambda x: x))], tmp_path / "w", tmp_path / "c",
+                   scorer=mean_level, quiet=True)
+    items = rr.data["real"].items
+    assert all(i.target is None and read_image(i.input).shape == (50, 50, 3) for i in items)
+    got = rr.results.set_index("image_id")["value"]
+    for item in items:
+        assert got[item.image_id] == pytest.approx(float(read_image(item.input).mean()), abs=1e-6)
