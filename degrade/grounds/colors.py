@@ -58,7 +58,7 @@ def checker24_patch_boxes(size: int) -> list[tuple[int, int, int, int]]:
     return boxes
 
 
-@element("colors.checker24")
+@element("colors.checker24", uses_rng=False)
 def checker24(size: int, rng: np.random.Generator) -> np.ndarray:
     """The 24-patch ColorChecker-style chart (see module docstring for the layout)."""
     out = np.empty((size, size, 3), np.float32)
@@ -68,7 +68,7 @@ def checker24(size: int, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
-@element("colors.gray_steps")
+@element("colors.gray_steps", uses_rng=False)
 def gray_steps(size: int, rng: np.random.Generator) -> np.ndarray:
     """Eleven neutral steps (top half) over a continuous neutral ramp (bottom half), sRGB 0 to 1."""
     _, col = grid_cells(size, 1, GRAY_STEPS)
@@ -78,7 +78,7 @@ def gray_steps(size: int, rng: np.random.Generator) -> np.ndarray:
     return np.repeat(np.where(top, steps, ramp)[:, :, None], 3, axis=2).astype(np.float32)
 
 
-@element("colors.ramps")
+@element("colors.ramps", uses_rng=False)
 def ramps(size: int, rng: np.random.Generator) -> np.ndarray:
     """Six horizontal bands ramping from black (left) to saturated R, G, B, C, M, Y (right)."""
     row, _ = grid_cells(size, len(PRIMARIES), 1)
@@ -87,7 +87,7 @@ def ramps(size: int, rng: np.random.Generator) -> np.ndarray:
     return (targets[:, None, :] * ramp[None, :, None]).astype(np.float32)
 
 
-@element("colors.primaries")
+@element("colors.primaries", uses_rng=False)
 def primaries(size: int, rng: np.random.Generator) -> np.ndarray:
     """Solid saturated primaries (top row: R, G, B) and secondaries (bottom row: C, M, Y), 2 x 3 patches."""
     row, col = grid_cells(size, 2, 3)

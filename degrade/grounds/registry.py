@@ -13,6 +13,7 @@ ground draws one element of each group.
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable
 
@@ -31,21 +32,42 @@ _MODULES = ("regular", "random_textures", "natural", "colors")
 _loaded = False
 
 
-def element(name: str) -> Callable[[ElementFn], ElementFn]:
-    """Decorator: register ``fn(size, rng)`` as the element ``name`` (``group.kind``)."""
+def element(name: str, uses_rng: bool = True) -> Callable[[ElementFn], ElementFn]:
+    """Decorator: register ``fn(size, rng)`` as the element ``name`` (``group.kind``).
+
+    ``uses_rng=False`` declares a deterministic element (a colour chart, the zone plate): the registry
+    then draws it once per size and hands out copies. The decorated function itself is returned unchanged.
+    """
     group = name.split(".")[0]
     if group not in GROUPS or "." not in name:
         raise ValueError(f"element name {name!r} must be '<group>.<kind>' with group in {GROUPS}")
 
     def deco(fn: ElementFn) -> ElementFn:
         global _version
-        if name in _ELEMENTS and _ELEMENTS[name] is not fn:
+        known = _ELEMENTS.get(name)
+        if known is not None and getattr(known, "__wrapped__", known) is not fn:
             raise ValueError(f"element {name!r} is registered twice")
-        _ELEMENTS[name] = fn
+        _ELEMENTS[name] = fn if uses_rng else _drawn_once_per_size(fn)
         _version += 1
         return fn
 
     return deco
+
+
+def _drawn_once_per_size(fn: ElementFn) -> ElementFn:
+    """Wrap a deterministic element: one read-only drawing per size, a fresh copy per call."""
+
+    @functools.lru_cache(maxsize=8)
+    def drawing(size: int) -> np.ndarray:
+        out = fn(size, np.random.default_rng(0))
+        out.flags.writeable = False
+        return out
+
+    @functools.wraps(fn)
+    def copy(size: int, rng: np.random.Generator) -> np.ndarray:
+        return drawing(size).copy()
+
+    return copy
 
 
 def unregister(name: str) -> None:

@@ -58,7 +58,7 @@ def zone_plate_k(size: int) -> float:
     return ZONE_PLATE_MAX_FREQ / (np.sqrt(2.0) * (size - 1) / 2.0)
 
 
-@element("regular.zone_plate")
+@element("regular.zone_plate", uses_rng=False)
 def zone_plate(size: int, rng: np.random.Generator) -> np.ndarray:
     """Circular zone plate ``cos(pi k r^2)`` (deterministic: ``rng`` is not used)."""
     r, _ = polar_grid(size)

@@ -101,3 +101,12 @@ def test_bad_ground_arguments_raise_one_line_errors(kwargs, match):
 def test_unknown_element_lists_the_known_ones():
     with pytest.raises(InputError, match="regular.zone_plate"):
         get_element("regular.zone")
+
+
+def test_deterministic_elements_are_drawn_once_and_handed_out_as_copies():
+    for name in ("colors.checker24", "regular.zone_plate"):
+        a = get_element(name)(64, np.random.default_rng(1))
+        a[:] = 0  # a caller's edit must not reach the next caller
+        b = get_element(name)(64, np.random.default_rng(2))
+        assert b.max() > 0
+        np.testing.assert_array_equal(b, get_element(name).__wrapped__(64, np.random.default_rng(3)))
