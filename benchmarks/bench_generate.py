@@ -7,8 +7,10 @@ Cuts ``--per-image`` random ``--size`` px patches from every image of ``--source
 ../shared, else scikit-image's bundled photos), degrades them with the config's task mix (default
 configs/corpus/example.yaml) and writes PNG pairs into a temporary folder. Rates are samples per wall-clock
 second of the whole run after a warm-up run (the forkserver and the operators loaded, as in a long job).
-The stage columns split the workers' busy time: decode (+ crop), degrade, encode (PNG), hash (sha256),
-write (atomic rename). The corpus writer is CPU code (numpy/OpenCV), so there is no --device option.
+``cpu ms/img`` is the workers' CPU time per sample (equal for 1 and 2 workers when nothing is shared or
+serialized, so the wall-clock speed-up is then bounded only by free cores). The stage columns split the
+workers' busy wall time: decode (+ crop), degrade, encode (PNG), hash (sha256), write (atomic rename).
+The corpus writer is CPU code (numpy/OpenCV), so there is no --device option.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ def main() -> None:
               f"config: {args.config.name}")
         warm = replace(source, names=source.names[:2], paths=source.paths[:2])
         generate(warm, Path(tmp) / "warm", config, workers=max(args.workers), progress=False)
-        head = (f"{'workers':>7} {'samples':>7} {'wall s':>7} {'img/s':>7} {'speed-up':>8} | "
+        head = (f"{'workers':>7} {'samples':>7} {'wall s':>7} {'img/s':>7} {'speed-up':>8} {'cpu ms/img':>10} | "
                 + " ".join(f"{s:>7}" for s in STAGES) + " | encode+hash")
         print(head)
         print("-" * len(head))
@@ -75,7 +77,8 @@ def main() -> None:
             base = base or rate
             busy = sum(best.seconds.values())
             shares = [best.seconds[st] / busy for st in STAGES]
-            print(f"{w:>7} {best.written:>7} {best.wall:>7.2f} {rate:>7.1f} {rate / base:>7.2f}x | "
+            print(f"{w:>7} {best.written:>7} {best.wall:>7.2f} {rate:>7.1f} {rate / base:>7.2f}x "
+                  f"{1000 * best.cpu_seconds / best.written:>10.1f} | "
                   + " ".join(f"{100 * v:>6.1f}%" for v in shares)
                   + f" | {100 * (best.seconds['encode'] + best.seconds['hash']) / busy:.1f}%")
 

@@ -41,13 +41,15 @@ FORMAT_VERSION = 1
 
 @dataclass
 class RunSummary:
-    """What a run did: samples written now / reused from before, sources skipped, seconds per stage and wall."""
+    """What a run did: samples written now / reused from before, sources skipped, the workers' wall seconds per
+    stage and their CPU seconds, the run's wall seconds, and the files written."""
 
     written: int
     reused: int
     skipped: int
     samples: int
     seconds: dict[str, float]
+    cpu_seconds: float
     wall: float
     manifest: Path
     skipped_csv: Path
@@ -187,8 +189,8 @@ def _results(job: Job, units: list[Unit], workers: int) -> Iterator[UnitResult]:
                 yield future.result()
                 pending |= {pool.submit(_run_unit, unit) for unit in itertools.islice(todo, 1)}
     except BrokenProcessPool as exc:
-        raise RestoreBenchError("a worker process died (out of memory or killed?); finished sources are "
-                                "recorded: rerun with --resume") from exc
+        raise RestoreBenchError("a worker process died (killed, out of memory, or it could not start: run from a "
+                                "script file, not stdin); finished sources are recorded: rerun with --resume") from exc
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -224,6 +226,7 @@ def generate(source: Source, root: str | Path, config: CorpusConfig, workers: in
     job = Job(config, source, root.resolve(), id_width(plan.n_samples))
     reused = sum(map(len, done.values()))
     seconds = dict.fromkeys(STAGES, 0.0)
+    cpu = 0.0
     written = 0
     total = reused + sum(u.count for u in units)
     bar = tqdm(total=total, initial=reused, unit="img", desc=f"generate {mf.run_name(index, n_shards)}",
@@ -232,6 +235,7 @@ def generate(source: Source, root: str | Path, config: CorpusConfig, workers: in
         for res in _results(job, units, workers):
             for stage, s in res.seconds.items():
                 seconds[stage] += s
+            cpu += res.cpu_seconds
             if res.skip is not None:
                 skips[res.source_index] = res.skip
                 bar.total -= plan.count(res.source_index)
@@ -252,7 +256,8 @@ def generate(source: Source, root: str | Path, config: CorpusConfig, workers: in
         log.path.parent.rmdir()
     except OSError:
         pass  # other shards' logs are still there
-    return RunSummary(written, reused, len(skips), len(rows), seconds, time.perf_counter() - t0, final, skipped_csv)
+    return RunSummary(written, reused, len(skips), len(rows), seconds, cpu, time.perf_counter() - t0, final,
+                      skipped_csv)
 
 
 def merge_shards(root: str | Path) -> Path:

@@ -50,12 +50,13 @@ class Unit:
 
 @dataclass
 class UnitResult:
-    """The rows written for a unit, or the reason it was skipped; seconds spent per stage."""
+    """The rows written for a unit, or the reason it was skipped; wall seconds per stage and CPU seconds."""
 
     source_index: int
     rows: list[dict] | None = None
     skip: tuple[str, str] | None = None
     seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
+    cpu_seconds: float = 0.0
 
 
 def sample_id(index: int, width: int) -> str:
@@ -103,6 +104,7 @@ def process_unit(job: Job, unit: Unit) -> UnitResult:
     cfg, k = job.config, unit.source_index
     name = job.source.names[k]
     res = UnitResult(k)
+    cpu0 = time.process_time()
     written: list[Path] = []
     try:
         with _timed(res.seconds, "decode"):
@@ -133,4 +135,5 @@ def process_unit(job: Job, unit: Unit) -> UnitResult:
         res.skip = (name, str(exc))
         for path in written:
             path.unlink(missing_ok=True)
+    res.cpu_seconds = time.process_time() - cpu0
     return res
