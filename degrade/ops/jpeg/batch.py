@@ -22,11 +22,10 @@ def _libjpeg(x: torch.Tensor, params: list[dict]) -> torch.Tensor:
 
     Samples run on ``torch.get_num_threads()`` threads: OpenCV releases the GIL while coding.
     """
-    imgs = x.detach().float().permute(0, 2, 3, 1).cpu().numpy()
+    imgs = x.detach().float().permute(0, 2, 3, 1).contiguous().cpu().numpy()  # layout change on x's device
 
     def one(i: int) -> np.ndarray:
-        return functional.jpeg_compress(np.ascontiguousarray(imgs[i]), params[i]["quality"],
-                                        params[i]["subsampling"])
+        return functional.jpeg_compress(imgs[i], params[i]["quality"], params[i]["subsampling"])
 
     workers = min(len(params), torch.get_num_threads())
     if workers > 1:
@@ -34,7 +33,7 @@ def _libjpeg(x: torch.Tensor, params: list[dict]) -> torch.Tensor:
             outs = list(pool.map(one, range(len(params))))
     else:
         outs = [one(i) for i in range(len(params))]
-    return torch.from_numpy(np.stack(outs)).permute(0, 3, 1, 2).to(x.device, x.dtype)
+    return torch.from_numpy(np.stack(outs)).to(x.device).permute(0, 3, 1, 2).to(x.dtype)
 
 
 def _nvjpeg(x: torch.Tensor, quality: int) -> torch.Tensor:
