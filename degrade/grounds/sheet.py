@@ -2,7 +2,7 @@
 
 The residual column shows ``0.5 + gain * residual`` (mid-gray = no change) with a per-row gain, a power
 of two from 1 to 16 chosen so that the 99th percentile of ``|residual|`` fills at most half the
-range; the gain is printed under the row's label with the operator's parameters.
+range; the gain is printed under the operator's name, then its parameters (as many lines as fit the row).
 """
 
 from __future__ import annotations
@@ -70,7 +70,8 @@ def contact_sheet(rows: list[tuple[list[str], Instruction]]) -> np.ndarray:
     for i, (label, ins) in enumerate(rows):
         top = HEADER + i * (h + GAP)
         gain = residual_gain(ins.residual)
-        _text(canvas, [*label, f"residual x{gain}"], 6, top + LINE)
+        lines = [label[0], f"residual x{gain}", *label[1:]]
+        _text(canvas, lines[:max(2, h // LINE)], 6, top + LINE)  # what fits beside the row
         tiles = (ins.clean, ins.degraded, 0.5 + gain * ins.residual)
         for c, tile in enumerate(tiles):
             left = LABEL_WIDTH + c * (w + GAP)
