@@ -22,7 +22,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -204,7 +203,7 @@ def restore_task(method: Method, td: TaskData, folder: Path, retry_failed: bool 
             check_image(y, f"{method.name} output")
             if y.shape != img.shape:
                 raise RestoreBenchError(f"output shape {y.shape} differs from the input's {img.shape}")
-        except Exception as exc:  # a method failing on one image must not stop the run
+        except Exception as exc:  # noqa: BLE001 - a method failing on one image must not stop the run
             write_text_atomic(err, json.dumps({"id": item.image_id, "error": _error_text(exc)}))
         else:
             seconds = time.perf_counter() - t0
@@ -294,7 +293,7 @@ def run_suite(suite: Suite, methods: list[Method], work_dir: Path | None = None,
                     t1 = time.perf_counter()
                     try:
                         m.load()
-                    except Exception as exc:  # the loader failed: weights, license, dependency
+                    except Exception as exc:  # noqa: BLE001 - the loader failed: weights, license, dependency
                         status[m.name] = _error_text(exc)
                         continue
                     finally:
