@@ -5,13 +5,13 @@ from __future__ import annotations
 import torch
 
 from degrade.color import linear_to_srgb, srgb_to_linear
-from degrade.ops.noise.batch import per_sample, shot_read_noise
+from degrade.ops.noise.batch import per_sample, sensor_noise
 
 
 def _darken_one(s: torch.Tensor, p: dict, gen: torch.Generator) -> torch.Tensor:
     lin = srgb_to_linear(s) ** p["gamma"] * p["factor"]
     if p.get("photons") is not None:
-        lin = shot_read_noise(lin, p["photons"], p["read_noise"], gen)
+        lin = sensor_noise(lin, p["photons"], p["read_noise"], p["bayer"], gen)
     return linear_to_srgb(lin)
 
 

@@ -6,6 +6,7 @@ import numpy as np
 
 from degrade.operator import Operator
 from degrade.ops.lowlight import batch, functional
+from degrade.ops.noise.ops import BAYER, READ_NOISE
 from degrade.params import Param
 from degrade.registry import register
 
@@ -16,6 +17,7 @@ class Darken(Operator):
 
     ``photons``: photo-electrons at full scale for the *original* exposure (the dark frame gets
     ``factor`` times fewer); None leaves the image noise-free. ``read_noise``: std in electrons.
+    ``bayer``: the noise is drawn on an RGGB mosaic and demosaicked (as ``noise.camera``).
     Severity -> (factor, gamma, photons, read_noise):
     1: (0.5, 1.0, 2000, 2), 2: (0.3, 1.1, 1000, 3), 3: (0.15, 1.2, 600, 4), 4: (0.08, 1.3, 400, 5),
     5: (0.04, 1.4, 300, 6).
@@ -27,10 +29,11 @@ class Darken(Operator):
         "gamma": Param(float, 0.2, 5.0, doc="power applied to linear light before scaling (>1 crushes shadows)"),
         "photons": Param(float, 0.1, 1e6, doc="photo-electrons at full scale of the original exposure; "
                                              "None = noise-free", optional=True),
-        "read_noise": Param(float, 0.0, 1e4, doc="read-noise std in electrons"),
+        "read_noise": READ_NOISE,
+        "bayer": BAYER,
     }
     ranges = {"factor": {"log": [0.03, 0.5]}, "gamma": [1.0, 1.5], "photons": {"log": [100.0, 3000.0]},
-              "read_noise": [1.0, 6.0]}
+              "read_noise": [1.0, 6.0], "bayer": True}
     severities = {
         1: {"factor": 0.5, "gamma": 1.0, "photons": 2000.0, "read_noise": 2.0},
         2: {"factor": 0.3, "gamma": 1.1, "photons": 1000.0, "read_noise": 3.0},
@@ -41,7 +44,7 @@ class Darken(Operator):
 
     def _apply(self, img: np.ndarray, params: dict) -> np.ndarray:
         return functional.darken(img, params["factor"], params["gamma"], params.get("photons"),
-                                 params["read_noise"], params["seed"])
+                                 params["read_noise"], params["bayer"], params["seed"])
 
     def _apply_batch(self, x, params):
         return batch.darken(x, params)

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import torch
 
 from degrade.color import linear_to_srgb, srgb_to_linear
+from degrade.filtering import convolve_batch
+from degrade.ops.noise import functional
 
 
 def device_generator(seed: int, device: torch.device) -> torch.Generator:
@@ -74,8 +77,23 @@ def salt_pepper_noise(x: torch.Tensor, params: list[dict]) -> torch.Tensor:
     return per_sample(x, params, one)
 
 
+def sensor_noise(lin: torch.Tensor, photons: float, read_noise: float, bayer: bool,
+                 gen: torch.Generator) -> torch.Tensor:
+    """Torch twin of ``functional.sensor_noise`` on one 3xHxW linear image."""
+    if not bayer:
+        return shot_read_noise(lin, photons, read_noise, gen)
+    h, w = lin.shape[-2:]
+    mask = torch.from_numpy(functional.bayer_mask(h, w)).permute(2, 0, 1).to(lin)
+    raw = (lin * mask).sum(0, keepdim=True)
+    noise = shot_read_noise(raw, photons, read_noise, gen) - raw
+    kernels = torch.from_numpy(np.stack([functional.BAYER_RB, functional.BAYER_G, functional.BAYER_RB]))
+    return lin + convolve_batch((noise * mask)[None], kernels[None])[0]
+
+
 def camera_noise(x: torch.Tensor, params: list[dict]) -> torch.Tensor:
-    """Per-sample raw-like sensor noise: sRGB -> linear, shot + read noise, -> sRGB."""
-    return per_sample(
-        x, params, lambda s, p, g: linear_to_srgb(shot_read_noise(srgb_to_linear(s), p["photons"], p["read_noise"], g))
-    )
+    """Per-sample raw-like sensor noise: sRGB -> linear, :func:`sensor_noise`, -> sRGB."""
+
+    def one(s: torch.Tensor, p: dict, g: torch.Generator) -> torch.Tensor:
+        return linear_to_srgb(sensor_noise(srgb_to_linear(s), p["photons"], p["read_noise"], p["bayer"], g))
+
+    return per_sample(x, params, one)

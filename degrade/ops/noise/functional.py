@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from degrade.color import linear_to_srgb, srgb_to_linear
+from degrade.filtering import convolve
 from restorebench.seeding import field_rng
 
 
@@ -95,6 +96,51 @@ def salt_pepper_noise(img: np.ndarray, amount: float, salt_ratio: float, seed: i
     return out
 
 
-def camera_noise(img: np.ndarray, photons: float, read_noise: float, seed: int) -> np.ndarray:
-    """Raw-like sensor noise: sRGB -> linear light, shot + read noise (:func:`shot_read_noise`), -> sRGB."""
-    return linear_to_srgb(shot_read_noise(srgb_to_linear(img), photons, read_noise, field_rng(seed)))
+BAYER_RB = np.array([[0.25, 0.5, 0.25], [0.5, 1.0, 0.5], [0.25, 0.5, 0.25]], np.float32)
+"""Bilinear demosaicking kernel of the red and blue planes of an RGGB mosaic."""
+
+BAYER_G = np.array([[0.0, 0.25, 0.0], [0.25, 1.0, 0.25], [0.0, 0.25, 0.0]], np.float32)
+"""Bilinear demosaicking kernel of the green plane of an RGGB mosaic."""
+
+
+def bayer_mask(h: int, w: int) -> np.ndarray:
+    """HxWx3 float32 0/1 sampling pattern of an RGGB colour filter array (R at (0, 0), B at (1, 1))."""
+    m = np.zeros((h, w, 3), np.float32)
+    m[0::2, 0::2, 0] = 1.0
+    m[0::2, 1::2, 1] = 1.0
+    m[1::2, 0::2, 1] = 1.0
+    m[1::2, 1::2, 2] = 1.0
+    return m
+
+
+def demosaic_bilinear(sparse: np.ndarray) -> np.ndarray:
+    """Bilinear demosaicking: HxWx3 RGGB samples (zeros where a channel is not sampled) -> HxWx3.
+
+    Reflect-101 borders keep the colour filter pattern's parity, so borders interpolate like the interior.
+    """
+    out = np.empty_like(sparse)
+    out[..., 0::2] = convolve(np.ascontiguousarray(sparse[..., 0::2]), BAYER_RB)
+    out[..., 1] = convolve(np.ascontiguousarray(sparse[..., 1:2]), BAYER_G)[..., 0]
+    return out
+
+
+def sensor_noise(lin: np.ndarray, photons: float, read_noise: float, bayer: bool,
+                 rng: np.random.Generator) -> np.ndarray:
+    """Shot + read noise on an HxWx3 linear image, per channel or (``bayer``) on an RGGB raw mosaic.
+
+    With ``bayer`` each pixel senses one channel: the noise is drawn on that HxW raw signal and spread
+    to RGB by bilinear demosaicking, so it is correlated across neighbours and channels as in camera
+    output; the clean signal itself is left intact (only the noise goes through the demosaicker).
+    """
+    if not bayer:
+        return shot_read_noise(lin, photons, read_noise, rng)
+    mask = bayer_mask(*lin.shape[:2])
+    raw = np.einsum("hwc,hwc->hw", lin, mask)
+    noise = shot_read_noise(raw, photons, read_noise, rng)
+    noise -= raw
+    return lin + demosaic_bilinear(noise[..., None] * mask)
+
+
+def camera_noise(img: np.ndarray, photons: float, read_noise: float, bayer: bool, seed: int) -> np.ndarray:
+    """Raw-like sensor noise: sRGB -> linear light, :func:`sensor_noise`, -> sRGB."""
+    return linear_to_srgb(sensor_noise(srgb_to_linear(img), photons, read_noise, bayer, field_rng(seed)))

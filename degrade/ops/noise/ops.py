@@ -10,6 +10,8 @@ from degrade.params import Param
 from degrade.registry import register
 
 PHOTONS = Param(float, 0.1, 1e6, doc="expected photo-electrons at full scale (value 1.0); fewer = noisier")
+READ_NOISE = Param(float, 0.0, 1e4, doc="read-noise std in electrons")
+BAYER = Param(bool, doc="draw the noise on an RGGB raw mosaic and demosaic it (camera-like correlation)")
 
 
 @register("noise.gaussian")
@@ -105,22 +107,24 @@ class CameraNoise(Operator):
     """Raw-like sensor noise in linear light: Poisson shot noise + Gaussian read noise, re-encoded to sRGB.
 
     ``photons``: photo-electrons collected at full scale (a bright, large-pixel camera: thousands;
-    a phone at high ISO: tens); ``read_noise``: read-noise std in electrons.
+    a phone at high ISO: tens); ``read_noise``: read-noise std in electrons; ``bayer``: draw the
+    noise on an RGGB mosaic and demosaic it (correlated like camera output) instead of per channel.
     Severity -> (photons, read_noise): 1: (1000, 2), 2: (400, 3), 3: (150, 4), 4: (60, 6), 5: (20, 8).
     """
 
     stochastic = True
     schema = {
         "photons": PHOTONS,
-        "read_noise": Param(float, 0.0, 1e4, doc="read-noise std in electrons"),
+        "read_noise": READ_NOISE,
+        "bayer": BAYER,
     }
-    ranges = {"photons": {"log": [20.0, 2000.0]}, "read_noise": [0.5, 8.0]}
+    ranges = {"photons": {"log": [20.0, 2000.0]}, "read_noise": [0.5, 8.0], "bayer": True}
     severities = {1: {"photons": 1000.0, "read_noise": 2.0}, 2: {"photons": 400.0, "read_noise": 3.0},
                   3: {"photons": 150.0, "read_noise": 4.0}, 4: {"photons": 60.0, "read_noise": 6.0},
                   5: {"photons": 20.0, "read_noise": 8.0}}
 
     def _apply(self, img: np.ndarray, params: dict) -> np.ndarray:
-        return functional.camera_noise(img, params["photons"], params["read_noise"], params["seed"])
+        return functional.camera_noise(img, params["photons"], params["read_noise"], params["bayer"], params["seed"])
 
     def _apply_batch(self, x, params):
         return batch.camera_noise(x, params)

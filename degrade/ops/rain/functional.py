@@ -28,7 +28,7 @@ LAYER_SCALE = 0.6
 """Each farther streak layer is this factor shorter (and sqrt of it thinner) than the one before."""
 LAYER_DENSITY_POWER = 1.0
 """Density share of a layer ~ scale**-power: farther layers hold more, smaller streaks."""
-NEAR_DEFOCUS = 0.5
+NEAR_DEFOCUS = 0.35
 """Defocus blur of the nearest layer (Gaussian std as a fraction of its width) when there are several layers."""
 LENGTH_STEP, ANGLE_STEP, WIDTH_STEP = 1.0, 2.0, 0.25
 """Grid (pixels, degrees, pixels) on which streak kernels are built and cached (a few ms each to build)."""
