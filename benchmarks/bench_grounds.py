@@ -14,12 +14,14 @@ instructions/s on a fixed ground (cached), and the ratio cost(ground + instructi
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import os
 import sys
+from collections.abc import Callable
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _timing import fmt, rate, single_thread, table  # noqa: E402
+from _timing import fmt, rate, single_thread, table
 
 RECIPES = {
     "noise.gaussian": ["noise.gaussian"],
@@ -42,14 +44,19 @@ def severity3(ops: list[str], seed: int = 0):
     return Recipe(tuple(Step(o, degrade.get(o).sample(sample_rng(seed, k), 3)) for k, o in enumerate(ops)))
 
 
+def with_new_seeds(fn: Callable[[int], object]) -> Callable[[], object]:
+    """A no-argument callable that calls ``fn(1)``, ``fn(2)``, ...: a new seed every call, nothing cached."""
+    seeds = itertools.count(1)
+    return lambda: fn(next(seeds))
+
+
 def ground_rows(size: int, seconds: float) -> list[list[str]]:
     from degrade.grounds import list_grounds, make_ground
 
     rows = []
     for name in list_grounds():
-        seeds = itertools.count(1000)
         # warm-up fills the per-size caches (bundled textures, their spectra), as in a long run
-        r = rate(lambda: make_ground(name, size, next(seeds)), 1, seconds, warmup=20)
+        r = rate(with_new_seeds(functools.partial(make_ground, name, size)), 1, seconds, warmup=20)
         rows.append([name, fmt(r), f"{1000 / r:.2f}"])
     return rows
 
@@ -67,21 +74,27 @@ def instruction_rows(size: int, seconds: float) -> list[list[str]]:
         if not set(ops) <= set(degrade.list_ops()):
             continue
         recipe = severity3(ops)
-        img_rate = rate(lambda: degrade.replay(photo, recipe), 1, seconds)
-        seeds = itertools.count(1)
-        fresh = rate(lambda: make_instruction(recipe, next(seeds), "te42", size), 1, seconds, warmup=20)
-        seeds = itertools.count(1)
-        cached = rate(lambda: make_instruction(recipe, next(seeds), "te42", size, ground_seed=0), 1, seconds)
+        img_rate = rate(functools.partial(degrade.replay, photo, recipe), 1, seconds)
+        instruct = functools.partial(make_instruction, recipe, ground="te42", size=size)
+        fresh = rate(with_new_seeds(instruct), 1, seconds, warmup=20)
+        cached = rate(with_new_seeds(functools.partial(instruct, ground_seed=0)), 1, seconds)
         ratio = (1 / fresh) / (2 / img_rate)
         rows.append([label, fmt(img_rate), fmt(fresh), fmt(cached), f"{ratio:.2f}"])
     return rows
+
+
+def batch_call(recipes: list, size: int, device: str, ground_seeds: list[int] | None, seed: int) -> object:
+    """One ``make_instructions_batch`` call whose samples get the seeds ``seed * N + i``."""
+    from degrade.instructions import make_instructions_batch
+
+    seeds = [seed * len(recipes) + i for i in range(len(recipes))]
+    return make_instructions_batch(recipes, seeds, "te42", size, device, ground_seeds=ground_seeds)
 
 
 def batch_rows(size: int, batch: int, device: str, seconds: float) -> list[list[str]]:
     import torch
 
     import degrade
-    from degrade.instructions import make_instructions_batch
 
     sync = torch.cuda.synchronize if device.startswith("cuda") else None
     rows = []
@@ -89,12 +102,10 @@ def batch_rows(size: int, batch: int, device: str, seconds: float) -> list[list[
         if not set(ops) <= set(degrade.list_ops()):
             continue
         recipes = [severity3(ops)] * batch
-        seeds = itertools.count(1)
-        fresh = rate(lambda: make_instructions_batch(recipes, [next(seeds) for _ in range(batch)], "te42", size,
-                                                     device), batch, seconds, sync=sync)
-        fixed = [0] * batch
-        cached = rate(lambda: make_instructions_batch(recipes, [next(seeds) for _ in range(batch)], "te42", size,
-                                                      device, ground_seeds=fixed), batch, seconds, sync=sync)
+        fresh = rate(with_new_seeds(functools.partial(batch_call, recipes, size, device, None)), batch, seconds,
+                     sync=sync)
+        cached = rate(with_new_seeds(functools.partial(batch_call, recipes, size, device, [0] * batch)), batch,
+                      seconds, sync=sync)
         rows.append([label, fmt(fresh), fmt(cached)])
     return rows
 

@@ -11,8 +11,7 @@ of each group in 2x2 quadrants; ``"blank"`` and ``"simple"`` are the ablation gr
     g = make_ground("te42", size=256, seed=0)      # 256x256x3 float32 in [0,1]
 """
 
-from degrade.grounds.compose import (GROUND_STREAM, MIN_GROUND_SIZE, list_grounds, make_ground,
-                                     te42_elements)
+from degrade.grounds.compose import GROUND_STREAM, MIN_GROUND_SIZE, list_grounds, make_ground, te42_elements
 from degrade.grounds.natural import register_texture_folder
 from degrade.grounds.registry import GROUPS, element, get_element, list_elements
 

@@ -54,7 +54,7 @@ def checker24_patch_boxes(size: int) -> list[tuple[int, int, int, int]]:
         top, bottom = r * size / CHECKER_ROWS, (r + 1) * size / CHECKER_ROWS
         left, right = c * size / CHECKER_COLS, (c + 1) * size / CHECKER_COLS
         gy, gx = PATCH_GAP * (bottom - top), PATCH_GAP * (right - left)
-        boxes.append((int(round(top + gy)), int(round(bottom - gy)), int(round(left + gx)), int(round(right - gx))))
+        boxes.append((round(top + gy), round(bottom - gy), round(left + gx), round(right - gx)))
     return boxes
 
 

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 
 import cv2
 import numpy as np
@@ -101,7 +102,7 @@ def dead_leaves_labels(size: int, rng: np.random.Generator, rmin: float, rmax: f
     labels = np.full(size * size, -1, np.int64)
     covered = np.zeros((size, size + 1), np.int64)
     bounds = np.linspace(len(r), 0, LEAF_PASSES + 1).astype(np.int64)
-    for hi, lo in zip(bounds[:-1], bounds[1:]):
+    for hi, lo in itertools.pairwise(bounds):
         sel = np.arange(*np.searchsorted(leaf, (lo, hi)))  # spans come in leaf order
         sel = sel[covered[y[sel], end[sel]] - covered[y[sel], first[sel]] < end[sel] - first[sel]]
         width = end[sel] - first[sel]
@@ -185,7 +186,7 @@ def exemplar_spectrum(name: str, size: int) -> np.ndarray:
     (texture, size) and only the phase is drawn per ground.
     """
     tex = bundled_texture(name)
-    side = min(tex.shape[0], tex.shape[1], int(round(1.5 * size)))
+    side = min(tex.shape[0], tex.shape[1], round(1.5 * size))
     top, left = (tex.shape[0] - side) // 2, (tex.shape[1] - side) // 2
     exemplar = cv2.resize(np.ascontiguousarray(tex[top:top + side, left:left + side]), (size, size),
                           interpolation=cv2.INTER_AREA if side >= size else cv2.INTER_CUBIC)

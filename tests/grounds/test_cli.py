@@ -10,7 +10,7 @@ import pytest
 import degrade
 from degrade.grounds import make_ground
 from degrade.grounds.cli import item_seed
-from degrade.grounds.sheet import HEADER, GAP, LABEL_WIDTH, residual_gain
+from degrade.grounds.sheet import GAP, HEADER, LABEL_WIDTH, residual_gain
 from degrade.instructions import make_instruction
 from restorebench.cli import main
 from restorebench.imageio import read_image, to_uint8

@@ -5,9 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from degrade.grounds import (GROUPS, get_element, list_elements, list_grounds, make_ground,
-                             register_texture_folder, te42_elements)
-from degrade.grounds import compose
+from degrade.grounds import (
+    GROUPS,
+    compose,
+    get_element,
+    list_elements,
+    list_grounds,
+    make_ground,
+    register_texture_folder,
+    te42_elements,
+)
 from degrade.grounds.registry import unregister
 from restorebench.errors import InputError
 from restorebench.imageio import write_image

@@ -9,8 +9,13 @@ from scipy.signal import hilbert
 
 from degrade.grounds import get_element, list_elements, make_ground
 from degrade.grounds.colors import COLORCHECKER24_SRGB8, GRAY_STEPS, PRIMARIES, checker24_patch_boxes
-from degrade.grounds.random_textures import (LEAF_COVERAGE, dead_leaves_labels, exemplar_spectrum,
-                                            random_phase_noise, visible_leaves)
+from degrade.grounds.random_textures import (
+    LEAF_COVERAGE,
+    dead_leaves_labels,
+    exemplar_spectrum,
+    random_phase_noise,
+    visible_leaves,
+)
 from degrade.grounds.regular import siemens_star, zone_plate_k
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
@@ -53,7 +54,7 @@ def test_blur_severity_lowers_high_frequency_energy_monotonically():
     sigmas = [0.5, 1.0, 1.5, 2.0, 3.0, 4.0]
     energies = [high_freq_energy(make_ground("te42", 256, 0))]
     energies += [high_freq_energy(make_instruction(recipe(blur(s)), 0, "te42", 256).degraded) for s in sigmas]
-    assert all(a > b for a, b in zip(energies, energies[1:])), energies
+    assert all(a > b for a, b in itertools.pairwise(energies)), energies
     assert energies[-1] < 0.01 * energies[0]
 
 
