@@ -88,7 +88,7 @@ def test_cpu_and_batch_paths_agree(name, crop):
 
 def test_lowlight_noise_free_paths_agree_exactly(crop):
     op = degrade.get("lowlight.darken")
-    params = {"factor": 0.2, "gamma": 1.3, "photons": None, "read_noise": 0.0, "seed": 1}
+    params = {"factor": 0.2, "gamma": 1.3, "photons": None, "read_noise": 0.0, "bayer": False, "seed": 1}
     assert np.abs(op.apply(crop, params) - from_batch(op.apply_batch(to_batch(crop), [params]))).max() <= 1e-4
 
 

@@ -72,7 +72,8 @@ def test_salt_pepper_fractions(path):
 def test_camera_noise_shot_plus_read_in_linear_light(path):
     photons, read = 200.0, 5.0
     lin = float(srgb_to_linear(np.float32(0.5)))
-    out = srgb_to_linear(run("noise.camera", 0.5, {"photons": photons, "read_noise": read, "seed": 8}, path))
+    params = {"photons": photons, "read_noise": read, "bayer": False, "seed": 8}
+    out = srgb_to_linear(run("noise.camera", 0.5, params, path))
     assert out.mean() == pytest.approx(lin, rel=0.01)
     assert out.var() == pytest.approx(lin / photons + (read / photons) ** 2, rel=0.04)
 
@@ -94,3 +95,20 @@ def test_box_muller_field_is_standard_normal():
     assert abs(stats.kurtosis(z.ravel())) < 0.02
     half = z.size // 2
     assert abs(np.corrcoef(z.ravel()[:half], z.ravel()[half:2 * half])[0, 1]) < 0.01
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_camera_noise_on_a_bayer_mosaic_is_demosaicked(path):
+    # bilinear demosaicking averages 1, 2 or 4 raw samples: on a flat field the mean noise variance is
+    # (1/4 + 1/2 * 1/2 + 1/4 * 1/4) = 0.5625 of the raw variance for R and B, (1/2 + 1/2 * 1/4) = 0.625 for G
+    photons, read = 200.0, 5.0
+    lin = float(srgb_to_linear(np.float32(0.5)))
+    raw_var = lin / photons + (read / photons) ** 2
+    out = srgb_to_linear(run("noise.camera", 0.5, {"photons": photons, "read_noise": read, "bayer": True,
+                                                  "seed": 9}, path)).astype(np.float64)
+    for c, share in ((0, 0.5625), (1, 0.625), (2, 0.5625)):
+        assert out[..., c].var() == pytest.approx(share * raw_var, rel=0.05)
+    noise = out - out.mean()
+    assert np.mean(noise[:, 1:, 0] * noise[:, :-1, 0]) > 0.2 * raw_var, "neighbours share raw samples"
+    r_sites = out[0::2, 0::2, 0]  # where red was sensed the full raw variance remains
+    assert r_sites.var() == pytest.approx(raw_var, rel=0.06)

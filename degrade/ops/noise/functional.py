@@ -129,8 +129,9 @@ def sensor_noise(lin: np.ndarray, photons: float, read_noise: float, bayer: bool
     """Shot + read noise on an HxWx3 linear image, per channel or (``bayer``) on an RGGB raw mosaic.
 
     With ``bayer`` each pixel senses one channel: the noise is drawn on that HxW raw signal and spread
-    to RGB by bilinear demosaicking, so it is correlated across neighbours and channels as in camera
-    output; the clean signal itself is left intact (only the noise goes through the demosaicker).
+    to RGB by bilinear demosaicking, so it is spatially correlated (interpolated pixels share raw
+    samples) as in camera output; the clean signal itself is left intact (only the noise goes
+    through the demosaicker).
     """
     if not bayer:
         return shot_read_noise(lin, photons, read_noise, rng)

@@ -11,7 +11,7 @@ from degrade.registry import register
 
 PHOTONS = Param(float, 0.1, 1e6, doc="expected photo-electrons at full scale (value 1.0); fewer = noisier")
 READ_NOISE = Param(float, 0.0, 1e4, doc="read-noise std in electrons")
-BAYER = Param(bool, doc="draw the noise on an RGGB raw mosaic and demosaic it (camera-like correlation)")
+BAYER = Param(bool, doc="draw the noise on an RGGB raw mosaic and demosaic it (spatially correlated)")
 
 
 @register("noise.gaussian")
@@ -108,7 +108,8 @@ class CameraNoise(Operator):
 
     ``photons``: photo-electrons collected at full scale (a bright, large-pixel camera: thousands;
     a phone at high ISO: tens); ``read_noise``: read-noise std in electrons; ``bayer``: draw the
-    noise on an RGGB mosaic and demosaic it (correlated like camera output) instead of per channel.
+    noise on an RGGB mosaic and demosaic it (spatially correlated like camera output) instead of per
+    channel.
     Severity -> (photons, read_noise): 1: (1000, 2), 2: (400, 3), 3: (150, 4), 4: (60, 6), 5: (20, 8).
     """
 
@@ -124,7 +125,8 @@ class CameraNoise(Operator):
                   5: {"photons": 20.0, "read_noise": 8.0}}
 
     def _apply(self, img: np.ndarray, params: dict) -> np.ndarray:
-        return functional.camera_noise(img, params["photons"], params["read_noise"], params["bayer"], params["seed"])
+        return functional.camera_noise(img, params["photons"], params["read_noise"], params["bayer"],
+                                       params["seed"])
 
     def _apply_batch(self, x, params):
         return batch.camera_noise(x, params)
