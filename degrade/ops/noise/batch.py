@@ -1,7 +1,8 @@
 """Noise, torch batch path: Nx3xHxW float tensors on any device, one params dict per sample.
 
 Random fields come from a ``torch.Generator`` on the tensor's device seeded with the params'
-``seed``: statistics match the numpy path, bytes do not (numpy's PCG64 and torch's Philox differ).
+``seed``: statistics match the numpy path, bytes do not (numpy's PCG64 and Box-Muller vs torch's
+generators: mt19937 on the CPU, Philox on CUDA).
 """
 
 from __future__ import annotations
