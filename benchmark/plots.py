@@ -32,6 +32,23 @@ def _palette(plt, n: int) -> list:
     return [c for i, c in enumerate(plt.get_cmap("tab20").colors) if i not in (14, 15)]
 
 
+def _save(plt, fig, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _panels(plt, n: int, max_cols: int, width: float, height: float, **kwargs):
+    """A figure with ``n`` panels on a grid of at most ``max_cols`` columns; unused panels hidden."""
+    cols = min(max_cols, n)
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False, **kwargs)
+    for ax in axes.flat[n:]:
+        ax.axis("off")
+    return fig, axes
+
+
 def _ok(results: pd.DataFrame, metric: str) -> pd.DataFrame:
     return results[(results["status"] == "ok") & (results["metric"] == metric)]
 
@@ -55,10 +72,8 @@ def task_bars(results: pd.DataFrame, metric: str, path: Path, higher: bool = Tru
     plt = _plt()
     palette = _palette(plt, len(methods))
     colors = {m: ("0.6" if m == baseline else palette[k % len(palette)]) for k, m in enumerate(methods)}
-    cols = min(3, len(tasks))
-    rows = -(-len(tasks) // cols)
     per_panel = max(len(stats.loc[t]) for t in tasks)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, max(1.8, 0.22 * per_panel + 0.9) * rows), squeeze=False)
+    fig, axes = _panels(plt, len(tasks), 3, 4.2, max(1.8, 0.22 * per_panel + 0.9))
     for ax, t in zip(axes.flat, tasks):
         st = stats.loc[t].reindex([m for m in methods if m in stats.loc[t].index])
         st = st.sort_values("mean", ascending=higher)
@@ -73,14 +88,9 @@ def task_bars(results: pd.DataFrame, metric: str, path: Path, higher: bool = Tru
         ax.set_title(t, fontsize=9)
         ax.tick_params(axis="x", labelsize=7)
         ax.grid(axis="x", alpha=0.3)
-    for ax in axes.flat[len(tasks):]:
-        ax.axis("off")
     fig.suptitle(_label(metric, higher), fontsize=9)
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
 
 
 def severity_curves(results: pd.DataFrame, metric: str, path: Path, higher: bool = True) -> Path | None:
@@ -91,31 +101,27 @@ def severity_curves(results: pd.DataFrame, metric: str, path: Path, higher: bool
     groups = list(dict.fromkeys(df["group"]))
     methods = list(dict.fromkeys(df["method"]))
     plt = _plt()
-    cols = min(4, len(groups))
-    rows = -(-len(groups) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.6 * rows), squeeze=False, sharey=True)
+    fig, axes = _panels(plt, len(groups), 4, 3.2, 2.6, sharey=True)
     palette = _palette(plt, len(methods))
+    handles = {}
     for ax, g in zip(axes.flat, groups):
         sub = df[df["group"] == g].groupby(["method", "severity"])["value"].mean()
         for k, m in enumerate(methods):
             if m in sub.index.get_level_values(0):
                 s = sub[m].sort_index()
-                ax.plot(s.index.astype(int), s.values, marker="o", ms=3, lw=1.2, color=palette[k % len(palette)], label=m)
+                (line,) = ax.plot(s.index.astype(int), s.values, marker="o", ms=3, lw=1.2,
+                                  color=palette[k % len(palette)], label=m)
+                handles.setdefault(m, line)
         ax.set_title(g, fontsize=9)
         ax.set_xticks(range(1, 6))
         ax.grid(alpha=0.3)
-    for ax in axes.flat[len(groups):]:
-        ax.axis("off")
     for ax in axes[:, 0]:
         ax.set_ylabel(_label(metric, higher), fontsize=8)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(6, len(labels)), fontsize=7, frameon=False)
+    fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=min(6, len(handles)), fontsize=7,
+               frameon=False)
     fig.supxlabel("severity", fontsize=9, y=0.06)
     fig.tight_layout(rect=(0, 0.08, 1, 1))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
 
 
 def order_heatmap(results: pd.DataFrame, metric: str, path: Path, higher: bool = True) -> Path | None:
@@ -145,7 +151,4 @@ def order_heatmap(results: pd.DataFrame, metric: str, path: Path, higher: bool =
     ax2.set_xticks([0], ["spread"], fontsize=8)
     ax2.set_yticks([])
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)

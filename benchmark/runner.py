@@ -315,7 +315,8 @@ def run_suite(suite: Suite, methods: list[Method], work_dir: Path | None = None,
                     continue
                 td = data[task.name]
                 folder = _task_dir(work_dir / "restored" / m.key, td)
-                cache = _task_dir(work_dir / "scores" / suite.protocol / m.key, td).with_suffix(".parquet")
+                stem = _task_dir(work_dir / "scores" / suite.protocol / m.key, td)
+                cache = stem.with_name(stem.name + ".parquet")  # not with_suffix: task names may contain dots
                 t1 = time.perf_counter()
                 usable = tuple(x for x in suite.metrics_for(task) if metric_status.get(x) is None)
                 scores, n = score_task(td, folder, usable, suite.protocol, scorer, cache)

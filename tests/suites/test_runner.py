@@ -253,3 +253,28 @@ def test_noref_task_with_crop_is_cached_and_scored_without_reference(tmp_path):
     got = rr.results.set_index("image_id")["value"]
     for item in items:
         assert got[item.image_id] == pytest.approx(float(read_image(item.input).mean()), abs=1e-6)
+
+
+def test_severity_and_order_plots(tmp_path):
+    from benchmark import plots
+
+    suite = build_suite({
+        "name": "shapes", "data_root": ".", "metrics": ["psnr"],
+        "task_defaults": {"source": "skimage:coffee", "crop": 32},
+        "tasks": {"sev": {"sweep": {"ops": ["noise.gaussian"], "severities": [1, 3, 5]}},
+                  "mix": {"all_orders": [{"op": "noise.gaussian", "severity": 2}, {"op": "blur.gaussian", "severity": 2}]}}})
+    assert [t.name for t in suite.tasks] == ["noise.gaussian@s1", "noise.gaussian@s3", "noise.gaussian@s5",
+                                             "noise>blur", "blur>noise"]
+
+    def score(preds, targets, ids, metrics, protocol):
+        return pd.DataFrame([{"image_id": i, "metric": "psnr", "value": psnr(p, t)} for p, t, i in zip(preds, targets, ids)])
+
+    rr = run_suite(suite, [Method("identity", lambda: (lambda x: x)), Method("smooth", lambda: smooth)],
+                   tmp_path / "w", tmp_path / "c", scorer=score, quiet=True)
+    res = rr.results
+    curve = res[(res.method == "identity") & res.severity.notna()].sort_values("severity")["value"].to_numpy()
+    assert len(curve) == 3 and curve[0] > curve[1] > curve[2]  # more noise, lower input PSNR
+    assert set(res.dropna(subset=["order"])["order"]) == {"noise>blur", "blur>noise"}
+    assert plots.severity_curves(res, "psnr", tmp_path / "sev.png").is_file()
+    assert plots.order_heatmap(res, "psnr", tmp_path / "ord.png").is_file()
+    assert plots.order_heatmap(res[res.order.isna()], "psnr", tmp_path / "none.png") is None
