@@ -15,7 +15,7 @@ import sys
 import warnings
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _timing import fmt, rate, single_thread, table  # noqa: E402
+from _timing import fmt, rate, single_thread, table
 
 MIXTURE = ["rain.streaks", "noise.gaussian", "snow.layers"]
 ALBU = {"haze.atmospheric": "RandomFog(fog_coef_range=(0.5, 0.5), p=1)",
@@ -51,7 +51,7 @@ def cpu_rows(size: int, seconds: float) -> list[list[str]]:
     for name in OURS:
         rng = sample_rng(0, 0)
         spec = spec_of(name)
-        ours = rate(lambda: degrade.replay(img, degrade.sample_recipe(spec, rng)), 1, seconds, warmup=20)
+        ours = rate(lambda spec=spec, rng=rng: degrade.replay(img, degrade.sample_recipe(spec, rng)), 1, seconds, warmup=20)
         peer, peer_rate = "", None
         if A is not None:
             if name == "mixture":
@@ -61,7 +61,7 @@ def cpu_rows(size: int, seconds: float) -> list[list[str]]:
             if peer:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    peer_rate = rate(lambda: tf(image=img8)["image"], 1, seconds)
+                    peer_rate = rate(lambda tf=tf: tf(image=img8)["image"], 1, seconds)
         label = " -> ".join(MIXTURE) if name == "mixture" else name
         rows.append([label, fmt(ours), peer, fmt(peer_rate), f"{ours / peer_rate:.2f}x" if peer_rate else ""])
     return rows
@@ -83,12 +83,12 @@ def batch_rows(device: str, size: int, batch: int, seconds: float) -> list[list[
     for name in OURS:
         rng = sample_rng(0, 1)
         recipes = [degrade.sample_recipe(spec_of(name), rng) for _ in range(batch)]
-        ours = rate(lambda: degrade.replay_batch(x, recipes), batch, seconds, sync, warmup=2)
+        ours = rate(lambda recipes=recipes: degrade.replay_batch(x, recipes), batch, seconds, sync, warmup=2)
         src = KORNIA.get(name, "")
         peer_rate = None
         if K is not None and src:
             peer = eval("K." + src, {"K": K}).to(device)
-            peer_rate = rate(lambda: peer(x), batch, seconds, sync, warmup=2)
+            peer_rate = rate(lambda peer=peer: peer(x), batch, seconds, sync, warmup=2)
         rows.append([name, fmt(ours), src.split("(")[0], fmt(peer_rate), f"{ours / peer_rate:.2f}x" if peer_rate else ""])
     return rows
 

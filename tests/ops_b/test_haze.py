@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import cv2
 import numpy as np
 import pytest
@@ -59,7 +61,7 @@ def test_identity_at_zero_and_limit_is_the_airlight(photo):
         assert OP.apply(photo, _params(beta=0.0, space=space)).tobytes() == photo.tobytes()
     a = 0.8 * np.array([0.95, 1.0, 1.05], np.float32)
     gaps = [np.abs(OP.apply(photo, _params(beta=b, tint=0.05)) - a).max() for b in (1.0, 5.0, 20.0, 100.0)]
-    assert all(x > y for x, y in zip(gaps, gaps[1:])) and gaps[-1] < 1e-4, gaps
+    assert all(x > y for x, y in itertools.pairwise(gaps)) and gaps[-1] < 1e-4, gaps
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

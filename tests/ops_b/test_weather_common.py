@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import cv2
@@ -39,7 +40,7 @@ def test_higher_severity_lowers_psnr(name, photo):
         mse = np.mean([np.mean((op.apply(img, op.sample(sample_rng(9, j), severity=s, **FIXED[name])) - img) ** 2)
                        for j in range(3)])
         scores.append(float(-10 * np.log10(mse)))
-    assert all(a > b for a, b in zip(scores, scores[1:])), scores
+    assert all(a > b for a, b in itertools.pairwise(scores)), scores
     assert scores[-1] < 25.0, scores
 
 

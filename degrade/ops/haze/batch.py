@@ -44,7 +44,7 @@ def scatter(x: torch.Tensor, t: torch.Tensor, airlight: torch.Tensor) -> torch.T
 
 def atmospheric(x: torch.Tensor, params: list[dict]) -> torch.Tensor:
     """Haze each sample with its beta, airlight, tint, space, depth and seed (see functional.atmospheric)."""
-    n, _, h, w = x.shape
+    _, _, h, w = x.shape
     out = x.clone()
     idx = [i for i, p in enumerate(params) if p["beta"] > 0.0]
     if not idx:

@@ -34,7 +34,7 @@ def streaks(x: torch.Tensor, params: list[dict]) -> torch.Tensor:
 def drops(x: torch.Tensor, params: list[dict]) -> torch.Tensor:
     """Raindrops on the lens per sample (parameters as in ``rain.drops``); drop geometry is drawn in numpy
     exactly as on the numpy path, so both paths agree to float32 rounding."""
-    n, _, h, w = x.shape
+    _, _, h, w = x.shape
     alpha, halo, shade, grid = [], [], [], []
     base_y, base_x = np.mgrid[0:h, 0:w].astype(np.float32)
     for p in params:

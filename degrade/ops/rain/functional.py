@@ -20,8 +20,16 @@ import numpy as np
 from degrade.filtering import convolve
 from degrade.kernels import gaussian_kernel, line_kernel
 from degrade.ops.haze.functional import synthetic_transmission
-from degrade.ops.rain.particles import (ParticleLayer, blend_gain_offset, compose, layer_shares, particle_streams,
-                                       peak_normalized, render_layers, snap)
+from degrade.ops.rain.particles import (
+    ParticleLayer,
+    blend_gain_offset,
+    compose,
+    layer_shares,
+    particle_streams,
+    peak_normalized,
+    render_layers,
+    snap,
+)
 from restorebench.seeding import field_rng
 
 LAYER_SCALE = 0.6
@@ -127,7 +135,7 @@ def drop_fields(h: int, w: int, density: float, radius: float, zoom: float, rng:
     ``c - zoom (p - c) (1 + BARREL rho**2)``, rho = |p - c| / r (clipped to the image); merged drops
     blend their lenses by their fields' weights.
     """
-    n = int(rng.poisson(density * h * w / 1e4))
+    n = rng.poisson(density * h * w / 1e4)
     cy, cx = rng.random(n) * h, rng.random(n) * w
     r = radius * np.exp(DROP_RADIUS_SPREAD * rng.standard_normal(n))
     sat = rng.random(n) < SATELLITE_P
@@ -140,7 +148,7 @@ def drop_fields(h: int, w: int, density: float, radius: float, zoom: float, rng:
     bx = np.concatenate([cx, cx[sat] + SATELLITE_OFFSET * r[sat] * np.cos(sat_dir[sat])])
     br = np.concatenate([r, SATELLITE_SCALE * r[sat]]) / math.sqrt(1.0 - DROP_THRESHOLD)
     ba, bphi = aspect[:len(parent)], phi[:len(parent)]
-    size = int(math.ceil(br.max())) + 1 if len(br) else 1
+    size = math.ceil(br.max()) + 1 if len(br) else 1
     oy, ox = np.mgrid[-size:size + 1, -size:size + 1].reshape(2, 1, -1)
     py = np.round(by).astype(np.int64)[:, None] + oy[0]
     px = np.round(bx).astype(np.int64)[:, None] + ox[0]

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 from scipy.signal import convolve2d
 
 from degrade.filtering import convolve_batch, pad_kernels, splat
@@ -57,9 +58,7 @@ def blend_gain_offset(img: np.ndarray, gain: np.ndarray, offset: np.ndarray) -> 
     One fused pass through torch (zero-copy views of the numpy arrays): numpy's broadcast over a
     3-wide last axis is about twice as slow, and expanding the maps to 3 channels costs a large temporary.
     """
-    import torch
-
-    g, o = torch.from_numpy(np.ascontiguousarray(gain)), torch.from_numpy(np.ascontiguousarray(offset))
+    g, o = torch.from_numpy(gain), torch.from_numpy(offset)  # strided views are fine: no copies
     return torch.addcmul(o[:, :, None], torch.from_numpy(img), g[:, :, None]).numpy()
 
 
@@ -94,10 +93,8 @@ def render_layers(layers: list[ParticleLayer], h: int, w: int, rng: np.random.Ge
     return splat((h, w), groups, floor=TAP_FLOOR)
 
 
-def render_layers_batch(layers: list[list[ParticleLayer]], seeds: list[int], h: int, w: int, device) -> "torch.Tensor":
+def render_layers_batch(layers: list[list[ParticleLayer]], seeds: list[int], h: int, w: int, device) -> torch.Tensor:
     """Per-sample particle layers -> Nx1xHxW float32 on ``device`` (torch generator seeded per sample)."""
-    import torch
-
     n_layers = max(len(ls) for ls in layers)
     empty = np.zeros((1, 1), np.float32)
     kernels = pad_kernels([ls[k].kernel if k < len(ls) else empty for ls in layers for k in range(n_layers)])
@@ -114,18 +111,14 @@ def render_layers_batch(layers: list[list[ParticleLayer]], seeds: list[int], h: 
     return convolve_batch(impulses, kernels).sum(dim=1, keepdim=True)
 
 
-def veil_transmission(params: list[dict], key: str, h: int, w: int, device: "torch.device") -> "torch.Tensor":
+def veil_transmission(params: list[dict], key: str, h: int, w: int, device: torch.device) -> torch.Tensor:
     """Per-sample veil transmission (:func:`synthetic_transmission` with ``beta = params[key]``, 1 where it is 0)
     -> Nx1xHxW float32 on ``device``: the coarse grids are made in numpy as on the numpy path and resized
     bilinearly on the device (the same half-pixel-centre interpolation as ``cv2.resize``)."""
-    import torch
-
     coarse = [transmission_(coarse_synthetic_depth(particle_streams(p["seed"])[0], h, w), p[key]) for p in params]
     return upsample(torch.from_numpy(np.stack(coarse)[:, None]).to(device), h, w)
 
 
-def per_sample(params: list[dict], key: str, device: "torch.device") -> "torch.Tensor":
+def per_sample(params: list[dict], key: str, device: torch.device) -> torch.Tensor:
     """``params[i][key]`` as an Nx1x1x1 float32 tensor on ``device``."""
-    import torch
-
     return torch.tensor([p[key] for p in params], dtype=torch.float32, device=device).view(-1, 1, 1, 1)

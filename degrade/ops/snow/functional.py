@@ -20,8 +20,15 @@ import numpy as np
 
 from degrade.kernels import disk_kernel, gaussian_kernel, line_kernel
 from degrade.ops.haze.functional import synthetic_transmission
-from degrade.ops.rain.particles import (ParticleLayer, blend_gain_offset, compose, layer_shares, particle_streams,
-                                       render_layers, snap)
+from degrade.ops.rain.particles import (
+    ParticleLayer,
+    blend_gain_offset,
+    compose,
+    layer_shares,
+    particle_streams,
+    render_layers,
+    snap,
+)
 
 LAYER_SCALE = 0.55
 """Each farther flake layer is this factor smaller (radius, motion) than the one before."""
