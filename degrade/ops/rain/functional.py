@@ -24,7 +24,7 @@ from degrade.ops.rain.particles import (
     ParticleLayer,
     blend_gain_offset,
     compose,
-    layer_shares,
+    layer_schedule,
     particle_streams,
     peak_normalized,
     render_layers,
@@ -58,15 +58,13 @@ def streak_layers(density: float, length: float, angle_deg: float, width: float,
     """The streak layers, nearest first: layer k has scale ``LAYER_SCALE**k`` (length x scale, width x
     sqrt(scale)), a density share ~ 1/scale and opacity ``brightness * (0.5 + 0.5 scale)``; all share
     the wind's angle. Kernels are built on the LENGTH/ANGLE/WIDTH_STEP grid."""
-    scales = [LAYER_SCALE ** k for k in range(layers)]
-    shares = layer_shares(scales, LAYER_DENSITY_POWER)
     angle = snap(angle_deg, ANGLE_STEP)
     out = []
-    for k, s in enumerate(scales):
+    for k, (s, share) in enumerate(layer_schedule(layers, LAYER_SCALE, LAYER_DENSITY_POWER)):
         wk = max(snap(width * math.sqrt(s), WIDTH_STEP), WIDTH_STEP)
         defocus = NEAR_DEFOCUS * wk if k == 0 and layers > 1 else 0.0
         kernel = streak_kernel(max(snap(length * s, LENGTH_STEP), LENGTH_STEP), angle, wk, defocus)
-        out.append(ParticleLayer(kernel, density * float(shares[k]), brightness * (0.5 + 0.5 * s)))
+        out.append(ParticleLayer(kernel, density * share, brightness * (0.5 + 0.5 * s)))
     return out
 
 

@@ -72,10 +72,12 @@ def compose(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return convolve2d(a, b, mode="full").astype(np.float32)
 
 
-def layer_shares(scales: list[float], power: float) -> np.ndarray:
-    """Fractions of the total density per layer, proportional to ``scale ** -power`` (farther: denser)."""
-    w = np.asarray(scales, np.float64) ** -power
-    return w / w.sum()
+def layer_schedule(layers: int, ratio: float, density_power: float) -> list[tuple[float, float]]:
+    """(scale, density share) per depth layer, nearest first: scale ``ratio**k`` (sizes in the image shrink
+    with distance), share ~ ``scale**-density_power`` normalised to 1 (farther layers hold more particles)."""
+    scales = [ratio ** k for k in range(layers)]
+    w = np.asarray(scales, np.float64) ** -density_power
+    return [(s, float(x)) for s, x in zip(scales, w / w.sum())]
 
 
 def render_layers(layers: list[ParticleLayer], h: int, w: int, rng: np.random.Generator) -> np.ndarray:

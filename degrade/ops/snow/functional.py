@@ -24,7 +24,7 @@ from degrade.ops.rain.particles import (
     ParticleLayer,
     blend_gain_offset,
     compose,
-    layer_shares,
+    layer_schedule,
     particle_streams,
     render_layers,
     snap,
@@ -61,15 +61,13 @@ def flake_layers(density: float, size: float, motion: float, angle_deg: float, o
                  layers: int) -> list[ParticleLayer]:
     """The flake layers, nearest first: layer k has scale ``LAYER_SCALE**k`` (radius and motion x scale),
     density share ~ scale**-2 and opacity ``opacity * (0.6 + 0.4 scale)``."""
-    scales = [LAYER_SCALE ** k for k in range(layers)]
-    shares = layer_shares(scales, LAYER_DENSITY_POWER)
     angle = snap(angle_deg, ANGLE_STEP)
     out = []
-    for k, s in enumerate(scales):
+    for k, (s, share) in enumerate(layer_schedule(layers, LAYER_SCALE, LAYER_DENSITY_POWER)):
         radius = max(snap(size * s, RADIUS_STEP), RADIUS_STEP)
         defocus = NEAR_DEFOCUS * radius if k == 0 and layers > 1 else 0.0
         kernel = flake_kernel(radius, snap(motion * s, MOTION_STEP), angle, defocus)
-        out.append(ParticleLayer(kernel, density * float(shares[k]), opacity * (0.6 + 0.4 * s)))
+        out.append(ParticleLayer(kernel, density * share, opacity * (0.6 + 0.4 * s)))
     return out
 
 
