@@ -25,7 +25,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from restorebench.errors import InputError
-from restorebench.imageio import list_images, read_image
+from restorebench.imageio import IMAGE_SUFFIXES, list_images, read_image
 
 HF_MARKERS = ("dataset_info.json", "dataset_dict.json", "state.json")
 
@@ -92,7 +92,12 @@ def list_source(list_file: str | Path) -> FileSource:
     list_file = Path(list_file)
     if not list_file.is_file():
         raise InputError(f"{list_file}: no such file list")
-    lines = [ln.strip() for ln in list_file.read_text().splitlines()]
+    if list_file.suffix.lower() in IMAGE_SUFFIXES:
+        raise InputError(f"{list_file}: an image, not a file list; pass its folder or a text file listing images")
+    try:
+        lines = [ln.strip() for ln in list_file.read_text(encoding="utf-8").splitlines()]
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{list_file}: not a UTF-8 text file list ({exc.reason})") from exc
     names = sorted(ln for ln in lines if ln and not ln.startswith("#"))
     dupes = sorted({n for i, n in enumerate(names) if i and names[i - 1] == n})
     if dupes:

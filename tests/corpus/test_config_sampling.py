@@ -63,3 +63,15 @@ def test_choose_task_edges_and_recipe_determinism():
     u = sample_rng(cfg.seed, 5).random()
     cdf = np.cumsum(cfg.weights)
     assert a[0].name == cfg.tasks[int(np.searchsorted(cdf, u, side="right"))].name
+
+
+def test_open_source_rejects_what_is_not_a_source(tmp_path):
+    from degrade.corpus import open_source
+
+    (tmp_path / "a.png").write_bytes(b"\x89PNG")
+    (tmp_path / "list.txt").write_text("a.png\nb.png\na.png\n")
+    (tmp_path / "bin.lst").write_bytes(b"\xff\xfe\x00bad")
+    for path, match in ((tmp_path / "a.png", "not a file list"), (tmp_path / "list.txt", "more than once"),
+                        (tmp_path / "bin.lst", "UTF-8"), (tmp_path / "nope", "no such")):
+        with pytest.raises(InputError, match=match):
+            open_source(path)
