@@ -18,7 +18,7 @@ import torch
 from torch.utils.data import Dataset
 
 from degrade.corpus.manifest import FILE_KINDS, MANIFEST, read_manifest
-from degrade.corpus.sources import HF_MARKERS
+from degrade.corpus.sources import HF_MARKERS, load_undecoded
 from restorebench.errors import InputError
 from restorebench.imageio import read_image
 
@@ -42,16 +42,9 @@ class PairedCorpus(Dataset):
             self._meta = [{c: r[c] for c in META} for r in rows]
             self._paths = [{k: r[f"{k}_path"] for k in self.kinds} for r in rows]
         elif any((self.root / m).is_file() for m in HF_MARKERS):
-            import datasets
-
             self.layout = "hf"
-            ds = datasets.load_from_disk(str(self.root))
-            if isinstance(ds, datasets.DatasetDict):
-                raise InputError(f"{self.root}: a DatasetDict; pass the folder of one split")
-            self.kinds = [k for k in FILE_KINDS if isinstance(ds.features.get(k), datasets.Image)]
-            for k in self.kinds:
-                ds = ds.cast_column(k, datasets.Image(decode=False))
-            self._ds = ds
+            self._ds = load_undecoded(self.root)
+            self.kinds = [k for k in FILE_KINDS if k in self._ds.features]
         else:
             raise InputError(f"{self.root}: neither a corpus folder ({MANIFEST}) nor a HF dataset folder")
         if not {"lq", "gt"} <= set(self.kinds):

@@ -122,7 +122,7 @@ class HFSource:
 
     def _cell(self, k: int) -> tuple[bytes | None, str | None]:
         if self._table is None:
-            self._table = _load_split(Path(self.location), self.split)
+            self._table = load_undecoded(Path(self.location), self.split)
         cell = self._table[k][self.column]
         return cell.get("bytes"), cell.get("path")
 
@@ -146,8 +146,9 @@ class HFSource:
         return read_image(self._what(k), data=self._encoded(k))
 
 
-def _load_split(path: Path, split: str | None) -> Any:
-    """The split of a saved dataset with its Image columns left undecoded (cells are {bytes, path})."""
+def load_undecoded(path: Path, split: str | None = None) -> Any:
+    """A saved dataset (the ``split`` of a DatasetDict; optional if it has one) with its Image columns left
+    undecoded (cells are ``{bytes, path}``), so restorebench decodes them at full bit depth."""
     import datasets
 
     try:
@@ -171,7 +172,7 @@ def hf_source(path: str | Path, split: str | None = None, column: str | None = N
     import datasets
 
     path = Path(path)
-    ds = _load_split(path, split)
+    ds = load_undecoded(path, split)
     split = str(ds.split) if ds.split is not None else (split or "train")
     image_cols = [n for n, f in ds.features.items() if isinstance(f, datasets.Image)]
     if column is None:
