@@ -229,8 +229,8 @@ def generate(source: Source, root: str | Path, config: CorpusConfig, workers: in
     cpu = 0.0
     written = 0
     total = reused + sum(u.count for u in units)
-    bar = tqdm(total=total, initial=reused, unit="img", desc=f"generate {mf.run_name(index, n_shards)}",
-               disable=not progress, smoothing=0.1)
+    desc = "generate" if n_shards == 1 else f"generate {mf.run_name(index, n_shards)}"
+    bar = tqdm(total=total, initial=reused, unit="img", desc=desc, disable=not progress, smoothing=0.1)
     try:
         for res in _results(job, units, workers):
             for stage, s in res.seconds.items():
