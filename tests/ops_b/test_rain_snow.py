@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 import degrade
-from degrade.ops.haze.functional import coarse_synthetic_depth
+from degrade.ops.haze.functional import coarse_synthetic_depths
 from degrade.ops.rain.functional import drop_fields
-from degrade.ops.rain.particles import particle_streams
+from degrade.ops.rain.particles import particle_field
 from restorebench.seeding import field_rng
 from tests.ops_b.conftest import from_batch, to_batch
 
@@ -36,7 +36,7 @@ def drop_params(**kw):
 ])
 def test_veil_alone_is_the_scattering_model(op, params, photo):
     h, w, _ = photo.shape
-    coarse = coarse_synthetic_depth(particle_streams(4)[0], h, w).astype(np.float64)
+    coarse = coarse_synthetic_depths(particle_field(4)[0][None], h, w)[0].astype(np.float64)
     t = cv2.resize(np.exp(-0.7 * coarse), (w, h), interpolation=cv2.INTER_LINEAR)[:, :, None]
     np.testing.assert_allclose(op.apply(photo, params), photo * t + 0.75 * (1 - t), atol=2e-6)
 

@@ -32,7 +32,7 @@ def depth_batch(params: list[dict], h: int, w: int, device: torch.device) -> tor
         if p.get("depth"):
             out[i, 0] = torch.from_numpy(F.load_depth(p["depth"], h, w)).to(device)
     if synthetic:
-        coarse = np.stack([F.coarse_synthetic_depth(field_rng(params[i]["seed"]), h, w) for i in synthetic])
+        coarse = F.coarse_synthetic_depths(np.stack([F.depth_draws(field_rng(params[i]["seed"])) for i in synthetic]), h, w)
         out[synthetic] = upsample(torch.from_numpy(coarse[:, None]).to(device), h, w)
     return out
 

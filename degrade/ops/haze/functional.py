@@ -8,13 +8,12 @@ values by default; ``space="linear"`` applies it to linear light (physically exa
 Depth comes from a file (:func:`load_depth`) or from :func:`synthetic_depth`: a ground-plane
 gradient (the top of the picture is farther) plus a seeded smooth random field (clumps of nearer or
 farther scene), drawn in numpy from the params' seed so the CPU and batch paths use the same map.
-The rain and snow operators reuse :func:`synthetic_depth` and :func:`transmission` for their veils.
+The rain and snow operators reuse the synthetic depth (:func:`synthetic_transmission`) for their veils.
 """
 
 from __future__ import annotations
 
 import functools
-import math
 import os
 from pathlib import Path
 
@@ -36,19 +35,27 @@ DEPTH_SUBSAMPLE = 8
 """The synthetic depth is computed on a grid this many times coarser than the image, then resized bilinearly."""
 
 
-def coarse_synthetic_depth(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
-    """:func:`synthetic_depth` before its final resize: ceil(h/DEPTH_SUBSAMPLE) x ceil(w/DEPTH_SUBSAMPLE) float32."""
-    tilt = math.tan(math.radians(DEPTH_MAX_TILT_DEG * (2.0 * rng.random() - 1.0)))
-    grid = rng.standard_normal((DEPTH_GRID, DEPTH_GRID)).astype(np.float32)
+def depth_draws(rng: np.random.Generator) -> np.ndarray:
+    """The random numbers of one synthetic depth map: (1 + DEPTH_GRID**2,) float64, a uniform (horizon tilt)
+    then the DEPTH_GRID x DEPTH_GRID Gaussian grid, drawn from ``rng`` in that order."""
+    return np.concatenate([[rng.random()], rng.standard_normal(DEPTH_GRID * DEPTH_GRID)])
+
+
+def coarse_synthetic_depths(draws: np.ndarray, h: int, w: int) -> np.ndarray:
+    """Synthetic depth maps before their final resize, for N sets of :func:`depth_draws` at once:
+    (N, ceil(h/DEPTH_SUBSAMPLE), ceil(w/DEPTH_SUBSAMPLE)) float32 in [DEPTH_NEAR, 1] (see :func:`synthetic_depth`)."""
+    n = len(draws)
     hs, ws = -(-h // DEPTH_SUBSAMPLE), -(-w // DEPTH_SUBSAMPLE)
-    field = cv2.resize(grid, (ws, hs), interpolation=cv2.INTER_CUBIC)
-    field -= field.min()
-    field /= max(float(field.max()), 1e-6)
+    grids = draws[:, 1:].reshape(n, DEPTH_GRID, DEPTH_GRID).astype(np.float32)
+    field = np.stack([cv2.resize(g, (ws, hs), interpolation=cv2.INTER_CUBIC) for g in grids])
+    field -= field.min(axis=(1, 2), keepdims=True)
+    field /= np.maximum(field.max(axis=(1, 2), keepdims=True), np.float32(1e-6))
+    tilt = np.tan(np.radians(DEPTH_MAX_TILT_DEG * (2.0 * draws[:, 0] - 1.0))).astype(np.float32)[:, None, None]
     ys = np.arange(hs, dtype=np.float32)[:, None] / np.float32(max(hs - 1, 1))
     xs = (np.arange(ws, dtype=np.float32)[None, :] - np.float32((ws - 1) / 2)) / np.float32(max(hs - 1, 1))
-    depth = (1.0 - DEPTH_FIELD_WEIGHT) * (1.0 - ys - np.float32(tilt) * xs) + DEPTH_FIELD_WEIGHT * field
-    depth -= depth.min()
-    depth *= np.float32((1.0 - DEPTH_NEAR) / max(float(depth.max()), 1e-6))
+    depth = (1.0 - DEPTH_FIELD_WEIGHT) * (1.0 - ys - tilt * xs) + DEPTH_FIELD_WEIGHT * field
+    depth -= depth.min(axis=(1, 2), keepdims=True)
+    depth *= np.float32(1.0 - DEPTH_NEAR) / np.maximum(depth.max(axis=(1, 2), keepdims=True), np.float32(1e-6))
     depth += np.float32(DEPTH_NEAR)
     return depth.astype(np.float32, copy=False)
 
@@ -59,15 +66,17 @@ def synthetic_depth(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
     ``(1 - W) * g + W * f`` rescaled to [DEPTH_NEAR, 1], where ``g`` falls linearly from 1 at the
     (slightly tilted) top to 0 at the bottom and ``f`` is a bicubic interpolation of a
     DEPTH_GRID x DEPTH_GRID Gaussian grid normalised to [0, 1]. The map is smooth, so it is computed
-    on a grid DEPTH_SUBSAMPLE times coarser and resized bilinearly. Draws 1 + DEPTH_GRID**2 values from ``rng``.
+    on a grid DEPTH_SUBSAMPLE times coarser and resized bilinearly. Draws :func:`depth_draws` from ``rng``.
     """
-    return cv2.resize(coarse_synthetic_depth(rng, h, w), (w, h), interpolation=cv2.INTER_LINEAR)
+    coarse = coarse_synthetic_depths(depth_draws(rng)[None], h, w)[0]
+    return cv2.resize(coarse, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
-def synthetic_transmission(rng: np.random.Generator, h: int, w: int, beta: float) -> np.ndarray:
-    """``exp(-beta * depth)`` over a synthetic depth, HxW float32; evaluated on the coarse grid, then resized
-    bilinearly (the veil is smooth; this is how the rain and snow veils are made on both paths)."""
-    coarse = coarse_synthetic_depth(rng, h, w)
+def synthetic_transmission(draws: np.ndarray, h: int, w: int, beta: float) -> np.ndarray:
+    """``exp(-beta * depth)`` over the synthetic depth of one set of :func:`depth_draws`, HxW float32;
+    evaluated on the coarse grid, then resized bilinearly (the veil is smooth; this is how the rain and
+    snow veils are made on both paths)."""
+    coarse = coarse_synthetic_depths(draws[None], h, w)[0]
     return cv2.resize(transmission_(coarse, beta), (w, h), interpolation=cv2.INTER_LINEAR)
 
 

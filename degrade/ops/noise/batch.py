@@ -11,9 +11,9 @@ from collections.abc import Callable
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from degrade.color import linear_to_srgb, srgb_to_linear
-from degrade.filtering import convolve_batch
 from degrade.ops.noise import functional
 
 
@@ -78,23 +78,32 @@ def salt_pepper_noise(x: torch.Tensor, params: list[dict]) -> torch.Tensor:
     return per_sample(x, params, one)
 
 
-def sensor_noise(lin: torch.Tensor, photons: float, read_noise: float, bayer: bool,
-                 gen: torch.Generator) -> torch.Tensor:
-    """Torch twin of ``functional.sensor_noise`` on one 3xHxW linear image."""
-    if not bayer:
-        return shot_read_noise(lin, photons, read_noise, gen)
-    h, w = lin.shape[-2:]
-    mask = torch.from_numpy(functional.bayer_mask(h, w)).permute(2, 0, 1).to(lin)
-    raw = (lin * mask).sum(0, keepdim=True)
-    noise = shot_read_noise(raw, photons, read_noise, gen) - raw
-    kernels = torch.from_numpy(np.stack([functional.BAYER_RB, functional.BAYER_G, functional.BAYER_RB]))
-    return lin + convolve_batch((noise * mask)[None], kernels[None])[0]
+def demosaic_bilinear(sparse: torch.Tensor) -> torch.Tensor:
+    """Torch twin of ``functional.demosaic_bilinear``: Nx3xHxW RGGB samples -> Nx3xHxW (reflect borders)."""
+    kernels = np.stack([functional.BAYER_RB, functional.BAYER_G, functional.BAYER_RB])[:, None]
+    # symmetric kernels: correlation (conv2d) equals convolution
+    return F.conv2d(F.pad(sparse, (1, 1, 1, 1), mode="reflect"), torch.from_numpy(kernels).to(sparse), groups=3)
+
+
+def sensor_noise(lin: torch.Tensor, params: list[dict]) -> torch.Tensor:
+    """Torch twin of ``functional.sensor_noise`` for an Nx3xHxW linear batch (params: photons,
+    read_noise, bayer, seed per sample); the mosaicked samples are demosaicked together."""
+    out = torch.empty_like(lin)
+    gens = [device_generator(p["seed"], lin.device) for p in params]
+    mosaic = [i for i, p in enumerate(params) if p["bayer"]]
+    for i, p in enumerate(params):
+        if not p["bayer"]:
+            out[i] = shot_read_noise(lin[i], p["photons"], p["read_noise"], gens[i])
+    if mosaic:
+        h, w = lin.shape[-2:]
+        mask = torch.from_numpy(functional.bayer_mask(h, w)).permute(2, 0, 1).to(lin)
+        raw = (lin[mosaic] * mask).sum(1, keepdim=True)
+        noisy = torch.stack([shot_read_noise(raw[j], params[i]["photons"], params[i]["read_noise"], gens[i])
+                             for j, i in enumerate(mosaic)])
+        out[mosaic] = lin[mosaic] + demosaic_bilinear((noisy - raw) * mask)
+    return out
 
 
 def camera_noise(x: torch.Tensor, params: list[dict]) -> torch.Tensor:
     """Per-sample raw-like sensor noise: sRGB -> linear, :func:`sensor_noise`, -> sRGB."""
-
-    def one(s: torch.Tensor, p: dict, g: torch.Generator) -> torch.Tensor:
-        return linear_to_srgb(sensor_noise(srgb_to_linear(s), p["photons"], p["read_noise"], p["bayer"], g))
-
-    return per_sample(x, params, one)
+    return linear_to_srgb(sensor_noise(srgb_to_linear(x), params))

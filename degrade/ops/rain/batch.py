@@ -1,7 +1,7 @@
 """Rain, torch batch path: Nx3xHxW tensors on any device, one params dict per sample.
 
 Streaks: layer kernels and the veil's depth map are made as on the numpy path, from the same numpy stream
-(:func:`degrade.ops.rain.particles.particle_streams`), so they are identical; the streak positions come
+(:func:`degrade.ops.rain.particles.particle_field`), so they are identical; the streak positions come
 from a ``torch.Generator`` on the device (Bernoulli impulse images convolved by FFT, see
 :mod:`degrade.ops.rain.particles`): the two paths agree in distribution, not pixel by pixel.
 Drops: the geometry is drawn in numpy as on the numpy path; the paths agree to float32 rounding.

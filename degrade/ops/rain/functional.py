@@ -25,7 +25,7 @@ from degrade.ops.rain.particles import (
     blend_gain_offset,
     compose,
     layer_schedule,
-    particle_streams,
+    particle_field,
     peak_normalized,
     render_layers,
     snap,
@@ -72,14 +72,14 @@ def streaks(img: np.ndarray, density: float, length: float, angle_deg: float, wi
             layers: int, accumulation: float, airlight: float, seed: int) -> np.ndarray:
     """Rain streaks plus accumulation veil on an HxWx3 image (parameters as in ``rain.streaks``)."""
     h, w, _ = img.shape
-    depth_rng, positions = particle_streams(seed)
+    depth, positions = particle_field(seed)
     s = render_layers(streak_layers(density, length, angle_deg, width, brightness, layers), h, w, positions)
     np.minimum(s, 1.0, out=s)
     if accumulation > 0:
         # I = T (J (1 - S) + S) + (1 - T) A = J * gain + offset with offset = T (S - A) + A and
         # gain = T (1 - S) = T (1 - A) - offset + A, both computed in place on the 1-channel maps
         a = np.float32(airlight)
-        t = synthetic_transmission(depth_rng, h, w, accumulation)
+        t = synthetic_transmission(depth, h, w, accumulation)
         s -= a
         s *= t
         s += a

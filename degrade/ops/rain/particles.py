@@ -23,7 +23,7 @@ from scipy.signal import convolve2d
 
 from degrade.filtering import convolve_batch, pad_kernels, splat
 from degrade.ops.haze.batch import upsample
-from degrade.ops.haze.functional import coarse_synthetic_depth, transmission_
+from degrade.ops.haze.functional import coarse_synthetic_depths, depth_draws
 from restorebench.seeding import field_rng
 
 AMP_LOW = 0.5
@@ -46,10 +46,12 @@ def snap(value: float, step: float) -> float:
     return round(value / step) * step
 
 
-def particle_streams(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
-    """Independent numpy generators of one particle field from its ``seed``: (veil depth, particle positions)."""
-    depth, positions = field_rng(seed).spawn(2)
-    return depth, positions
+def particle_field(seed: int) -> tuple[np.ndarray, np.random.Generator]:
+    """One particle field's randomness from its ``seed``: (the veil's :func:`depth_draws`, the generator that
+    then draws the particle positions). The depth numbers are always drawn first, so the positions do
+    not depend on whether the veil is used."""
+    rng = field_rng(seed)
+    return depth_draws(rng), rng
 
 
 def blend_gain_offset(img: np.ndarray, gain: np.ndarray, offset: np.ndarray) -> np.ndarray:
@@ -117,8 +119,9 @@ def veil_transmission(params: list[dict], key: str, h: int, w: int, device: torc
     """Per-sample veil transmission (:func:`synthetic_transmission` with ``beta = params[key]``, 1 where it is 0)
     -> Nx1xHxW float32 on ``device``: the coarse grids are made in numpy as on the numpy path and resized
     bilinearly on the device (the same half-pixel-centre interpolation as ``cv2.resize``)."""
-    coarse = [transmission_(coarse_synthetic_depth(particle_streams(p["seed"])[0], h, w), p[key]) for p in params]
-    return upsample(torch.from_numpy(np.stack(coarse)[:, None]).to(device), h, w)
+    coarse = coarse_synthetic_depths(np.stack([particle_field(p["seed"])[0] for p in params]), h, w)
+    coarse *= np.asarray([-p[key] for p in params], np.float32)[:, None, None]
+    return upsample(torch.from_numpy(np.exp(coarse, out=coarse)[:, None]).to(device), h, w)
 
 
 def per_sample(params: list[dict], key: str, device: torch.device) -> torch.Tensor:

@@ -25,7 +25,7 @@ from degrade.ops.rain.particles import (
     blend_gain_offset,
     compose,
     layer_schedule,
-    particle_streams,
+    particle_field,
     render_layers,
     snap,
 )
@@ -75,13 +75,13 @@ def snow(img: np.ndarray, layers: int, density: float, size: float, motion: floa
          opacity: float, veil: float, airlight: float, seed: int) -> np.ndarray:
     """Falling snow over a veil on an HxWx3 image (parameters as in ``snow.layers``)."""
     h, w, _ = img.shape
-    depth_rng, positions = particle_streams(seed)
+    depth, positions = particle_field(seed)
     a = render_layers(flake_layers(density, size, motion, angle_deg, opacity, layers), h, w, positions)
     np.minimum(a, 1.0, out=a)
     light = np.float32(airlight)
     if veil > 0:
         # gain = T (1 - a) computed in a's buffer, offset = A (1 - gain) in T's
-        t = synthetic_transmission(depth_rng, h, w, veil)
+        t = synthetic_transmission(depth, h, w, veil)
         a -= 1.0
         a *= -t
         gain = a
