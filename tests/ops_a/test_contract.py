@@ -160,3 +160,18 @@ def test_unknown_operator_name():
 
 def test_user_kernel_fixture_is_valid():
     assert abs(sum(map(sum, USER_KERNEL["kernel"])) - 1.0) < 1e-9
+
+
+@pytest.mark.parametrize("name,variants", [
+    ("noise.camera", [{"photons": 50.0, "read_noise": 3.0, "bayer": True, "seed": 1},
+                      {"photons": 80.0, "read_noise": 1.0, "bayer": False, "seed": 2}]),
+    ("lowlight.darken", [{"factor": 0.1, "gamma": 1.2, "photons": 500.0, "read_noise": 2.0, "bayer": True, "seed": 3},
+                         {"factor": 0.3, "gamma": 1.0, "photons": None, "read_noise": 0.0, "bayer": False, "seed": 4},
+                         {"factor": 0.2, "gamma": 1.1, "photons": 900.0, "read_noise": 4.0, "bayer": False, "seed": 5}]),
+])
+def test_mixed_batches_equal_samples_run_alone(name, variants, crop):
+    # per-sample generators: a sample's bytes do not depend on what else is in its batch
+    op = degrade.get(name)
+    together = op.apply_batch(to_batch(*[crop] * len(variants)), variants)
+    for i, p in enumerate(variants):
+        assert torch.equal(together[i], op.apply_batch(to_batch(crop), [p])[0])

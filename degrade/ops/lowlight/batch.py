@@ -10,6 +10,7 @@ from degrade.ops.noise.batch import sensor_noise
 
 def darken(x: torch.Tensor, params: list[dict]) -> torch.Tensor:
     """Per-sample low-light synthesis of an Nx3xHxW float tensor in [0,1]."""
+
     def column(key: str) -> torch.Tensor:
         return torch.tensor([p[key] for p in params], dtype=x.dtype, device=x.device).view(-1, 1, 1, 1)
 

@@ -86,8 +86,11 @@ def demosaic_bilinear(sparse: torch.Tensor) -> torch.Tensor:
 
 
 def sensor_noise(lin: torch.Tensor, params: list[dict]) -> torch.Tensor:
-    """Torch twin of ``functional.sensor_noise`` for an Nx3xHxW linear batch (params: photons,
-    read_noise, bayer, seed per sample); the mosaicked samples are demosaicked together."""
+    """Torch twin of ``functional.sensor_noise`` for an Nx3xHxW linear batch.
+
+    Each params dict gives photons, read_noise, bayer and seed; the mosaicked samples are
+    demosaicked together.
+    """
     out = torch.empty_like(lin)
     gens = [device_generator(p["seed"], lin.device) for p in params]
     mosaic = [i for i, p in enumerate(params) if p["bayer"]]
