@@ -65,7 +65,8 @@ def _parser(prog: str, demo: bool) -> argparse.ArgumentParser:
 
 def execute(suite_name: str, args: argparse.Namespace) -> Path:
     """Load the suite, run the selected methods, write the report; returns the leaderboard HTML path."""
-    from benchmark.runner import registry_methods, run_suite, write_report
+    from benchmark.leaderboard import to_markdown
+    from benchmark.runner import leaderboard_for, registry_methods, run_suite, write_report
     from benchmark.suites import load_suite
 
     bad = [o for o in args.overrides if "=" not in o and not o.startswith("~")]
@@ -83,7 +84,7 @@ def execute(suite_name: str, args: argparse.Namespace) -> Path:
     for m, reason in rr.status.items():
         if reason is not None:
             print(f"  n/a {m}: {reason}")
-    print(paths["md"].read_text().split("\n## Wall time")[0].split("\n\n", 2)[-1].rstrip())
+    print(to_markdown(leaderboard_for(rr)).rstrip())
     return paths["html"]
 
 

@@ -392,6 +392,16 @@ def _timing_lines(rr: RunResult) -> list[tuple[str, str]]:
             ("total", f"{t['total'] + t.get('report', 0.0):.1f} s")]
 
 
+def leaderboard_for(rr: RunResult, higher: dict[str, bool] | None = None):
+    """The :class:`benchmark.leaderboard.Leaderboard` of a run (metric directions from the registry by default)."""
+    from benchmark.leaderboard import build_leaderboard
+
+    metrics = rr.metrics()
+    seconds = {m: s / n for m, (s, n) in rr.restore_seconds.items() if n}
+    return build_leaderboard(rr.results, higher or metric_directions(metrics), rr.status,
+                             [t.name for t in rr.suite.tasks], metrics, seconds)
+
+
 def _kv_table(pairs: list[tuple[str, str]]) -> str:
     import html
 
@@ -419,8 +429,8 @@ def write_report(rr: RunResult, out_dir: Path, higher: dict[str, bool] | None = 
         shutil.rmtree(out_dir / stale, ignore_errors=True)
     metrics = rr.metrics()
     higher = higher or metric_directions(metrics)
-    seconds = {m: s / n for m, (s, n) in rr.restore_seconds.items() if n}
-    lb = lbm.build_leaderboard(rr.results, higher, rr.status, [t.name for t in suite.tasks], metrics, seconds)
+    lb = leaderboard_for(rr, higher)
+    seconds = lb.seconds
     paths: dict[str, Path] = {"results": out_dir / "results.parquet"}
     write_bytes_atomic(paths["results"], rr.results.to_parquet(index=False))
     paths["csv"] = out_dir / "leaderboard.csv"
