@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from degrade.corpus import folder_source, generate, load_config
+from degrade.corpus import folder_source, generate, load_config, parse_config
 from degrade.corpus.run import limit_threads
 from degrade.corpus.writer import STAGES
 
@@ -51,8 +51,8 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=1, help="runs per worker count (the best is reported)")
     args = p.parse_args()
     limit_threads()
-    config = load_config(args.config).with_overrides(patches={"mode": "random", "size": args.size,
-                                                              "per_image": args.per_image})
+    base_config = load_config(args.config).to_dict()
+    config = parse_config({**base_config, "patches": {"mode": "random", "size": args.size, "per_image": args.per_image}})
     with tempfile.TemporaryDirectory(prefix="bench_generate_") as tmp:
         src_dir = args.source if args.source.is_dir() else bundled_source(Path(tmp))
         source = folder_source(src_dir)

@@ -14,8 +14,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from degrade.corpus.config import load_config, parse_config
-from degrade.corpus.run import generate, limit_threads, merge_shards, parse_shard
+from degrade.corpus.config import CorpusConfig, load_config, parse_config
+from degrade.corpus.run import RunSummary, generate, limit_threads, merge_shards, parse_shard
 from degrade.corpus.writer import STAGES
 from restorebench.errors import InputError
 
@@ -44,7 +44,23 @@ def build_generate_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _print_summary(summary) -> None:
+def with_options(config: CorpusConfig, args: argparse.Namespace) -> CorpusConfig:
+    """The config with the command line's options applied; a new --mode resets per_image/stride it does not use."""
+    data = config.to_dict()
+    mode = args.mode or config.patches.mode
+    data["patches"] = {"mode": mode, "size": args.patch_size or config.patches.size,
+                       "per_image": args.per_image or (config.patches.per_image if mode == "random" else 1),
+                       "stride": args.stride or (config.patches.stride if mode == "grid" else None)}
+    if args.bits is not None:
+        data["output"]["bits"] = args.bits
+    if args.instructions:
+        data["instructions"]["enabled"] = True
+    if args.seed is not None:
+        data["seed"] = args.seed
+    return parse_config(data, f"{args.config} with command-line options")
+
+
+def _print_summary(summary: RunSummary) -> None:
     busy = sum(summary.seconds.values()) or 1.0
     parts = ", ".join(f"{s} {100 * summary.seconds[s] / busy:.0f}%" for s in STAGES)
     rate = summary.written / summary.wall if summary.wall else 0.0
@@ -66,25 +82,21 @@ def generate_main(argv: list[str]) -> int:
         raise InputError("--config is required: a corpus YAML with a task mix (see configs/corpus/example.yaml)")
     from degrade.corpus.sources import open_source
 
-    config = load_config(args.config)
-    config = config.with_overrides(
-        patches={"mode": args.mode, "size": args.patch_size, "per_image": args.per_image, "stride": args.stride},
-        output={"bits": args.bits}, instructions={"enabled": True if args.instructions else None})
-    if args.seed is not None:
-        config = parse_config({**config.to_dict(), "seed": args.seed}, "--seed")
+    shard = parse_shard(args.shard)
+    if args.format == "hf" and shard[1] > 1:
+        raise InputError("--format hf exports a whole corpus: merge the shards, then call degrade.corpus.export_hf")
+    config = with_options(load_config(args.config), args)
     source = open_source(args.paths[0], args.split, args.image_column)
     if args.workers == 1:
         limit_threads()
-    summary = generate(source, args.paths[1], config, workers=args.workers, shard=parse_shard(args.shard),
-                       resume=args.resume, progress=not args.no_progress)
+    summary = generate(source, args.paths[1], config, workers=args.workers, shard=shard, resume=args.resume,
+                       progress=not args.no_progress)
     _print_summary(summary)
     if summary.skipped:
         print(f"{summary.skipped} source(s) skipped: see {summary.skipped_csv}", file=sys.stderr)
     if args.format == "hf":
         from degrade.corpus.hf import export_hf
 
-        if args.shard != "0/1":
-            raise InputError("--format hf exports a whole corpus: merge the shards, then run with --format hf")
         print(f"HF dataset written to {export_hf(args.paths[1])}")
     return 0
 

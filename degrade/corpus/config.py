@@ -18,7 +18,7 @@ Every field has a default except ``tasks``. ``to_dict()`` gives the canonical fo
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -113,15 +113,6 @@ class CorpusConfig:
     def to_json(self) -> str:
         """Canonical JSON (sorted keys)."""
         return json.dumps(self.to_dict(), sort_keys=True)
-
-    def with_overrides(self, **sections: dict) -> CorpusConfig:
-        """A copy with some fields of ``patches``/``output``/``sources``/``instructions`` replaced (None = keep)."""
-        changes: dict[str, Any] = {}
-        for name, values in sections.items():
-            values = {k: v for k, v in values.items() if v is not None}
-            if values:
-                changes[name] = replace(getattr(self, name), **values)
-        return parse_config({**self.to_dict(), **{k: asdict(v) for k, v in changes.items()}}, "overrides")
 
 
 def _check_keys(cls: type, data: dict, where: str) -> None:

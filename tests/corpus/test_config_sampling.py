@@ -75,3 +75,17 @@ def test_open_source_rejects_what_is_not_a_source(tmp_path):
                         (tmp_path / "bin.lst", "UTF-8"), (tmp_path / "nope", "no such")):
         with pytest.raises(InputError, match=match):
             open_source(path)
+
+
+def test_command_line_options_override_the_config():
+    from degrade.corpus.cli import build_generate_parser, with_options
+
+    cfg = load_config(REPO / "configs" / "corpus" / "example.yaml")
+    parse = build_generate_parser().parse_args
+    whole = with_options(cfg, parse(["src", "out", "--mode", "whole", "--seed", "5", "--bits", "16"]))
+    assert (whole.patches.mode, whole.patches.per_image, whole.seed, whole.output.bits) == ("whole", 1, 5, 16)
+    grid = with_options(cfg, parse(["src", "out", "--mode", "grid", "--stride", "64", "--instructions"]))
+    assert (grid.patches.stride, grid.patches.size, grid.instructions.enabled) == (64, 256, True)
+    assert with_options(cfg, parse(["src", "out"])) == cfg
+    with pytest.raises(InputError, match="stride"):
+        with_options(cfg, parse(["src", "out", "--stride", "8"]))
