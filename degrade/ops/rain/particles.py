@@ -104,8 +104,9 @@ def render_layers_batch(layers: list[list[ParticleLayer]], seeds: list[int], h: 
     kernels = pad_kernels([ls[k].kernel if k < len(ls) else empty for ls in layers for k in range(n_layers)])
     kernels = torch.from_numpy(kernels.reshape(len(layers), n_layers, *kernels.shape[1:])).to(device)
     u = torch.empty((len(layers), n_layers, h, w), dtype=torch.float32, device=device)
+    gen = torch.Generator(device=device)  # one generator re-seeded per sample: creating one per sample is slower
     for i, seed in enumerate(seeds):
-        torch.rand((n_layers, h, w), generator=torch.Generator(device=device).manual_seed(int(seed)), out=u[i])
+        torch.rand((n_layers, h, w), generator=gen.manual_seed(int(seed)), out=u[i])
     table = [[(ls[k].density, ls[k].opacity) if k < len(ls) else (0.0, 0.0) for k in range(n_layers)] for ls in layers]
     table = torch.tensor(table, dtype=torch.float32, device=device).view(len(layers), n_layers, 2, 1, 1)
     density, opacity = table[:, :, 0], table[:, :, 1]
