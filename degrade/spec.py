@@ -3,6 +3,7 @@
 A spec is a dict. A leaf names one operator::
 
     {"op": "noise.gaussian", "severity": 3}                  # a row of the severity table
+    {"op": "noise.gaussian", "severity": [1, 5]}             # a severity drawn uniformly from 1..5
     {"op": "noise.gaussian", "ranges": {"sigma": [15, 50]}}   # explicit sampling ranges
     {"op": "noise.gaussian", "params": {"sigma": 25}}         # fixed values (seed still drawn)
 
@@ -26,11 +27,13 @@ from typing import Any
 
 import numpy as np
 
+from degrade.params import Param, sample_value
 from degrade.recipe import Recipe, Step
 from degrade.registry import get
 from restorebench.errors import InputError
 
 POLICIES = ("chain", "shuffle", "one_of", "subset", "some_of")
+SEVERITY = Param(int, 1, 5, doc="severity level")
 
 
 def validate_spec(spec: Any, where: str = "spec") -> None:
@@ -43,8 +46,10 @@ def validate_spec(spec: Any, where: str = "spec") -> None:
             raise InputError(f"{where}: unknown key(s) {sorted(extra)} in operator leaf")
         op = get(spec["op"])
         sev = spec.get("severity")
-        if sev is not None and sev not in op.severities:
-            raise InputError(f"{where}: {op.name} severity {sev!r} outside {sorted(op.severities)}")
+        levels = sev if isinstance(sev, list) else sev.get("choice") if isinstance(sev, dict) else [sev]
+        if sev is not None and not all(isinstance(v, int) and v in op.severities for v in levels or [None]):
+            raise InputError(f"{where}: {op.name} severity {sev!r}: use an int, [lo, hi] or {{choice: [...]}} "
+                             f"within {sorted(op.severities)}")
         return
     policy = spec.get("policy", "chain")
     if policy not in POLICIES:
@@ -65,7 +70,10 @@ def sample_recipe(spec: dict, rng: np.random.Generator) -> Recipe:
 def _sample(spec: dict, rng: np.random.Generator) -> list[Step]:
     if "op" in spec:
         op = get(spec["op"])
-        params = op.sample(rng, spec.get("severity"), **{**spec.get("ranges", {}), **spec.get("params", {})})
+        severity = spec.get("severity")
+        if severity is not None:
+            severity = sample_value(rng, severity, SEVERITY)
+        params = op.sample(rng, severity, **{**spec.get("ranges", {}), **spec.get("params", {})})
         return [Step(op.name, params)]
     items = spec["items"]
     policy = spec.get("policy", "chain")

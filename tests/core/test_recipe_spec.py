@@ -68,6 +68,12 @@ def test_subset_bounds_and_probabilities():
         sample_recipe({"policy": "subset", "items": [LEAF_A], "p": 0.0, "min": 1}, sample_rng(0, 0))
 
 
+def test_severity_range_draws_every_level():
+    spec = {"op": "noise.gaussian", "severity": [2, 4]}
+    sigmas = {sample_recipe(spec, sample_rng(6, i)).steps[0].params["sigma"] for i in range(60)}
+    assert sigmas == {15.0, 25.0, 35.0}
+
+
 def test_some_of_counts():
     spec = {"policy": "some_of", "items": [LEAF_A, LEAF_B, LEAF_C], "min": 2, "max": 3}
     lens = {len(sample_recipe(spec, sample_rng(4, i)).steps) for i in range(100)}
@@ -85,6 +91,8 @@ def test_all_orders_yields_every_permutation():
     ({"op": "noise.nope"}, "unknown operator"),
     ({"op": "noise.gaussian", "severity": 6}, "severity"),
     ({"op": "noise.gaussian", "severity": 0}, "severity"),
+    ({"op": "noise.gaussian", "severity": [1, 9]}, "severity"),
+    ({"op": "noise.gaussian", "severity": "high"}, "severity"),
     ({"policy": "sometimes", "items": [LEAF_A]}, "unknown policy"),
     ({"policy": "chain", "items": []}, "non-empty"),
     ({"op": "noise.gaussian", "foo": 1}, "unknown key"),
