@@ -45,7 +45,9 @@ def gaussian_kernel(sigma_x: float, sigma_y: float, angle_deg: float = 0.0, size
     """Sampled 2-D Gaussian with stds ``sigma_x``/``sigma_y`` (pixels) along axes rotated by ``angle_deg``.
 
     ``size`` (odd, pixels) defaults to ``2*ceil(4*max(sigma))+1``, which keeps the truncated tails
-    below 1e-4 of the mass. A zero sigma gives a line (or, both zero, the delta) along that axis.
+    below 1e-4 of the mass. Samples are taken at pixel centres (the convention of OpenCV and
+    scikit-image), so sigmas below about 0.4 px approach the delta; a zero sigma keeps only the pixel
+    centres lying on the other axis (both zero: the delta).
     """
     sx, sy = _check_nonneg("sigma_x", sigma_x), _check_nonneg("sigma_y", sigma_y)
     if size is None:
@@ -62,7 +64,7 @@ def gaussian_kernel(sigma_x: float, sigma_y: float, angle_deg: float = 0.0, size
     # rotate pixel offsets into the kernel's own axes (screen y points down, so "up" is -y)
     u = x * math.cos(t) - y * math.sin(t)
     v = x * math.sin(t) + y * math.cos(t)
-    # a zero sigma is the limit of a very thin Gaussian: keep only the nearest samples on that axis
+    # a zero sigma is the limit of a very thin Gaussian: only centres on the other axis keep weight
     eps = 1e-3
     q = (u / max(sx, eps)) ** 2 + (v / max(sy, eps)) ** 2
     return _normalized(np.exp(-0.5 * q))

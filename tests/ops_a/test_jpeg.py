@@ -59,3 +59,13 @@ def test_matches_pillow_libjpeg(photos, subsampling, pil):
     theirs = np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"), np.float32) / 255.0
     assert np.abs(ours - theirs).max() <= 2 / 255 + 1e-6
     assert np.mean(ours != theirs) < 0.05
+
+
+def test_quality_extremes_on_kodak(shared):
+    from restorebench.imageio import read_image
+
+    op = degrade.get("jpeg.compress")
+    for name in ("kodim03.png", "kodim15.png", "kodim23.png"):
+        img = read_image(shared / "data" / "clean" / "Kodak24" / name)
+        assert psnr(op.apply(img, {"quality": 100, "subsampling": "444"}), img) > 45.0
+        assert psnr(op.apply(img, {"quality": 10, "subsampling": "420"}), img) < 32.0
