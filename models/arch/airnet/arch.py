@@ -23,6 +23,7 @@ import re
 from collections.abc import Mapping
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torchvision.ops import deform_conv2d
 
@@ -47,7 +48,7 @@ class ResBlock(nn.Module):
         self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, 1, stride=stride, bias=False), nn.BatchNorm2d(cout))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return nn.functional.leaky_relu(self.backbone(x) + self.shortcut(x), SLOPE)
+        return F.leaky_relu(self.backbone(x) + self.shortcut(x), SLOPE)
 
 
 class DegradationEncoder(nn.Module):
@@ -144,10 +145,9 @@ class DGB(nn.Module):
         self.conv2 = _conv(channels, channels)
 
     def forward(self, x: torch.Tensor, inter: torch.Tensor) -> torch.Tensor:
-        act = nn.functional.leaky_relu
-        out = act(self.dgm1(x, inter), SLOPE)
-        out = act(self.conv1(out), SLOPE)
-        out = act(self.dgm2(out, inter), SLOPE)
+        out = F.leaky_relu(self.dgm1(x, inter), SLOPE)
+        out = F.leaky_relu(self.conv1(out), SLOPE)
+        out = F.leaky_relu(self.dgm2(out, inter), SLOPE)
         return self.conv2(out) + x
 
 
