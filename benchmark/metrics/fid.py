@@ -74,9 +74,10 @@ def inception_available() -> tuple[bool, str]:
         return False, str(exc)
 
 
-def load_inception(device: str | torch.device = "cpu") -> torch.jit.ScriptModule:
-    """The TF-FID InceptionV3 TorchScript on ``device``, in eval mode."""
-    path = inception_file()
+def load_inception(device: str | torch.device = "cpu", weights_path: Path | None = None) -> torch.jit.ScriptModule:
+    """The TF-FID InceptionV3 TorchScript on ``device``, in eval mode (``weights_path`` overrides the
+    verified file, e.g. for a converted copy; values are then that file's)."""
+    path = weights_path or inception_file()
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=FutureWarning, message=".*torch.jit.load.*")
         return torch.jit.load(str(path), map_location=device).eval()
@@ -216,7 +217,8 @@ def kernel_distance(f1: np.ndarray, f2: np.ndarray, subsets: int = 100, subset_s
 class InceptionFeatures:
     """Batched feature extraction: Nx3xHxW in [0,1] -> Nx2048 float32 (``precision`` fp32 or bf16)."""
 
-    def __init__(self, device: str | torch.device = "cpu", resize: str = "clean", precision: str = "fp32") -> None:
+    def __init__(self, device: str | torch.device = "cpu", resize: str = "clean", precision: str = "fp32",
+                 weights_path: Path | None = None) -> None:
         if precision not in PRECISIONS:
             raise InputError(f"precision {precision!r}: choose one of {', '.join(PRECISIONS)}")
         if resize not in RESIZES:
@@ -224,7 +226,7 @@ class InceptionFeatures:
         self.device = torch.device(device)
         self.resize = resize
         self.precision = precision
-        self.net = load_inception(self.device)
+        self.net = load_inception(self.device, weights_path).float()
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         inp = inception_input(x.to(self.device), self.resize)
@@ -241,9 +243,9 @@ class _InceptionSetMetric(SetMetric):
     """Shared: one feature extractor, ``update(pred, gt)`` adds pred to one set and gt to the other."""
 
     def __init__(self, protocol: str | Protocol = "basicsr", device: str | torch.device = "cpu",
-                 resize: str = "clean", precision: str = "fp32") -> None:
+                 resize: str = "clean", precision: str = "fp32", weights_path: Path | None = None) -> None:
         super().__init__(protocol, device)
-        self.extractor = InceptionFeatures(device, resize, precision)
+        self.extractor = InceptionFeatures(device, resize, precision, weights_path)
         self.reset()
 
     def update(self, pred: torch.Tensor | None, gt: torch.Tensor | None = None) -> None:
@@ -283,9 +285,9 @@ class KID(_InceptionSetMetric):
 
     def __init__(self, protocol: str | Protocol = "basicsr", device: str | torch.device = "cpu",
                  resize: str = "clean", precision: str = "fp32", subsets: int = 100, subset_size: int = 1000,
-                 seed: int = 0) -> None:
+                 seed: int = 0, weights_path: Path | None = None) -> None:
         self.subsets, self.subset_size, self.seed = subsets, subset_size, seed
-        super().__init__(protocol, device, resize, precision)
+        super().__init__(protocol, device, resize, precision, weights_path)
 
     def reset(self) -> None:
         self.feats: dict[str, list[np.ndarray]] = {"pred": [], "gt": []}

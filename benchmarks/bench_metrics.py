@@ -1,0 +1,178 @@
+"""Speed of the scoring metrics: restorebench (batched) beside pyiqa (per-image loop and batched).
+
+Pairs are 512x512 crops of scikit-image photos with Gaussian noise, already on the device. LPIPS and DISTS
+use the real weights when `restorebench weights` finds them, else random-weight backbones of the same
+architecture (timing only; the table says which). FID features: the TF-FID InceptionV3 at 299x299,
+fp32 against bf16 channels-last, with the relative FID difference between the two on the same image sets.
+
+    .venv/bin/python benchmarks/bench_metrics.py                      # CPU, small counts
+    .venv/bin/python benchmarks/bench_metrics.py --device cuda --pairs 256 --fid-images 4096
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import tempfile
+import time
+import types
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+
+
+def sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def rate(fn: Callable[[], object], n_items: int, device: torch.device, repeat: int = 3) -> float:
+    """Items per second of ``fn`` (one warm-up call, then the best of ``repeat`` timed calls)."""
+    fn()
+    sync(device)
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        sync(device)
+        best = min(best, time.perf_counter() - t)
+    return n_items / best
+
+
+def make_pairs(n: int, size: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """(pred, gt) Nx3xSxS in [0,1]: crops of bundled photos, pred with Gaussian noise sigma 15/255."""
+    from skimage import data, transform
+
+    photos = [transform.resize(im, (size, size), anti_aliasing=True).astype(np.float32)
+              for im in (data.astronaut(), data.coffee(), data.chelsea(), data.rocket())]
+    gt = torch.from_numpy(np.stack([photos[i % len(photos)] for i in range(n)])).permute(0, 3, 1, 2)
+    g = torch.Generator().manual_seed(0)
+    pred = (gt + torch.randn(gt.shape, generator=g) * 15 / 255).clamp(0, 1)
+    return pred.to(device), gt.to(device)
+
+
+def random_weight_files(root: Path) -> dict[str, dict[str, Path]]:
+    """Random backbone and head files for LPIPS (alex) and DISTS (vgg) (timing only)."""
+    from benchmark.metrics.perceptual import CHANNELS, feature_layers
+
+    files = {}
+    for net in ("alex", "vgg"):
+        torch.save({f"features.{k}": v for k, v in feature_layers(net).state_dict().items()}, root / f"{net}.pth")
+    torch.save({f"lin{k}.model.1.weight": torch.rand(1, c, 1, 1) for k, c in enumerate(CHANNELS["alex"])},
+               root / "lpips_head.pth")
+    torch.save({"alpha": torch.rand(1, 1475, 1, 1), "beta": torch.rand(1, 1475, 1, 1)}, root / "dists_head.pth")
+    files["lpips"] = {"backbone_path": root / "alex.pth", "head_path": root / "lpips_head.pth"}
+    files["dists"] = {"backbone_path": root / "vgg.pth", "head_path": root / "dists_head.pth"}
+    return files
+
+
+@contextlib.contextmanager
+def pyiqa_backbones(files: dict[str, dict[str, Path]] | None):
+    """Let pyiqa build LPIPS/DISTS offline: its torchvision backbones get the features in ``files`` (the
+    same random weights restorebench uses); None leaves pyiqa alone (real weights present)."""
+    if files is None:
+        yield
+        return
+    from pyiqa.archs import dists_arch, lpips_arch
+
+    from benchmark.metrics.perceptual import Backbone
+
+    def fake(net: str, path: Path):
+        return lambda *a, **k: types.SimpleNamespace(features=Backbone(net, path).features)
+
+    saved = (lpips_arch.models.alexnet, dists_arch.models.vgg16)
+    lpips_arch.models.alexnet = fake("alex", files["lpips"]["backbone_path"])
+    dists_arch.models.vgg16 = fake("vgg", files["dists"]["backbone_path"])
+    try:
+        yield
+    finally:
+        lpips_arch.models.alexnet, dists_arch.models.vgg16 = saved
+
+
+def pyiqa_metric(name: str, device: torch.device, files: dict[str, dict[str, Path]] | None):
+    import pyiqa
+
+    kwargs = {"pretrained_model_path": str(files[name]["head_path"])} if files and name in files else {}
+    with pyiqa_backbones(files):
+        return pyiqa.create_metric(name, device=device, **kwargs)
+
+
+def bench_pairs(args: argparse.Namespace, device: torch.device) -> list[tuple]:
+    from benchmark.metrics import build_metric, metric_info
+
+    pred, gt = make_pairs(args.pairs, args.size, device)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        fake = random_weight_files(Path(tmp))
+        for name in args.metrics.split(","):
+            real = metric_info(name)["available"] or name not in fake
+            opts = {} if real else fake[name]
+            variants = [("pyiqa", {})] if name not in fake else [("tf32", {"precision": "tf32"}),
+                                                                  ("bf16", {"precision": "bf16"})]
+            ref = pyiqa_metric(name, device, None if real else fake)
+            b = args.batch_size
+            with torch.no_grad():
+                loop = rate(lambda: [ref(pred[i:i + 1], gt[i:i + 1]) for i in range(len(pred))], len(pred), device, 1)
+                batched = rate(lambda: [ref(pred[i:i + b], gt[i:i + b]) for i in range(0, len(pred), b)],
+                               len(pred), device)
+            for label, extra in variants:
+                ours = build_metric(name, "pyiqa", device, **opts, **extra)
+                r = rate(lambda: [ours.score(pred[i:i + b], gt[i:i + b]) for i in range(0, len(pred), b)],
+                         len(pred), device)
+                diff = float((ours.score(pred[:b], gt[:b]) - ref(pred[:b], gt[:b]).double().cpu().ravel()).abs().max())
+                rows.append((name if real else f"{name} (random weights)", label, loop, batched, r, diff))
+    return rows
+
+
+def bench_fid(args: argparse.Namespace, device: torch.device) -> list[tuple]:
+    from benchmark.metrics.fid import FeatureStats, InceptionFeatures, frechet_distance
+
+    n, b = args.fid_images, args.fid_batch
+    pred, gt = make_pairs(n, 299, "cpu")
+    out = []
+    fids = {}
+    for precision in ("fp32", "bf16"):
+        ext = InceptionFeatures(device, resize="torch", precision=precision, weights_path=args.inception)
+        x = gt[:b].to(device)
+        r = rate(lambda: ext(x), b, device)
+        stats = {k: FeatureStats(device=device, keep=0) for k in ("pred", "gt")}
+        for i in range(0, n, b):
+            stats["pred"].update(ext(pred[i:i + b].to(device)))
+            stats["gt"].update(ext(gt[i:i + b].to(device)))
+        fids[precision] = frechet_distance(*stats["pred"].mean_cov(), *stats["gt"].mean_cov())
+        out.append((precision, r, fids[precision]))
+    return [(p, r, f, abs(f - fids["fp32"]) / max(abs(fids["fp32"]), 1e-12)) for p, r, f in out]
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--pairs", type=int, default=8, help="number of 512x512 pairs (default 8)")
+    p.add_argument("--size", type=int, default=512)
+    p.add_argument("--batch-size", type=int, default=32, help="batch of both restorebench and pyiqa-batched")
+    p.add_argument("--metrics", default="psnr,ssim,lpips,dists")
+    p.add_argument("--fid-images", type=int, default=16, help="images per set for the FID timing/agreement")
+    p.add_argument("--fid-batch", type=int, default=128)
+    p.add_argument("--inception", type=Path, help="another copy of the TF-FID TorchScript (e.g. a half-size fp16 "
+                                                   "copy for a machine the 87 MB file cannot reach; timing only)")
+    args = p.parse_args()
+    device = torch.device(args.device)
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({torch.get_num_threads()} threads)"
+    print(f"device: {name}; {args.pairs} pairs {args.size}x{args.size}, batch {args.batch_size}")
+    print(f"{'metric':<26} {'ours':<6} {'pyiqa loop':>11} {'pyiqa batch':>12} {'ours':>10} {'x loop':>7} "
+          f"{'x batch':>8} {'max |diff|':>11}  (pairs/s)")
+    for m, label, loop, batched, ours, diff in bench_pairs(args, device):
+        print(f"{m:<26} {label:<6} {loop:>11.1f} {batched:>12.1f} {ours:>10.1f} {ours / loop:>7.1f} "
+              f"{ours / batched:>8.2f} {diff:>11.2e}")
+    if args.fid_images:
+        print(f"\nInceptionV3 (TF-FID) features at 299x299, batch {args.fid_batch}, FID over {args.fid_images} "
+              "images per set")
+        print(f"{'precision':<10} {'img/s':>9} {'FID':>12} {'rel. diff vs fp32':>18}")
+        for precision, r, fid, rel in bench_fid(args, device):
+            print(f"{precision:<10} {r:>9.1f} {fid:>12.4f} {rel:>18.2e}")
+
+
+if __name__ == "__main__":
+    main()
