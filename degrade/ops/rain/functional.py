@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
 from degrade.filtering import convolve
 from degrade.kernels import gaussian_kernel, line_kernel
@@ -146,26 +147,33 @@ def drop_fields(h: int, w: int, density: float, radius: float, zoom: float, rng:
     bx = np.concatenate([cx, cx[sat] + SATELLITE_OFFSET * r[sat] * np.cos(sat_dir[sat])])
     br = np.concatenate([r, SATELLITE_SCALE * r[sat]]) / math.sqrt(1.0 - DROP_THRESHOLD)
     ba, bphi = aspect[:len(parent)], phi[:len(parent)]
-    size = math.ceil(br.max()) + 1 if len(br) else 1
-    oy, ox = np.mgrid[-size:size + 1, -size:size + 1].reshape(2, 1, -1)
-    py = np.round(by).astype(np.int64)[:, None] + oy[0]
-    px = np.round(bx).astype(np.int64)[:, None] + ox[0]
-    dy, dx = py - by[:, None], px - bx[:, None]
-    c, s = np.cos(bphi)[:, None], np.sin(bphi)[:, None]
-    q = ((dx * c + dy * s) / br[:, None]) ** 2 + ((dy * c - dx * s) / (br * ba)[:, None]) ** 2
-    g = np.maximum(1.0 - q, 0.0)
-    keep = (g > 0) & (py >= 0) & (py < h) & (px >= 0) & (px < w)
-    flat = (py * w + px)[keep]
-    gk = g[keep]
-    lens = np.broadcast_to(parent[:, None], g.shape)[keep]
+    # each blob's pixels in its own square window (ragged, built without a Python loop)
+    half = np.ceil(br).astype(np.int64) + 1
+    side = 2 * half + 1
+    blob = np.repeat(np.arange(len(br)), side * side)
+    local = np.arange(len(blob)) - np.repeat(np.cumsum(side * side) - side * side, side * side)
+    py = np.round(by).astype(np.int64)[blob] + local // side[blob] - half[blob]
+    px = np.round(bx).astype(np.int64)[blob] + local % side[blob] - half[blob]
+    dy, dx = py - by[blob], px - bx[blob]
+    c, s = np.cos(bphi)[blob], np.sin(bphi)[blob]
+    q = ((dx * c + dy * s) / br[blob]) ** 2 + ((dy * c - dx * s) / (br * ba)[blob]) ** 2
+    keep = (q < 1.0) & (py >= 0) & (py < h) & (px >= 0) & (px < w)
+    flat, gk, lens = py[keep] * w + px[keep], 1.0 - q[keep], parent[blob[keep]]
     field = np.bincount(flat, gk, h * w)
-    alpha = np.clip((field - (DROP_THRESHOLD - DROP_EDGE)) / (2 * DROP_EDGE), 0.0, 1.0)
-    alpha = alpha * alpha * (3.0 - 2.0 * alpha)
-    inside = np.flatnonzero(alpha > 0)
+    inside = np.flatnonzero(field > DROP_THRESHOLD - DROP_EDGE)
     weight = field[inside]
-    ly = np.bincount(flat, gk * cy[lens], h * w)[inside] / weight
-    lx = np.bincount(flat, gk * cx[lens], h * w)[inside] / weight
-    lr = np.bincount(flat, gk * r[lens], h * w)[inside] / weight
+    a = np.clip((weight - (DROP_THRESHOLD - DROP_EDGE)) / (2 * DROP_EDGE), 0.0, 1.0)
+    alpha = np.zeros(h * w, np.float32)
+    alpha[inside] = a * a * (3.0 - 2.0 * a)
+    # lens centre and radius per inside pixel: field-weighted means over the blobs covering it
+    slot = np.full(h * w, -1, np.int64)
+    slot[inside] = np.arange(len(inside))
+    sel = slot[flat]
+    on = sel >= 0
+    sel, gk, lens = sel[on], gk[on], lens[on]
+    ly = np.bincount(sel, gk * cy[lens], len(inside)) / weight
+    lx = np.bincount(sel, gk * cx[lens], len(inside)) / weight
+    lr = np.bincount(sel, gk * r[lens], len(inside)) / weight
     gy, gx = np.divmod(inside, w)
     oyy, oxx = gy - ly, gx - lx
     barrel = 1.0 + BARREL * (oyy * oyy + oxx * oxx) / (lr * lr)
@@ -173,7 +181,7 @@ def drop_fields(h: int, w: int, density: float, radius: float, zoom: float, rng:
     src_x = np.clip(lx - zoom * oxx * barrel, 0, w - 1).astype(np.float32)
     rim = 1.0 - np.clip((weight - DROP_THRESHOLD) / RIM_WIDTH, 0.0, 1.0)
     shade = (1.0 - RIM_DARKENING * rim).astype(np.float32)
-    alpha = alpha.reshape(h, w).astype(np.float32)
+    alpha = alpha.reshape(h, w)
     halo_sigma = max(HALO_SCALE * radius, 0.5)
     halo = convolve(alpha[:, :, None], gaussian_kernel(halo_sigma, halo_sigma)).reshape(h, w)
     halo = np.clip(2.0 * halo, 0.0, 1.0)
@@ -200,7 +208,9 @@ def drops(img: np.ndarray, density: float, radius: float, zoom: float, blur: flo
     h, w, _ = img.shape
     f = drop_fields(h, w, density, radius, zoom, field_rng(seed))
     blurred = convolve(img, gaussian_kernel(blur, blur)) if blur > 0 else img
-    out = img + f.halo[:, :, None] * (blurred - img)
+    # background: its blurred copy around drops (one fused pass through torch: numpy's broadcast over
+    # the 3-wide last axis is slow)
+    out = torch.lerp(torch.from_numpy(img), torch.from_numpy(blurred), torch.from_numpy(f.halo)[:, :, None]).numpy()
     a = f.alpha.reshape(-1)[f.inside, None]
     seen = bilinear(blurred, f.src_y, f.src_x) * f.shade[:, None]
     flat = out.reshape(-1, 3)
