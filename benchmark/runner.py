@@ -2,13 +2,14 @@
 
 Work folder layout (``WORK``, default ``$RESTOREBENCH_CACHE/runs/<suite>``)::
 
-    restored/<method>/<task>-<digest12>/<id>.png          restored image (8-bit PNG, written atomically)
-    restored/<method>/<task>-<digest12>/<id>.error.json   one-line error of a method that raised on that image
-    restored/<method>/<task>-<digest12>/times.jsonl       seconds per restored image (for the s/img column)
-    scores/<protocol>/<method>/<task>-<digest12>.parquet  per-image scores [image_id, metric, value]
+    restored/<method>/<task>-<content12>/<id>.png          restored image (8-bit PNG, written atomically)
+    restored/<method>/<task>-<content12>/<id>.error.json   one-line error of a method that raised on that image
+    restored/<method>/<task>-<content12>/times.jsonl       seconds per restored image (for the s/img column)
+    scores/<protocol>/<method>/<task>-<content12>.parquet  per-image scores [image_id, metric, value]
 
-A file present means that piece of work is done: a second run restores and scores nothing, and a run killed
-at any point resumes where it stopped and ends with the same results. A method that raises on one image is
+``content12`` starts the sha256 of the task's data (inputs and targets), so regenerating bit-identical data
+with changed code keeps all work. A file present means that piece of work is done: a second run restores and
+scores nothing, and a run killed at any point resumes where it stopped and ends with the same results. A method that raises on one image is
 recorded for that image (``status = error``) and the run goes on; a method that cannot load (weights
 unavailable, license opt-in, missing dependency) becomes an ``n/a`` row with its reason. Task-specific methods
 run only on tasks whose degradation kinds they declare (``match_tasks``); methods declaring ``all`` run on all.
@@ -155,7 +156,7 @@ class RunResult:
 
 
 def _task_dir(root: Path, td: TaskData) -> Path:
-    return root / f"{td.task.name}-{td.digest[:12]}"
+    return root / f"{td.task.name}-{td.content[:12]}"
 
 
 def _error_text(exc: BaseException) -> str:
@@ -331,7 +332,7 @@ def run_suite(suite: Suite, methods: list[Method], work_dir: Path | None = None,
                           "error": msg} for iid, msg in _errors(td, folder).items()]
                 bar.update(1)
     results = pd.DataFrame(rows, columns=RESULT_COLUMNS).astype({"severity": "Int64"})
-    digests = {name: td.digest for name, td in data.items()}
+    digests = {name: td.content for name, td in data.items()}
     timings["total"] = time.perf_counter() - t0
     return RunResult(suite, results, status, timings, counts, suite_digest(digests), data, work_dir,
                      restore_seconds, metric_status, {m.name: m.key for m in methods})
@@ -472,7 +473,7 @@ def write_report(rr: RunResult, out_dir: Path, higher: dict[str, bool] | None = 
     write_text_atomic(paths["html"], page)
     run = {"suite": suite.name, "data_hash": rr.data_hash, "protocol": suite.protocol, "metrics": metrics,
            "metrics_unavailable": {m: r for m, r in rr.metric_status.items() if r is not None},
-           "tasks": {name: {"digest": td.digest, "images": len(td.items), **td.task.to_dict()}
+           "tasks": {name: {"content": td.content, "digest": td.digest, "images": len(td.items), **td.task.to_dict()}
                      for name, td in rr.data.items()},
            "methods": {m: ("ok" if r is None else f"n/a: {r}") for m, r in rr.status.items()},
            "timings_s": {k: round(v, 3) for k, v in rr.timings.items()}, "counts": rr.counts,

@@ -4,7 +4,8 @@ A synthetic task's data depend only on its source images (their bytes), its spec
 and limit, and the code of the operators it uses; the sha256 of all of these (:func:`task_digest`) names the
 cache folder ``CACHE/<digest[:16]>/`` holding ``input/<id>.png``, ``target/<id>.png``,
 ``recipe/<id>.json`` (the applied recipe) and ``manifest.json`` (written last: its presence marks the task
-complete). Image ``i`` of the sorted source list is degraded with ``sample_rng(seed, i)``, so a ``limit``
+complete); the content digest of the data (:attr:`TaskData.content`) keys everything done with them later.
+Image ``i`` of the sorted source list is degraded with ``sample_rng(seed, i)``, so a ``limit``
 keeps the first images bit-identical. Generation resumes image by image after a kill (files are atomic).
 Real paired and no-reference tasks are used in place (a no-reference task with ``crop`` caches its centre
 crops); their digest covers the files' bytes.
@@ -12,6 +13,7 @@ crops); their digest covers the files' bytes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 import json
@@ -46,12 +48,26 @@ class Item:
 
 @dataclass(frozen=True)
 class TaskData:
-    """The prepared data of one task: its digest, its items in order and whether they were generated now."""
+    """The prepared data of one task: its digest, its items in order and whether they were generated now.
+
+    ``digest`` names what made the data (sources, spec, seed, operator code: the generation cache key);
+    :attr:`content` is the sha256 of the data themselves (ids, input and target bytes), so work keyed by it
+    (restored images, scores) survives code changes that leave the data bit-identical.
+    """
 
     task: Task
     digest: str
     items: tuple[Item, ...]
     generated: int = 0
+
+    @functools.cached_property
+    def content(self) -> str:
+        """sha256 over every item's id, input file bytes and target file bytes."""
+        h = hashlib.sha256()
+        for it in self.items:
+            h.update(it.image_id.encode() + b"\0" + _file_digest(it.input).encode())
+            h.update(_file_digest(it.target).encode() if it.target is not None else b"-")
+        return h.hexdigest()
 
 
 def default_cache_dir() -> Path:
@@ -182,7 +198,7 @@ def task_digest(task: Task) -> str:
 
 
 def suite_digest(digests: dict[str, str]) -> str:
-    """sha256 over a suite's task names and task digests (the hash a run report names)."""
+    """sha256 over a suite's task names and their data's content digests (the hash a run report names)."""
     return _sha256_bytes(json.dumps(sorted(digests.items())).encode())
 
 
