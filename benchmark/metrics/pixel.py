@@ -79,10 +79,12 @@ def window_1d(kind: str, device: torch.device | str = "cpu") -> torch.Tensor:
 
 
 def _filter_valid(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
-    """Separable 'valid' filtering of every channel of NxCxHxW with the symmetric 1-D window ``w``.
+    """'Valid' filtering of every channel of NxCxHxW with the separable window ``outer(w, w)`` (w symmetric).
 
-    CUDA and other devices: two float64 conv2d passes. CPU: OpenCV's sepFilter2D per map, about 15x faster
-    than torch's float64 CPU convolution; the valid region does not depend on the border mode.
+    CPU: OpenCV's sepFilter2D per map, about 15x faster than torch's float64 CPU convolution (the valid
+    region does not depend on the border mode). Other devices: one float64 conv2d with the 2-D window over
+    all maps, the form pyiqa uses (on an H100, SSIM with a separable pair of 1-D float64 convolutions ran
+    at 1,189 pairs/s, pyiqa with the 2-D window at 4,494).
     """
     n, c, h, wd = x.shape
     k = w.numel()
@@ -95,8 +97,7 @@ def _filter_valid(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
         out = np.stack([cv2.sepFilter2D(m, cv2.CV_64F, kern, kern, borderType=cv2.BORDER_REFLECT)[r:h - r, r:wd - r]
                         for m in maps])
         return torch.from_numpy(out).reshape(n, c, h - k + 1, wd - k + 1)
-    y = F.conv2d(x.reshape(n * c, 1, h, wd), w.view(1, 1, k, 1))
-    y = F.conv2d(y, w.view(1, 1, 1, k))
+    y = F.conv2d(x.reshape(n * c, 1, h, wd), torch.outer(w, w).view(1, 1, k, k))
     return y.reshape(n, c, h - k + 1, wd - k + 1)
 
 
