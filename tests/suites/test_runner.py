@@ -278,3 +278,20 @@ def test_severity_and_order_plots(tmp_path):
     assert plots.severity_curves(res, "psnr", tmp_path / "sev.png").is_file()
     assert plots.order_heatmap(res, "psnr", tmp_path / "ord.png").is_file()
     assert plots.order_heatmap(res[res.order.isna()], "psnr", tmp_path / "none.png") is None
+
+
+def test_restored_work_is_keyed_by_data_content_not_by_config(tmp_path):
+    calls = []
+
+    def counted(img):
+        calls.append(1)
+        return smooth(img)
+
+    first = tiny_suite()
+    run_suite(first, [Method("m", lambda: counted)], tmp_path / "w", tmp_path / "c", quiet=True)
+    assert len(calls) == 4
+    # a different config (limit=2 on a 2-image source) makes a new generation key but bit-identical data
+    same_data = build_suite({**first.config, "task_defaults": {**first.config["task_defaults"], "limit": 2}})
+    rr = run_suite(same_data, [Method("m", lambda: counted)], tmp_path / "w", tmp_path / "c", quiet=True)
+    assert rr.data["noise15"].digest != run_suite(first, [], tmp_path / "w", tmp_path / "c", quiet=True).data["noise15"].digest
+    assert len(calls) == 4 and rr.counts["restored"] == 0 and rr.counts["generated"] == 4
