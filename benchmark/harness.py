@@ -62,9 +62,9 @@ def _prefix_partner(key: str, gts: dict[str, Path]) -> str | None:
     best = None
     for g in gts:
         g_parent, _, g_name = g.rpartition("/")
-        if g_parent == parent and any(name.startswith(g_name + s) for s in ID_SEPARATORS):
-            if best is None or len(g) > len(best):
-                best = g
+        if (g_parent == parent and any(name.startswith(g_name + s) for s in ID_SEPARATORS)
+                and (best is None or len(g) > len(best))):
+            best = g
     return best
 
 

@@ -41,6 +41,11 @@ def rate(fn: Callable[[], object], n_items: int, device: torch.device, repeat: i
     return n_items / best
 
 
+def batches(fn: Callable, pred: torch.Tensor, gt: torch.Tensor, step: int) -> Callable[[], list]:
+    """A call of ``fn(pred_chunk, gt_chunk)`` over the pairs in chunks of ``step``."""
+    return lambda: [fn(pred[i:i + step], gt[i:i + step]) for i in range(0, len(pred), step)]
+
+
 def make_pairs(n: int, size: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
     """(pred, gt) Nx3xSxS in [0,1]: crops of bundled photos, pred with Gaussian noise sigma 15/255."""
     from skimage import data, transform
@@ -114,13 +119,11 @@ def bench_pairs(args: argparse.Namespace, device: torch.device) -> list[tuple]:
             ref = pyiqa_metric(name, device, None if real else fake)
             b = args.batch_size
             with torch.no_grad():
-                loop = rate(lambda: [ref(pred[i:i + 1], gt[i:i + 1]) for i in range(len(pred))], len(pred), device, 1)
-                batched = rate(lambda: [ref(pred[i:i + b], gt[i:i + b]) for i in range(0, len(pred), b)],
-                               len(pred), device)
+                loop = rate(batches(ref, pred, gt, 1), len(pred), device, 1)
+                batched = rate(batches(ref, pred, gt, b), len(pred), device)
             for label, extra in variants:
                 ours = build_metric(name, "pyiqa", device, **opts, **extra)
-                r = rate(lambda: [ours.score(pred[i:i + b], gt[i:i + b]) for i in range(0, len(pred), b)],
-                         len(pred), device)
+                r = rate(batches(ours.score, pred, gt, b), len(pred), device)
                 diff = float((ours.score(pred[:b], gt[:b]) - ref(pred[:b], gt[:b]).double().cpu().ravel()).abs().max())
                 rows.append((name if real else f"{name} (random weights)", label, loop, batched, r, diff))
     return rows
@@ -136,7 +139,7 @@ def bench_fid(args: argparse.Namespace, device: torch.device) -> list[tuple]:
     for precision in ("fp32", "bf16"):
         ext = InceptionFeatures(device, resize="torch", precision=precision, weights_path=args.inception)
         x = gt[:b].to(device)
-        r = rate(lambda: ext(x), b, device)
+        r = rate(batches(lambda p, _, f=ext: f(p), x, x, b), b, device)
         stats = {k: FeatureStats(device=device, keep=0) for k in ("pred", "gt")}
         for i in range(0, n, b):
             stats["pred"].update(ext(pred[i:i + b].to(device)))

@@ -13,6 +13,7 @@ weights=[WeightFile(...)])`` on a class whose constructor takes ``(protocol, dev
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -25,8 +26,8 @@ from restorebench.errors import InputError
 KINDS = ("fr", "nr", "dist")
 
 
-class Metric:
-    """Common state of a metric: its protocol and device."""
+class Metric(ABC):
+    """Common state of a metric: its protocol and device; subclasses define reset, update and compute."""
 
     name: str = ""
     kind: str = ""
@@ -36,17 +37,17 @@ class Metric:
         self.protocol = get_protocol(protocol)
         self.device = torch.device(device)
 
+    @abstractmethod
     def reset(self) -> None:
         """Forget everything seen by ``update``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def update(self, pred: torch.Tensor, gt: torch.Tensor | None = None) -> None:
         """Add a batch (Nx3xHxW in [0,1]; ``gt`` for full-reference and distribution metrics)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def compute(self) -> float:
         """The metric over everything seen since the last reset."""
-        raise NotImplementedError
 
 
 class ImageMetric(Metric):
@@ -70,9 +71,9 @@ class ImageMetric(Metric):
             out = self.score_prepared(prepare(pred.to(self.device), self.protocol), gt)
         return out.detach().to("cpu", torch.float64).reshape(-1)
 
+    @abstractmethod
     def score_prepared(self, pred: torch.Tensor, gt: torch.Tensor | None) -> torch.Tensor:
-        """Per-image values of prepared float64 batches (override)."""
-        raise NotImplementedError
+        """Per-image values (N) of batches already prepared by the protocol (float64 in [0,1])."""
 
     def reset(self) -> None:
         self._values = []

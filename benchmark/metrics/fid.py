@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import importlib.util
 import warnings
+from abc import abstractmethod
 from pathlib import Path
 
 import numpy as np
@@ -256,8 +257,9 @@ class _InceptionSetMetric(SetMetric):
             if x is not None:
                 self._add(which, self.extractor(prepare(x.to(self.device), self.protocol)))
 
+    @abstractmethod
     def _add(self, which: str, feats: torch.Tensor) -> None:
-        raise NotImplementedError
+        """Add features of the ``"pred"`` or ``"gt"`` set."""
 
 
 @register_metric("fid", kind="dist", higher_is_better=False, weights=(), check=inception_available,

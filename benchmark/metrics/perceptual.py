@@ -111,7 +111,7 @@ def load_state(path: Path, what: str) -> dict[str, torch.Tensor]:
     """A state dict from a checkpoint file; a one-line InputError when it is not one."""
     try:
         sd = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unpickling failure means a bad file
+    except Exception as exc:
         raise InputError(f"{path}: not a readable {what} checkpoint ({type(exc).__name__}: {exc})") from exc
     if not isinstance(sd, dict):
         raise InputError(f"{path}: expected a state dict for {what}, got {type(sd).__name__}")

@@ -36,7 +36,7 @@ def test_pyiqa_protocol_reproduces_pyiqa(pairs):
 @pytest.fixture(scope="module")
 def tid(shared) -> tuple[torch.Tensor, torch.Tensor, pd.DataFrame]:
     root = shared / "data" / "pyiqa_calibration"
-    load = lambda d: to_batch(np.stack([read_image(root / d / f"{n}.bmp") for n in NAMES]))  # noqa: E731
+    load = lambda d: to_batch(np.stack([read_image(root / d / f"{n}.bmp") for n in NAMES]))
     official = pd.read_csv(root / "results_official.csv", index_col=0)
     return load("dist_dir"), load("ref_dir"), official
 

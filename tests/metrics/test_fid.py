@@ -11,8 +11,14 @@ import scipy.linalg
 import torch
 
 from benchmark.metrics import build_metric, metric_info
-from benchmark.metrics.fid import (FeatureStats, frechet_distance, frechet_distance_features, inception_file,
-                                   inception_input, kernel_distance)
+from benchmark.metrics.fid import (
+    FeatureStats,
+    frechet_distance,
+    frechet_distance_features,
+    inception_file,
+    inception_input,
+    kernel_distance,
+)
 from tests.metrics.conftest import to_batch
 
 
@@ -71,7 +77,7 @@ def test_merge_equals_single_stream(feats):
 def test_kid_matches_direct_formula(feats):
     a, b = feats[0][:40], feats[1][:40]
     m, d = 40, a.shape[1]
-    k = lambda u, v: (u @ v.T / d + 1) ** 3  # noqa: E731
+    k = lambda u, v: (u @ v.T / d + 1) ** 3
     kxx, kyy, kxy = k(a, a), k(b, b), k(a, b)
     ref = ((kxx.sum() - np.trace(kxx)) + (kyy.sum() - np.trace(kyy))) / (m * (m - 1)) - 2 * kxy.mean()
     # subsets as large as both sets are permutations of them: the unbiased MMD^2 of the whole sets
