@@ -44,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     tile = args.tile or args.size // 2
     mp = args.size * args.size / 1e6
     allow = True if args.allow_academic else None
+    headers = ["model", "family", "MP/s untiled", f"MP/s tile {tile}", "note"]
+    print(f"restoration speed, {args.size}x{args.size} RGB, batch 1, device {args.device}, "
+          f"tile {tile} (MP/s = megapixels per second)", flush=True)
     rows = []
     for name in models.list_models(args.models):
         info = models.info(name)
@@ -65,9 +68,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         note = "random weights" if weights == "random" else ""
         rows.append([name, info.family, f"{untiled:.3g}", f"{tiled:.3g}", note])
-    print(f"restoration speed, {args.size}x{args.size} RGB, batch 1, device {args.device}, "
-          f"tile {tile} (MP/s = megapixels per second)")
-    print(table(["model", "family", "MP/s untiled", f"MP/s tile {tile}", "note"], rows))
+        print(f"  {name}: {untiled:.3g} / {tiled:.3g} MP/s", file=sys.stderr, flush=True)
+    print(table(headers, rows))
     return 0
 
 

@@ -36,7 +36,9 @@ def _pca_sigma(channel: np.ndarray) -> float:
     view = np.lib.stride_tricks.sliding_window_view(channel, (PATCH, PATCH))[::step, ::step]
     patches = view.reshape(-1, PATCH * PATCH).astype(np.float64)
     patches -= patches.mean(axis=0)
-    eig = np.sort(np.linalg.eigvalsh(patches.T @ patches / max(1, len(patches) - 1)))[::-1]
+    # einsum's own loop, not BLAS: a threaded dgemm this thin stalls for seconds on a busy machine
+    cov = np.einsum("ij,ik->jk", patches, patches) / max(1, len(patches) - 1)
+    eig = np.sort(np.linalg.eigvalsh(cov))[::-1]
     for i in range(len(eig)):
         tail = eig[i:]
         tau = tail.mean()

@@ -12,8 +12,8 @@ gray images, as DnCNN/FFDNet gray models are applied to colour in their papers' 
 luma (``gray_mode: y``: BT.601 full-range YCbCr, the network restores Y and Cb/Cr are kept, as
 super-resolution and JPEG papers evaluate). ``inputs: {noise_level: estimated}`` passes
 ``sigma=Tensor[N]`` in [0,1] units: a fixed ``noise_level`` option (0-255) wins, else the registry value
-when it is a number, else the PCA estimate of ``models.estimate`` on the whole image. fp16 runs only on CUDA
-and only for entries marked ``fp16: true``.
+when it is a number, else the PCA estimate of ``models.estimate`` on the whole image. fp16 (CUDA autocast)
+runs only on CUDA and only for entries marked ``fp16: true``.
 """
 
 from __future__ import annotations
@@ -167,11 +167,8 @@ class NetworkRestorer(Restorer):
     def _run(self, x: Any, cond: dict) -> Any:
         import torch
 
-        use_half = self.half and x.is_cuda
-        dtype = torch.float16 if use_half else torch.float32
-        cond = {k: (v.to(dtype) if isinstance(v, torch.Tensor) else v) for k, v in cond.items()}
-        with torch.autocast("cuda", dtype=torch.float16, enabled=use_half):
-            return self.module(x.to(dtype), **cond).float()
+        with torch.autocast("cuda", dtype=torch.float16, enabled=self.half and x.is_cuda):
+            return self.module(x, **cond).float()
 
     def forward(self, x: Any, **cond: Any) -> Any:
         if self.info.channels == 3:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import torch
@@ -103,7 +103,7 @@ def arch_class(arch: str) -> type[nn.Module]:
     return getattr(module, cls_name)
 
 
-@lru_cache(maxsize=None)
+@cache
 def adapted_class(arch: str) -> type[nn.Module]:
     """A subclass of spandrel's ``arch`` class whose ``forward`` follows the official calling convention."""
     base = arch_class(arch)

@@ -10,6 +10,7 @@ Estimation", IEEE TIP 2017).
    pixels (the illumination map is smooth) and the result is resized back bilinearly.
 3. Gamma on the illumination, ``T <- T^gamma`` (0.8), and ``R = L / max(T, 1e-3)`` per channel.
 The paper's optional BM3D post-denoising is left to a separate denoiser (chain a denoise method after).
+Untiled, the illumination is estimated once on the whole image; with tiling, per tile.
 """
 
 from __future__ import annotations

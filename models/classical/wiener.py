@@ -13,9 +13,8 @@ import numpy as np
 import scipy.fft as sfft
 
 from models.classical.deconv import Deconvolution
+from models.classical.denoise_common import check_sigma, sigma_of
 from models.classical.psf import otf
-from models.estimate import estimate_sigma
-from restorebench.errors import InputError
 
 NSR_SCALE = 10.0
 MIN_SIGMA = 0.5
@@ -28,14 +27,10 @@ class Wiener(Deconvolution):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        s = self.params["sigma"]
-        if s is not None and not (isinstance(s, (int, float)) and 0 <= s <= 255):
-            raise InputError(f"{self.info.name}: sigma={s!r} must be a number in [0, 255] or None")
+        self.sigma = check_sigma(self.info.name, self.params["sigma"])
 
     def analyze(self, img: np.ndarray) -> dict:
-        s = self.params["sigma"]
-        return {**super().analyze(img), "sigma": float(s) if s is not None else estimate_sigma(img),
-                "variance": float(img.var())}
+        return {**super().analyze(img), "sigma": sigma_of(img, self.sigma), "variance": float(img.var())}
 
     def deconvolve(self, padded: np.ndarray, kernel: np.ndarray, found: dict) -> np.ndarray:
         sigma = max(found.get("sigma", MIN_SIGMA), MIN_SIGMA) / 255.0

@@ -2,55 +2,22 @@
 
 from __future__ import annotations
 
-import textwrap
+import copy
 from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
-TINY_REGISTRY = """
-tiny-cnn:
-  family: learned
-  adapter: core_tiny_nets:tiny_cnn
-  args: {depth: 4}
-  tasks: [noise]
-  paper: "test network"
-  code: {repo: restorebench, license: Apache-2.0}
-  weights:
-    - {file: tiny_cnn.pth, sha256: SHA, url: null, license: Apache-2.0, source: "tests"}
-  receptive_field: 9
-tiny-unshuffled:
-  family: learned
-  adapter: core_tiny_nets:unshuffled
-  tasks: [noise]
-  paper: "test network"
-  code: {repo: restorebench, license: Apache-2.0}
-  size_multiple: 4
-  receptive_field: 12
-tiny-sigma:
-  family: learned
-  adapter: core_tiny_nets:sigma_map
-  tasks: [noise]
-  paper: "test network"
-  code: {repo: restorebench, license: Apache-2.0}
-  inputs: {noise_level: estimated}
-tiny-gray-per-channel:
-  family: learned
-  adapter: core_tiny_nets:gray_darken
-  tasks: [lowlight]
-  paper: "test network"
-  code: {repo: restorebench, license: Apache-2.0}
-  channels: 1
-  gray_mode: per_channel
-tiny-gray-y:
-  family: learned
-  adapter: core_tiny_nets:gray_darken
-  tasks: [lowlight]
-  paper: "test network"
-  code: {repo: restorebench, license: Apache-2.0}
-  channels: 1
-  gray_mode: y
-"""
+TINY_ENTRIES = {
+    "tiny-cnn": {"adapter": "core_tiny_nets:tiny_cnn", "args": {"depth": 4}, "receptive_field": 9,
+                 "weights": [{"file": "tiny_cnn.pth", "sha256": None, "license": "Apache-2.0", "source": "tests"}]},
+    "tiny-unshuffled": {"adapter": "core_tiny_nets:unshuffled", "size_multiple": 4, "receptive_field": 12},
+    "tiny-sigma": {"adapter": "core_tiny_nets:sigma_map", "inputs": {"noise_level": "estimated"}},
+    "tiny-gray-per-channel": {"adapter": "core_tiny_nets:gray_darken", "channels": 1, "gray_mode": "per_channel"},
+    "tiny-gray-y": {"adapter": "core_tiny_nets:gray_darken", "channels": 1, "gray_mode": "y"},
+}
+"""Registry entries of the tiny test networks (common keys added by the fixture)."""
 
 
 @pytest.fixture
@@ -67,8 +34,11 @@ def tiny_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     net = tiny_cnn(depth=4)
     ckpt = weights / "restoration" / "tiny_cnn.pth"
     torch.save(net.state_dict(), ckpt)
+    common = {"family": "learned", "tasks": ["noise"], "paper": "test network", "code": {"license": "Apache-2.0"}}
+    entries = {name: {**common, **copy.deepcopy(entry)} for name, entry in TINY_ENTRIES.items()}
+    entries["tiny-cnn"]["weights"][0]["sha256"] = sha256_file(ckpt)
     reg = tmp_path / "tiny_registry.yaml"
-    reg.write_text(textwrap.dedent(TINY_REGISTRY).replace("SHA", sha256_file(ckpt)))
+    reg.write_text(yaml.safe_dump(entries, sort_keys=False))
     monkeypatch.setenv("RESTOREBENCH_REGISTRY", str(reg))
     monkeypatch.setenv("RESTOREBENCH_WEIGHTS", str(weights))
     return weights
