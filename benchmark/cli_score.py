@@ -18,18 +18,29 @@ import pandas as pd
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="restorebench score", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--pred", type=Path, required=True, help="folder of restored images (searched recursively)")
+    p = argparse.ArgumentParser(
+        prog="restorebench score", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--pred", type=Path, required=True, help="folder of restored images (searched recursively)"
+    )
     p.add_argument("--gt", type=Path, help="folder of ground-truth images; omit for no-reference scoring")
-    p.add_argument("--metrics", help="comma-separated (see `restorebench weights`); default psnr,ssim, or niqe "
-                                     "without --gt")
-    p.add_argument("--protocol", default="basicsr", help="comma-separated protocols: basicsr, promptir, pyiqa, rgb")
+    p.add_argument(
+        "--metrics",
+        help="comma-separated (see `restorebench weights`); default psnr,ssim, or niqe without --gt",
+    )
+    p.add_argument(
+        "--protocol", default="basicsr", help="comma-separated protocols: basicsr, promptir, pyiqa, rgb"
+    )
     p.add_argument("--crop-border", type=int, help="override the protocols' border crop (pixels per side)")
     p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1, ...")
     p.add_argument("--batch-size", type=int, default=16, help="same-size images per batch (default 16)")
-    p.add_argument("--fid-resize", choices=("clean", "torch"), default="clean",
-                   help="resize to 299 for FID/KID: clean-fid's PIL bicubic (default) or torch antialiased bicubic")
+    p.add_argument(
+        "--fid-resize",
+        choices=("clean", "torch"),
+        default="clean",
+        help="resize to 299 for FID/KID: clean-fid's PIL bicubic (default) or torch antialiased bicubic",
+    )
     p.add_argument("--out", type=Path, default=Path("scores.parquet"), help="parquet file for per-image rows")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
@@ -44,14 +55,18 @@ def main(argv: list[str] | None = None) -> int:
     metrics = [m.strip() for m in names.split(",") if m.strip()]
     protocols = [get_protocol(n.strip()) for n in args.protocol.split(",") if n.strip()]
     if args.crop_border is not None:
-        protocols = [p.with_(name=f"{p.name}+crop{args.crop_border}", crop_border=args.crop_border) for p in protocols]
+        protocols = [
+            p.with_(name=f"{p.name}+crop{args.crop_border}", crop_border=args.crop_border) for p in protocols
+        ]
     if args.gt is not None:
         pairs, problems = pair_folders(args.pred, args.gt)
     else:
         pairs, problems = list_folder(args.pred), []
     options = {m: {"resize": args.fid_resize} for m in ("fid", "kid")}
-    frames = [score_pairs(pairs, metrics, p, args.device, args.batch_size, progress=not args.quiet, options=options)
-              for p in protocols]
+    frames = [
+        score_pairs(pairs, metrics, p, args.device, args.batch_size, progress=not args.quiet, options=options)
+        for p in protocols
+    ]
     df = pd.concat(frames, ignore_index=True)
     save_scores(df, args.out, protocols)
     with pd.option_context("display.float_format", "{:.4f}".format, "display.width", 120):

@@ -15,8 +15,9 @@ from restorebench import weights as rw
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="restorebench weights", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="restorebench weights", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--metrics", action="store_true", help="list metrics only")
     p.add_argument("--models", action="store_true", help="list models only")
     p.add_argument("--missing", action="store_true", help="show only files that are missing")
@@ -36,8 +37,10 @@ def metric_records() -> list[dict]:
         files = [(wf, *rw.status(wf)) for wf in info["weights"]]
         if name in ("fid", "kid"):
             files.append((INCEPTION, *inception_available()))
-        out += [{"owner": f"metric:{name}", **wf.to_dict(), "present": ok, "detail": detail}
-                for wf, ok, detail in files]
+        out += [
+            {"owner": f"metric:{name}", **wf.to_dict(), "present": ok, "detail": detail}
+            for wf, ok, detail in files
+        ]
     return out
 
 
@@ -56,7 +59,9 @@ def model_records() -> list[dict]:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     both = not (args.metrics or args.models)
-    records = (metric_records() if args.metrics or both else []) + (model_records() if args.models or both else [])
+    records = (metric_records() if args.metrics or both else []) + (
+        model_records() if args.models or both else []
+    )
     shown = [r for r in records if not (args.missing and r["present"])]
     if args.json:
         print(json.dumps(shown, indent=1))

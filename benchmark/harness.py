@@ -62,13 +62,18 @@ def _prefix_partner(key: str, gts: dict[str, Path]) -> str | None:
     best = None
     for g in gts:
         g_parent, _, g_name = g.rpartition("/")
-        if (g_parent == parent and any(name.startswith(g_name + s) for s in ID_SEPARATORS)
-                and (best is None or len(g) > len(best))):
+        if (
+            g_parent == parent
+            and any(name.startswith(g_name + s) for s in ID_SEPARATORS)
+            and (best is None or len(g) > len(best))
+        ):
             best = g
     return best
 
 
-def pair_folders(pred_dir: str | os.PathLike, gt_dir: str | os.PathLike) -> tuple[list[tuple[str, Path, Path]], list[str]]:
+def pair_folders(
+    pred_dir: str | os.PathLike, gt_dir: str | os.PathLike
+) -> tuple[list[tuple[str, Path, Path]], list[str]]:
     """Pair prediction and ground-truth images: (pairs [(image_id, pred, gt)], problems [one line each]).
 
     image_id is the prediction's path relative to ``pred_dir`` without suffix. Several predictions may
@@ -134,8 +139,9 @@ def _batch(arrays: list[np.ndarray], device: torch.device) -> torch.Tensor:
 class _Run:
     """One scoring job: metrics built once per protocol, rows collected in order."""
 
-    def __init__(self, metrics: Sequence[str], protocol: Protocol, device: torch.device, gt_given: bool,
-                 **options) -> None:
+    def __init__(
+        self, metrics: Sequence[str], protocol: Protocol, device: torch.device, gt_given: bool, **options
+    ) -> None:
         self.protocol = protocol
         self.rows: list[dict] = []
         self.image: dict[str, ImageMetric] = {}
@@ -150,16 +156,24 @@ class _Run:
             (self.sets if kind == "dist" else self.image)[name] = metric
 
     def add(self, image_id: str, metric: str, value: float, note: str | None = None) -> None:
-        self.rows.append({"image_id": image_id, "metric": metric, "value": float(value),
-                          "protocol": self.protocol.name, "note": note})
+        self.rows.append(
+            {
+                "image_id": image_id,
+                "metric": metric,
+                "value": float(value),
+                "protocol": self.protocol.name,
+                "note": note,
+            }
+        )
 
     def fail(self, items: Sequence[_Item], metrics: Sequence[str], note: str) -> None:
         for it in items:
             for m in metrics:
                 self.add(it.image_id, m, np.nan, note)
 
-    def score_group(self, items: list[_Item], preds: list[np.ndarray], gts: list[np.ndarray] | None,
-                    device: torch.device) -> None:
+    def score_group(
+        self, items: list[_Item], preds: list[np.ndarray], gts: list[np.ndarray] | None, device: torch.device
+    ) -> None:
         pred = _batch(preds, device)
         gt = _batch(gts, device) if gts is not None else None
         for name, metric in self.image.items():
@@ -168,7 +182,7 @@ class _Run:
             except (RestoreBenchError, ValueError) as exc:
                 self.fail(items, [name], str(exc))
                 continue
-            for it, v in zip(items, values.tolist()):
+            for it, v in zip(items, values.tolist(), strict=True):
                 self.add(it.image_id, name, v)
         for metric in self.sets.values():
             metric.update(pred, gt)
@@ -184,8 +198,15 @@ class _Run:
         return pd.DataFrame(self.rows, columns=COLUMNS)
 
 
-def _score(items: list[_Item], metrics: Sequence[str], protocol: str | Protocol, device: str, batch_size: int,
-           progress: bool, options: dict | None) -> pd.DataFrame:
+def _score(
+    items: list[_Item],
+    metrics: Sequence[str],
+    protocol: str | Protocol,
+    device: str,
+    batch_size: int,
+    progress: bool,
+    options: dict | None,
+) -> pd.DataFrame:
     if batch_size < 1:
         raise InputError(f"batch_size={batch_size}: must be >= 1")
     dev = torch.device(device)
@@ -198,18 +219,26 @@ def _score(items: list[_Item], metrics: Sequence[str], protocol: str | Protocol,
             size = _size(it.pred)
             gt_size = _size(it.gt) if it.gt is not None else size
             if gt_size != size:
-                run.fail([it], image_metrics, f"size mismatch: pred {size[0]}x{size[1]} vs gt {gt_size[0]}x{gt_size[1]}; "
-                                              "full-reference metrics never resize")
+                run.fail(
+                    [it],
+                    image_metrics,
+                    f"size mismatch: pred {size[0]}x{size[1]} vs gt {gt_size[0]}x{gt_size[1]}; "
+                    "full-reference metrics never resize",
+                )
                 continue
         except RestoreBenchError as exc:
             run.fail([it], image_metrics, str(exc))
             continue
         groups[size].append(it)
-    bar = tqdm(total=sum(map(len, groups.values())), desc=f"score {run.protocol.name}", unit="img",
-               disable=not progress)
+    bar = tqdm(
+        total=sum(map(len, groups.values())),
+        desc=f"score {run.protocol.name}",
+        unit="img",
+        disable=not progress,
+    )
     for size_items in groups.values():
         for start in range(0, len(size_items), batch_size):
-            chunk = size_items[start:start + batch_size]
+            chunk = size_items[start : start + batch_size]
             loaded, preds, gts = [], [], []
             for it in chunk:
                 try:
@@ -229,9 +258,15 @@ def _score(items: list[_Item], metrics: Sequence[str], protocol: str | Protocol,
     return run.finish()
 
 
-def score_pairs(pairs: Sequence[tuple[str, Path, Path | None]], metrics: Sequence[str], protocol: str | Protocol = "basicsr",
-                device: str = "cpu", batch_size: int = 16, progress: bool = False,
-                options: dict | None = None) -> pd.DataFrame:
+def score_pairs(
+    pairs: Sequence[tuple[str, Path, Path | None]],
+    metrics: Sequence[str],
+    protocol: str | Protocol = "basicsr",
+    device: str = "cpu",
+    batch_size: int = 16,
+    progress: bool = False,
+    options: dict | None = None,
+) -> pd.DataFrame:
     """Score file pairs [(image_id, pred_path, gt_path or None)] with ``metrics`` under ``protocol``.
 
     Returns one row per (image, metric) (see the module docstring); ``options`` maps a metric name to extra
@@ -241,21 +276,34 @@ def score_pairs(pairs: Sequence[tuple[str, Path, Path | None]], metrics: Sequenc
     return _score(items, metrics, protocol, device, batch_size, progress, options)
 
 
-def score_arrays(pred: Sequence[np.ndarray], gt: Sequence[np.ndarray] | None, ids: Sequence[str],
-                 metrics: Sequence[str], protocol: str | Protocol = "basicsr", device: str = "cpu",
-                 batch_size: int = 16, options: dict | None = None) -> pd.DataFrame:
+def score_arrays(
+    pred: Sequence[np.ndarray],
+    gt: Sequence[np.ndarray] | None,
+    ids: Sequence[str],
+    metrics: Sequence[str],
+    protocol: str | Protocol = "basicsr",
+    device: str = "cpu",
+    batch_size: int = 16,
+    options: dict | None = None,
+) -> pd.DataFrame:
     """Score in-memory images (HxWx3 float32 in [0,1]); same output as :func:`score_pairs`."""
     if len(pred) != len(ids) or (gt is not None and len(gt) != len(pred)):
-        raise InputError(f"score_arrays: {len(pred)} predictions, {len(ids)} ids"
-                         + (f", {len(gt)} ground truths" if gt is not None else "") + "; the lengths must match")
-    items = [_Item(i, p, gt[k] if gt is not None else None) for k, (i, p) in enumerate(zip(ids, pred))]
+        raise InputError(
+            f"score_arrays: {len(pred)} predictions, {len(ids)} ids"
+            + (f", {len(gt)} ground truths" if gt is not None else "")
+            + "; the lengths must match"
+        )
+    gts = list(gt) if gt is not None else [None] * len(pred)
+    items = [_Item(i, p, g) for i, p, g in zip(ids, pred, gts, strict=True)]
     return _score(items, metrics, protocol, device, batch_size, False, options)
 
 
 def summarize(df: pd.DataFrame) -> pd.DataFrame:
     """Mean value and count of scored images per (metric, protocol); NaN rows are counted as failed."""
     g = df.groupby(["metric", "protocol"], sort=False)["value"]
-    return pd.DataFrame({"mean": g.mean(), "scored": g.count(), "failed": g.apply(lambda v: int(v.isna().sum()))})
+    return pd.DataFrame(
+        {"mean": g.mean(), "scored": g.count(), "failed": g.apply(lambda v: int(v.isna().sum()))}
+    )
 
 
 def save_scores(df: pd.DataFrame, path: str | os.PathLike, protocols: Sequence[str | Protocol] = ()) -> Path:

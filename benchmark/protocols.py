@@ -50,11 +50,17 @@ class Protocol:
     """Added to the MSE (on the [0,1] scale) before the log: pyiqa's 1e-8 caps identical images at 80 dB."""
 
     def __post_init__(self) -> None:
-        for field_, value, allowed in (("psnr_color", self.psnr_color, COLORS), ("ssim_color", self.ssim_color, COLORS),
-                                       ("quantize", self.quantize, QUANTIZE), ("ssim_window", self.ssim_window, WINDOWS),
-                                       ("ssim_covariance", self.ssim_covariance, COVARIANCES)):
+        for field_, value, allowed in (
+            ("psnr_color", self.psnr_color, COLORS),
+            ("ssim_color", self.ssim_color, COLORS),
+            ("quantize", self.quantize, QUANTIZE),
+            ("ssim_window", self.ssim_window, WINDOWS),
+            ("ssim_covariance", self.ssim_covariance, COVARIANCES),
+        ):
             if value not in allowed:
-                raise InputError(f"protocol {self.name!r}: {field_}={value!r}; choose one of {', '.join(allowed)}")
+                raise InputError(
+                    f"protocol {self.name!r}: {field_}={value!r}; choose one of {', '.join(allowed)}"
+                )
         if self.crop_border < 0 or self.crop_multiple < 1:
             raise InputError(f"protocol {self.name!r}: crop_border must be >= 0 and crop_multiple >= 1")
 
@@ -72,29 +78,36 @@ PROTOCOLS: dict[str, Protocol] = {
     for p in (
         Protocol(
             name="basicsr",
-            source="BasicSR basicsr/metrics/psnr_ssim.py (calculate_psnr/calculate_ssim, test_y_channel=True): "
-                   "uint8 images (tensor2img rounds), Y of BT.601 limited range, border crop, Gaussian 11x11 "
-                   "sigma 1.5 SSIM on the 0-255 scale; the usual crop_border equals the SR scale (0 here, "
-                   "override per task)",
-            psnr_color="y601", ssim_color="y601", quantize="round",
+            source="BasicSR basicsr/metrics/psnr_ssim.py (calculate_psnr/calculate_ssim, "
+            "test_y_channel=True): uint8 images (tensor2img rounds), Y of BT.601 limited range, border "
+            "crop, Gaussian 11x11 sigma 1.5 SSIM on the 0-255 scale; the usual crop_border equals the SR "
+            "scale (0 here, override per task)",
+            psnr_color="y601",
+            ssim_color="y601",
+            quantize="round",
         ),
         Protocol(
             name="promptir",
             source="PromptIR/AirNet utils (crop_img base=16 at load; compute_psnr_ssim: skimage "
-                   "peak_signal_noise_ratio and structural_similarity(data_range=1, channel_axis) on RGB floats "
-                   "clamped to [0,1])",
-            crop_multiple=16, ssim_window="uniform7", ssim_covariance="sample",
+            "peak_signal_noise_ratio and structural_similarity(data_range=1, channel_axis) on RGB floats "
+            "clamped to [0,1])",
+            crop_multiple=16,
+            ssim_window="uniform7",
+            ssim_covariance="sample",
         ),
         Protocol(
             name="pyiqa",
-            source="pyiqa 0.1.16 defaults: psnr on RGB floats with eps 1e-8; ssim and ms_ssim on full-range YIQ "
-                   "luma rounded to 0-255 levels, Gaussian 11x11 sigma 1.5, contrast-structure map clamped at 0",
-            ssim_color="yiq", ssim_round=True, ssim_clamp_cs=True, psnr_eps=1e-8,
+            source="pyiqa 0.1.16 defaults: psnr on RGB floats with eps 1e-8; ssim and ms_ssim on full-range "
+            "YIQ luma rounded to 0-255 levels, Gaussian 11x11 sigma 1.5, contrast-structure map clamped at 0",
+            ssim_color="yiq",
+            ssim_round=True,
+            ssim_clamp_cs=True,
+            psnr_eps=1e-8,
         ),
         Protocol(
             name="rgb",
             source="plain RGB float conventions (Wang et al. 2004 SSIM with the Gaussian window, no crop, no "
-                   "quantization)",
+            "quantization)",
         ),
     )
 }

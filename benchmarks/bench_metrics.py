@@ -43,15 +43,17 @@ def rate(fn: Callable[[], object], n_items: int, device: torch.device, repeat: i
 
 def batches(fn: Callable, pred: torch.Tensor, gt: torch.Tensor, step: int) -> Callable[[], list]:
     """A call of ``fn(pred_chunk, gt_chunk)`` over the pairs in chunks of ``step``."""
-    return lambda: [fn(pred[i:i + step], gt[i:i + step]) for i in range(0, len(pred), step)]
+    return lambda: [fn(pred[i : i + step], gt[i : i + step]) for i in range(0, len(pred), step)]
 
 
 def make_pairs(n: int, size: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
     """(pred, gt) Nx3xSxS in [0,1]: crops of bundled photos, pred with Gaussian noise sigma 15/255."""
     from skimage import data, transform
 
-    photos = [transform.resize(im, (size, size), anti_aliasing=True).astype(np.float32)
-              for im in (data.astronaut(), data.coffee(), data.chelsea(), data.rocket())]
+    photos = [
+        transform.resize(im, (size, size), anti_aliasing=True).astype(np.float32)
+        for im in (data.astronaut(), data.coffee(), data.chelsea(), data.rocket())
+    ]
     gt = torch.from_numpy(np.stack([photos[i % len(photos)] for i in range(n)])).permute(0, 3, 1, 2)
     g = torch.Generator().manual_seed(0)
     pred = (gt + torch.randn(gt.shape, generator=g) * 15 / 255).clamp(0, 1)
@@ -64,10 +66,16 @@ def random_weight_files(root: Path) -> dict[str, dict[str, Path]]:
 
     files = {}
     for net in ("alex", "vgg"):
-        torch.save({f"features.{k}": v for k, v in feature_layers(net).state_dict().items()}, root / f"{net}.pth")
-    torch.save({f"lin{k}.model.1.weight": torch.rand(1, c, 1, 1) for k, c in enumerate(CHANNELS["alex"])},
-               root / "lpips_head.pth")
-    torch.save({"alpha": torch.rand(1, 1475, 1, 1), "beta": torch.rand(1, 1475, 1, 1)}, root / "dists_head.pth")
+        torch.save(
+            {f"features.{k}": v for k, v in feature_layers(net).state_dict().items()}, root / f"{net}.pth"
+        )
+    torch.save(
+        {f"lin{k}.model.1.weight": torch.rand(1, c, 1, 1) for k, c in enumerate(CHANNELS["alex"])},
+        root / "lpips_head.pth",
+    )
+    torch.save(
+        {"alpha": torch.rand(1, 1475, 1, 1), "beta": torch.rand(1, 1475, 1, 1)}, root / "dists_head.pth"
+    )
     files["lpips"] = {"backbone_path": root / "alex.pth", "head_path": root / "lpips_head.pth"}
     files["dists"] = {"backbone_path": root / "vgg.pth", "head_path": root / "dists_head.pth"}
     return files
@@ -114,8 +122,11 @@ def bench_pairs(args: argparse.Namespace, device: torch.device) -> list[tuple]:
         for name in args.metrics.split(","):
             real = metric_info(name)["available"] or name not in fake
             opts = {} if real else fake[name]
-            variants = [("pyiqa", {})] if name not in fake else [("tf32", {"precision": "tf32"}),
-                                                                  ("bf16", {"precision": "bf16"})]
+            variants = (
+                [("pyiqa", {})]
+                if name not in fake
+                else [("tf32", {"precision": "tf32"}), ("bf16", {"precision": "bf16"})]
+            )
             ref = pyiqa_metric(name, device, None if real else fake)
             b = args.batch_size
             with torch.no_grad():
@@ -124,7 +135,9 @@ def bench_pairs(args: argparse.Namespace, device: torch.device) -> list[tuple]:
             for label, extra in variants:
                 ours = build_metric(name, "pyiqa", device, **opts, **extra)
                 r = rate(batches(ours.score, pred, gt, b), len(pred), device)
-                diff = float((ours.score(pred[:b], gt[:b]) - ref(pred[:b], gt[:b]).double().cpu().ravel()).abs().max())
+                diff = float(
+                    (ours.score(pred[:b], gt[:b]) - ref(pred[:b], gt[:b]).double().cpu().ravel()).abs().max()
+                )
                 rows.append((name if real else f"{name} (random weights)", label, loop, batched, r, diff))
     return rows
 
@@ -142,8 +155,8 @@ def bench_fid(args: argparse.Namespace, device: torch.device) -> list[tuple]:
         r = rate(batches(lambda p, _, f=ext: f(p), x, x, b), b, device)
         stats = {k: FeatureStats(device=device, keep=0) for k in ("pred", "gt")}
         for i in range(0, n, b):
-            stats["pred"].update(ext(pred[i:i + b].to(device)))
-            stats["gt"].update(ext(gt[i:i + b].to(device)))
+            stats["pred"].update(ext(pred[i : i + b].to(device)))
+            stats["gt"].update(ext(gt[i : i + b].to(device)))
         fids[precision] = frechet_distance(*stats["pred"].mean_cov(), *stats["gt"].mean_cov())
         out.append((precision, r, fids[precision]))
     return [(p, r, f, abs(f - fids["fp32"]) / max(abs(fids["fp32"]), 1e-12)) for p, r, f in out]
@@ -158,20 +171,34 @@ def main() -> None:
     p.add_argument("--metrics", default="psnr,ssim,lpips,dists")
     p.add_argument("--fid-images", type=int, default=16, help="images per set for the FID timing/agreement")
     p.add_argument("--fid-batch", type=int, default=128)
-    p.add_argument("--inception", type=Path, help="another copy of the TF-FID TorchScript (e.g. a half-size fp16 "
-                                                   "copy for a machine the 87 MB file cannot reach; timing only)")
+    p.add_argument(
+        "--inception",
+        type=Path,
+        help="another copy of the TF-FID TorchScript (e.g. a half-size fp16 "
+        "copy for a machine the 87 MB file cannot reach; timing only)",
+    )
     args = p.parse_args()
     device = torch.device(args.device)
-    name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({torch.get_num_threads()} threads)"
+    name = (
+        torch.cuda.get_device_name(device)
+        if device.type == "cuda"
+        else f"CPU ({torch.get_num_threads()} threads)"
+    )
     print(f"device: {name}; {args.pairs} pairs {args.size}x{args.size}, batch {args.batch_size}")
-    print(f"{'metric':<26} {'ours':<6} {'pyiqa loop':>11} {'pyiqa batch':>12} {'ours':>10} {'x loop':>7} "
-          f"{'x batch':>8} {'max |diff|':>11}  (pairs/s)")
+    print(
+        f"{'metric':<26} {'ours':<6} {'pyiqa loop':>11} {'pyiqa batch':>12} {'ours':>10} {'x loop':>7} "
+        f"{'x batch':>8} {'max |diff|':>11}  (pairs/s)"
+    )
     for m, label, loop, batched, ours, diff in bench_pairs(args, device):
-        print(f"{m:<26} {label:<6} {loop:>11.1f} {batched:>12.1f} {ours:>10.1f} {ours / loop:>7.1f} "
-              f"{ours / batched:>8.2f} {diff:>11.2e}")
+        print(
+            f"{m:<26} {label:<6} {loop:>11.1f} {batched:>12.1f} {ours:>10.1f} {ours / loop:>7.1f} "
+            f"{ours / batched:>8.2f} {diff:>11.2e}"
+        )
     if args.fid_images:
-        print(f"\nInceptionV3 (TF-FID) features at 299x299, batch {args.fid_batch}, FID over {args.fid_images} "
-              "images per set")
+        print(
+            f"\nInceptionV3 (TF-FID) features at 299x299, batch {args.fid_batch}, FID over {args.fid_images} "
+            "images per set"
+        )
         print(f"{'precision':<10} {'img/s':>9} {'FID':>12} {'rel. diff vs fp32':>18}")
         for precision, r, fid, rel in bench_fid(args, device):
             print(f"{precision:<10} {r:>9.1f} {fid:>12.4f} {rel:>18.2e}")

@@ -28,12 +28,20 @@ def metric_info(name: str) -> dict:
     """What a metric is and whether it can run here (its weight files present with the right sha256)."""
     s = spec(name)
     ok, reason = availability(s)
-    return {"name": s.name, "kind": s.kind, "higher_is_better": s.higher_is_better, "description": s.description,
-            "weights": list(s.weights), "available": ok, "reason": reason}
+    return {
+        "name": s.name,
+        "kind": s.kind,
+        "higher_is_better": s.higher_is_better,
+        "description": s.description,
+        "weights": list(s.weights),
+        "available": ok,
+        "reason": reason,
+    }
 
 
-def build_metric(name: str, protocol: str | Protocol = "basicsr", device: str | torch.device = "cpu",
-                 **options) -> Metric:
+def build_metric(
+    name: str, protocol: str | Protocol = "basicsr", device: str | torch.device = "cpu", **options
+) -> Metric:
     """An instance of metric ``name`` under ``protocol`` on ``device`` (missing weights raise
     WeightsUnavailable with the one-line message of where to put which file)."""
     return spec(name).build(protocol=protocol, device=device, **options)

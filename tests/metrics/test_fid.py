@@ -44,8 +44,8 @@ def test_streaming_equals_two_pass(feats):
     a, b = feats
     s1, s2 = FeatureStats(64, keep=0), FeatureStats(64, keep=0)
     for i in range(0, 600, 128):
-        s1.update(torch.from_numpy(a[i:i + 128]).float())
-        s2.update(torch.from_numpy(b[i:i + 128]).float())
+        s1.update(torch.from_numpy(a[i : i + 128]).float())
+        s2.update(torch.from_numpy(b[i : i + 128]).float())
     assert s1.features() is None  # nothing kept: constant memory
     a32, b32 = a.astype(np.float32).astype(np.float64), b.astype(np.float32).astype(np.float64)
     ref = scipy_fid(a32, b32)
@@ -58,8 +58,11 @@ def test_low_rank_path_equals_covariance_path(feats):
     s1, s2 = FeatureStats(64), FeatureStats(64)
     s1.update(torch.from_numpy(a))
     s2.update(torch.from_numpy(b))
-    np.testing.assert_allclose(frechet_distance_features(s1.features(), s2.features()),
-                               frechet_distance(*s1.mean_cov(), *s2.mean_cov()), rtol=1e-6)
+    np.testing.assert_allclose(
+        frechet_distance_features(s1.features(), s2.features()),
+        frechet_distance(*s1.mean_cov(), *s2.mean_cov()),
+        rtol=1e-6,
+    )
     np.testing.assert_allclose(frechet_distance_features(a, b), scipy_fid(a, b), rtol=1e-6)
 
 

@@ -47,8 +47,13 @@ def lpips_files(tmp_path_factory):
     d = tmp_path_factory.mktemp("lpips")
     layers = save_features(d / "alex.pth", "alex")
     g = torch.Generator().manual_seed(1)
-    torch.save({f"lin{k}.model.1.weight": torch.rand(1, c, 1, 1, generator=g) for k, c in enumerate(CHANNELS["alex"])},
-               d / "head.pth")
+    torch.save(
+        {
+            f"lin{k}.model.1.weight": torch.rand(1, c, 1, 1, generator=g)
+            for k, c in enumerate(CHANNELS["alex"])
+        },
+        d / "head.pth",
+    )
     return d / "alex.pth", d / "head.pth", layers
 
 
@@ -57,8 +62,13 @@ def dists_files(tmp_path_factory):
     d = tmp_path_factory.mktemp("dists")
     layers = save_features(d / "vgg.pth", "vgg")
     g = torch.Generator().manual_seed(2)
-    torch.save({"alpha": 0.1 + 0.01 * torch.randn(1, 1475, 1, 1, generator=g),
-                "beta": 0.1 + 0.01 * torch.randn(1, 1475, 1, 1, generator=g)}, d / "head.pth")
+    torch.save(
+        {
+            "alpha": 0.1 + 0.01 * torch.randn(1, 1475, 1, 1, generator=g),
+            "beta": 0.1 + 0.01 * torch.randn(1, 1475, 1, 1, generator=g),
+        },
+        d / "head.pth",
+    )
     return d / "vgg.pth", d / "head.pth", layers
 
 
@@ -72,7 +82,9 @@ def test_lpips_matches_pyiqa_arithmetic(lpips_files, images, monkeypatch):
 
     backbone, head, layers = lpips_files
     pred, gt = images
-    ours = build_metric("lpips", "rgb", backbone_path=backbone, head_path=head, precision="fp32").score(pred, gt)
+    ours = build_metric("lpips", "rgb", backbone_path=backbone, head_path=head, precision="fp32").score(
+        pred, gt
+    )
     fake_torchvision(monkeypatch, lpips_arch, "alexnet", layers)
     ref = lpips_arch.LPIPS(net="alex", pretrained_model_path=str(head)).eval()
     with torch.no_grad():
@@ -86,7 +98,9 @@ def test_dists_matches_pyiqa_arithmetic(dists_files, images, monkeypatch):
 
     backbone, head, layers = dists_files
     pred, gt = images
-    ours = build_metric("dists", "rgb", backbone_path=backbone, head_path=head, precision="fp32").score(pred, gt)
+    ours = build_metric("dists", "rgb", backbone_path=backbone, head_path=head, precision="fp32").score(
+        pred, gt
+    )
     vgg = feature_layers("vgg")
     vgg.load_state_dict(layers.state_dict())
     fake_torchvision(monkeypatch, dists_arch, "vgg16", vgg)
@@ -110,8 +124,12 @@ def test_offline_errors(lpips_files, tmp_path, monkeypatch):
     monkeypatch.setenv("RESTOREBENCH_WEIGHTS", str(tmp_path))
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    with pytest.raises(WeightsUnavailable, match=r"alexnet-owt-7be5be79\.pth \(sha256 prefix 7be5be79\).*put it at "
-                                                 + str(tmp_path) + r"/hub/checkpoints/.*download\.pytorch\.org"):
+    with pytest.raises(
+        WeightsUnavailable,
+        match=r"alexnet-owt-7be5be79\.pth \(sha256 prefix 7be5be79\).*put it at "
+        + str(tmp_path)
+        + r"/hub/checkpoints/.*download\.pytorch\.org",
+    ):
         build_metric("lpips")
     backbone, _, _ = lpips_files
     (tmp_path / "hub" / "checkpoints").mkdir(parents=True)
@@ -164,8 +182,13 @@ def test_clipiqa_mechanics(tmp_path, images):
 def test_cuda_matches_cpu(lpips_files, dists_files, images):
     pred, gt = images
     for name, (backbone, head, _) in (("lpips", lpips_files), ("dists", dists_files)):
-        cpu = build_metric(name, "rgb", backbone_path=backbone, head_path=head, precision="fp32").score(pred, gt)
+        cpu = build_metric(name, "rgb", backbone_path=backbone, head_path=head, precision="fp32").score(
+            pred, gt
+        )
         for precision, tol in (("fp32", 1e-4), ("tf32", 1e-2), ("bf16", 5e-2)):
-            gpu = build_metric(name, "rgb", "cuda", backbone_path=backbone, head_path=head,
-                               precision=precision).score(pred, gt)
-            np.testing.assert_allclose(gpu.numpy(), cpu.numpy(), rtol=tol, atol=1e-6, err_msg=f"{name} {precision}")
+            gpu = build_metric(
+                name, "rgb", "cuda", backbone_path=backbone, head_path=head, precision=precision
+            ).score(pred, gt)
+            np.testing.assert_allclose(
+                gpu.numpy(), cpu.numpy(), rtol=tol, atol=1e-6, err_msg=f"{name} {precision}"
+            )

@@ -51,8 +51,11 @@ def scores(name: str, protocol, pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
 def test_basicsr_conventions(pairs, crop, quantize):
     pred, gt = pairs
     proto = get_protocol("basicsr").with_(name="t", crop_border=crop, quantize=quantize)
-    q = (lambda x: np.round(x.astype(np.float64) * 255)) if quantize == "round" else \
-        (lambda x: np.floor(x.astype(np.float64) * 255 + 1e-3))
+    q = (
+        (lambda x: np.round(x.astype(np.float64) * 255))
+        if quantize == "round"
+        else (lambda x: np.floor(x.astype(np.float64) * 255 + 1e-3))
+    )
     ref = np.array([basicsr_reference(p, g, crop, q) for p, g in zip(pred, gt)])
     np.testing.assert_allclose(scores("psnr", proto, pred, gt), ref[:, 0], rtol=0, atol=1e-6)
     np.testing.assert_allclose(scores("ssim", proto, pred, gt), ref[:, 1], rtol=0, atol=1e-6)
@@ -86,10 +89,15 @@ def test_promptir_matches_skimage(pairs):
 
 def test_gaussian_window_matches_skimage(pairs):
     pred, gt = (x.astype(np.float64) for x in pairs)
-    ref = [structural_similarity(g, p, data_range=1, channel_axis=2, gaussian_weights=True, sigma=1.5,
-                                 use_sample_covariance=False) for p, g in zip(pred, gt)]
-    np.testing.assert_allclose(scores("ssim", "rgb", pred.astype(np.float32), gt.astype(np.float32)), ref,
-                               rtol=0, atol=1e-6)
+    ref = [
+        structural_similarity(
+            g, p, data_range=1, channel_axis=2, gaussian_weights=True, sigma=1.5, use_sample_covariance=False
+        )
+        for p, g in zip(pred, gt)
+    ]
+    np.testing.assert_allclose(
+        scores("ssim", "rgb", pred.astype(np.float32), gt.astype(np.float32)), ref, rtol=0, atol=1e-6
+    )
 
 
 def test_identical_images():
