@@ -42,13 +42,13 @@ def test_synthetic_rain_gain_at_least_2db(name, clean, degraded):
 def test_real_rain100l_pairs(shared):
     """Two Rain100L test pairs (64x64 centre crops): the Rain100L model gains >= 5 dB, the real-rain one >= 1 dB."""
     folder = shared / "data" / "paired" / "Rain100L_examples"
-    crops = {"input": [], "target": []}
-    for kind in crops:
-        for name in ("1.png", "2.png"):
-            img = read_image(folder / kind / name)
-            h, w = img.shape[:2]
-            crops[kind].append(img[h // 2 - 32:h // 2 + 32, w // 2 - 32:w // 2 + 32])
-    rainy, target = to_batch(crops["input"]), to_batch(crops["target"])
+
+    def crops(kind: str) -> torch.Tensor:
+        imgs = [read_image(folder / kind / name) for name in ("1.png", "2.png")]
+        return to_batch([i[i.shape[0] // 2 - 32:i.shape[0] // 2 + 32, i.shape[1] // 2 - 32:i.shape[1] // 2 + 32]
+                         for i in imgs])
+
+    rainy, target = crops("input"), crops("target")
     before = psnr(rainy, target)
     assert psnr(models.load("prenet-rain100l")(rainy), target) - before >= 5.0
     assert psnr(models.load("prenet-real")(rainy), target) - before >= 1.0

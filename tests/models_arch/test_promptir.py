@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from arch_helpers import X67
 
 import models
-from models.arch.promptir import detect, promptir
+from models.arch.promptir import detect
 from models.arch.promptir.arch import PromptGenBlock
 from models.arch.promptir.blocks import ChannelLayerNorm
 from restorebench.errors import InputError
@@ -19,7 +19,10 @@ def test_random_instance_maps_67x93_and_lightning_checkpoint_loads_strictly(tmp_
     y = r(X67)
     assert y.shape == X67.shape and 0.0 <= float(y.min()) and float(y.max()) <= 1.0
     state = r.module.state_dict()
-    assert detect(state) == detect(promptir(**detect(state)).state_dict())
+    assert detect(state) == {"dim": 48, "num_blocks": [4, 6, 6, 8], "num_refinement_blocks": 4, "heads": [1, 2, 4, 8],
+                             "ffn_expansion_factor": 2.66, "bias": False, "layer_norm": "WithBias",
+                             "prompt_dims": [64, 128, 320], "prompt_len": 5, "prompt_sizes": [64, 32, 16],
+                             "in_channels": 3, "out_channels": 3}
     assert {"chnl_reduce3.weight", "reduce_noise_channel_1.weight", "prompt3.prompt_param"} <= set(state)
     assert tuple(state["prompt3.prompt_param"].shape) == (1, 5, 320, 16, 16)
     path = tmp_path / "model.ckpt"
