@@ -79,11 +79,11 @@ def tiled_apply(fn: Callable[[Any], Any], x: Any, tile: int, overlap: int, multi
     n, _, hp, wp = xp.shape
     stride = max(multiple, (tile - overlap) // multiple * multiple)
     th, tw = min(tile, hp), min(tile, wp)
+    rows = [(top, axis_weight(hp, top, th, halo, ramp).to(xp.device)) for top in tile_starts(hp, th, stride)]
+    cols = [(left, axis_weight(wp, left, tw, halo, ramp).to(xp.device)) for left in tile_starts(wp, tw, stride)]
     out = weight = None
-    for top in tile_starts(hp, th, stride):
-        wy = axis_weight(hp, top, th, halo, ramp).to(xp.device)
-        for left in tile_starts(wp, tw, stride):
-            wx = axis_weight(wp, left, tw, halo, ramp).to(xp.device)
+    for top, wy in rows:
+        for left, wx in cols:
             y = fn(xp[..., top:top + th, left:left + tw]).float()
             if out is None:
                 out = torch.zeros((n, y.shape[1], hp, wp), dtype=torch.float32, device=xp.device)
