@@ -34,7 +34,7 @@ def _palette(plt, n: int) -> list:
 
 def _save(plt, fig, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return path
 
@@ -93,8 +93,10 @@ def task_bars(results: pd.DataFrame, metric: str, path: Path, higher: bool = Tru
     return _save(plt, fig, path)
 
 
-def severity_curves(results: pd.DataFrame, metric: str, path: Path, higher: bool = True) -> Path | None:
-    """One panel per operator (``group``): mean ``metric`` against severity, one line per method."""
+def severity_curves(results: pd.DataFrame, metric: str, path: Path, higher: bool = True,
+                    baseline: str = "identity") -> Path | None:
+    """One panel per operator (``group``): mean ``metric`` against severity, one line per method (``baseline``,
+    the unrestored input, in grey)."""
     df = _ok(results, metric).dropna(subset=["severity"])
     if df.empty:
         return None
@@ -110,17 +112,18 @@ def severity_curves(results: pd.DataFrame, metric: str, path: Path, higher: bool
             if m in sub.index.get_level_values(0):
                 s = sub[m].sort_index()
                 (line,) = ax.plot(s.index.astype(int), s.values, marker="o", ms=3, lw=1.2,
-                                  color=palette[k % len(palette)], label=m)
+                                  color="0.6" if m == baseline else palette[k % len(palette)], label=m)
                 handles.setdefault(m, line)
         ax.set_title(g, fontsize=9)
         ax.set_xticks(range(1, 6))
         ax.grid(alpha=0.3)
     for ax in axes[:, 0]:
         ax.set_ylabel(_label(metric, higher), fontsize=8)
-    fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=min(6, len(handles)), fontsize=7,
+    for ax in axes[-1, :]:
+        ax.set_xlabel("severity", fontsize=8)
+    fig.tight_layout()
+    fig.legend(list(handles.values()), list(handles), loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=7,
                frameon=False)
-    fig.supxlabel("severity", fontsize=9, y=0.06)
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
     return _save(plt, fig, path)
 
 
