@@ -1,8 +1,10 @@
 """Restoration speed: megapixels/s of every runnable registry entry, untiled and tiled.
 
-One SIZE x SIZE RGB image per call (batch 1, the way `restorebench restore` runs), on --device. "tiled"
-restores the same image with --tile (default SIZE/2, so four or more windows with blended overlaps) and
-the entry's default overlap, which shows the cost of tiling. Learned entries whose weights are absent
+One SIZE x SIZE RGB image per call (the astronaut photo after JPEG q50, so that jpeg-deblock has work;
+batch 1, as `restorebench restore` runs), on --device; on the CPU numpy, OpenCV and torch are pinned to
+one thread (rates per core, as in the other benchmarks). "tiled" restores the same image with --tile
+(default SIZE/2, so four or more windows with blended overlaps) and the entry's default overlap, which
+shows the cost of tiling. Learned entries whose weights are absent
 here are timed with random weights when --random is given (same architecture, same cost). Classical
 methods always run on the CPU (numpy); learned ones on --device (fp16 with --half where supported).
 
@@ -17,7 +19,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _timing import rate, table  # noqa: E402
+from _timing import rate, single_thread, table  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,14 +33,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--allow-academic", action="store_true", help="include non-commercial entries")
     ap.add_argument("--half", action="store_true", help="fp16 on CUDA for entries that support it")
     args = ap.parse_args(argv)
+    if args.device == "cpu":
+        single_thread()
 
     import torch
     from skimage import data, transform
 
+    import degrade
     import models
     from restorebench.errors import RestoreBenchError
 
     img = transform.resize(data.astronaut(), (args.size, args.size), anti_aliasing=True).astype("float32")
+    img = degrade.get("jpeg.compress").apply(img, {"quality": 50, "subsampling": "420"})  # jpeg-deblock has work
     x = torch.from_numpy(img).permute(2, 0, 1)[None].contiguous().to(args.device)
     sync = torch.cuda.synchronize if x.is_cuda else None
     tile = args.tile or args.size // 2
