@@ -56,8 +56,9 @@ def models_main(argv: list[str]) -> int:
         if args.long:
             code_license = meta.code.get("license", "?")
             weight_licenses = ", ".join(sorted({w.license or "?" for w in meta.weights})) or "-"
+            gray = f"; gray-only, run {meta.gray_mode}" if meta.channels == 1 else ""
             print(f"{'':<{width}}  paper: {meta.paper}\n{'':<{width}}  code license: {code_license}; "
-                  f"weight license: {weight_licenses}; size multiple {meta.size_multiple}; fp16 {meta.fp16}")
+                  f"weight license: {weight_licenses}; size multiple {meta.size_multiple}; fp16 {meta.fp16}{gray}")
     n_ok = sum(ok for _, ok, _ in rows)
     print(f"{len(rows)} methods, {n_ok} runnable here")
     return 0
