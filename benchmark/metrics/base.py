@@ -13,8 +13,9 @@ weights=[WeightFile(...)])`` on a class whose constructor takes ``(protocol, dev
 
 from __future__ import annotations
 
+import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import torch
@@ -24,6 +25,28 @@ from restorebench import weights as rw
 from restorebench.errors import InputError
 
 KINDS = ("fr", "nr", "dist")
+PRECISIONS = ("fp32", "tf32", "bf16")
+"""Network precisions: ``fp32`` strict float32 (cuDNN TF32 off), ``tf32`` (PyTorch's default for CUDA
+convolutions, also pyiqa's), ``bf16`` (autocast to bfloat16). They differ on CUDA only (bf16 also on CPU)."""
+
+
+def check_precision(precision: str) -> str:
+    """``precision`` if it is one of PRECISIONS, else a one-line InputError."""
+    if precision not in PRECISIONS:
+        raise InputError(f"precision {precision!r}: choose one of {', '.join(PRECISIONS)}")
+    return precision
+
+
+@contextlib.contextmanager
+def precision_context(device: torch.device, precision: str) -> Iterator[None]:
+    """Run a network under ``precision`` on ``device`` (see PRECISIONS)."""
+    flags = (
+        torch.backends.cudnn.flags(enabled=True, allow_tf32=precision != "fp32")
+        if device.type == "cuda"
+        else contextlib.nullcontext()
+    )
+    with flags, torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
+        yield
 
 
 class Metric(ABC):

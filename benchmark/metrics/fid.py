@@ -41,7 +41,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from benchmark.metrics.base import SetMetric, register_metric
+from benchmark.metrics.base import SetMetric, check_precision, precision_context, register_metric
 from benchmark.protocols import Protocol
 from restorebench import weights as rw
 from restorebench.errors import InputError
@@ -58,7 +58,6 @@ INCEPTION = rw.WeightFile(
 SIZE = 299
 DIMS = 2048
 RESIZES = ("clean", "torch")
-PRECISIONS = ("fp32", "bf16")
 
 
 def inception_file() -> Path:
@@ -224,7 +223,8 @@ def kernel_distance(
 
 
 class InceptionFeatures:
-    """Batched feature extraction: Nx3xHxW in [0,1] -> Nx2048 float32 (``precision`` fp32 or bf16)."""
+    """Batched feature extraction: Nx3xHxW in [0,1] -> Nx2048 float32. ``precision`` (see
+    :data:`benchmark.metrics.base.PRECISIONS`) defaults to strict fp32, as the TensorFlow reference ran."""
 
     def __init__(
         self,
@@ -233,8 +233,7 @@ class InceptionFeatures:
         precision: str = "fp32",
         weights_path: Path | None = None,
     ) -> None:
-        if precision not in PRECISIONS:
-            raise InputError(f"precision {precision!r}: choose one of {', '.join(PRECISIONS)}")
+        check_precision(precision)
         if resize not in RESIZES:
             raise InputError(f"resize {resize!r}: choose one of {', '.join(RESIZES)}")
         self.device = torch.device(device)
@@ -244,12 +243,10 @@ class InceptionFeatures:
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         inp = inception_input(x.to(self.device), self.resize)
-        with torch.no_grad():
-            if self.precision == "bf16":
-                with torch.autocast(self.device.type, dtype=torch.bfloat16):
-                    out = self.net(inp.contiguous(memory_format=torch.channels_last))
-            else:
-                out = self.net(inp)
+        if self.device.type == "cuda":
+            inp = inp.contiguous(memory_format=torch.channels_last)
+        with torch.no_grad(), precision_context(self.device, self.precision):
+            out = self.net(inp)
         return out.float().reshape(x.shape[0], -1)
 
 

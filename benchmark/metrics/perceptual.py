@@ -20,14 +20,13 @@ Inputs are never resized.
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from benchmark.metrics.base import ImageMetric, register_metric
+from benchmark.metrics.base import ImageMetric, check_precision, precision_context, register_metric
 from benchmark.protocols import Protocol
 from restorebench import weights as rw
 from restorebench.errors import InputError
@@ -85,7 +84,6 @@ LPIPS_SHIFT = (-0.030, -0.088, -0.188)
 LPIPS_SCALE = (0.458, 0.448, 0.450)
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
-PRECISIONS = ("fp32", "tf32", "bf16")
 
 
 class L2Pool(nn.Module):
@@ -185,9 +183,7 @@ class DeepMetric(ImageMetric):
         precision: str = "tf32",
     ) -> None:
         super().__init__(protocol, device)
-        if precision not in PRECISIONS:
-            raise InputError(f"precision {precision!r}: choose one of {', '.join(PRECISIONS)}")
-        self.precision = precision
+        self.precision = check_precision(precision)
 
     def _place(self, module: nn.Module) -> nn.Module:
         module = module.to(self.device)
@@ -197,11 +193,7 @@ class DeepMetric(ImageMetric):
         """Backbone taps of ``x`` (float32 in, float32 out) under the chosen precision."""
         if self.device.type == "cuda":
             x = x.contiguous(memory_format=torch.channels_last)
-            flags = torch.backends.cudnn.flags(enabled=True, allow_tf32=self.precision != "fp32")
-        else:
-            flags = contextlib.nullcontext()
-        autocast = torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.precision == "bf16")
-        with flags, autocast:
+        with precision_context(self.device, self.precision):
             return [f.float() for f in backbone(x)]
 
 

@@ -109,10 +109,9 @@ def test_inception_file_is_the_recorded_one(fid_ready):
 
 
 def test_inception_batching_is_invisible(fid_ready, pairs):
-    pred, gt = pairs
+    pred, _ = pairs
     fid = build_metric("fid", "rgb")
-    x = to_batch(np.concatenate([pred[:2, :96, :96], gt[:2, :96, :96]]))
-    f_pred, f_gt = fid.extractor(x[:2]), fid.extractor(x[2:])
-    assert f_pred.shape == (2, 2048) and torch.isfinite(f_pred).all()
-    np.testing.assert_allclose(fid.extractor(x[1:2]).numpy(), f_pred[1:].numpy(), rtol=1e-4, atol=1e-4)
-    assert frechet_distance_features(f_pred.double().numpy(), f_gt.double().numpy()) > 1.0
+    x = to_batch(pred[:2, :96, :96])
+    batched = fid.extractor(x)
+    assert batched.shape == (2, 2048) and torch.isfinite(batched).all() and float(batched.std()) > 0
+    np.testing.assert_allclose(fid.extractor(x[1:]).numpy(), batched[1:].numpy(), rtol=1e-4, atol=1e-4)

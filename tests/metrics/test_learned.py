@@ -161,7 +161,7 @@ def test_clipiqa_mechanics(tmp_path, images):
     from pyiqa.archs.clip_model import CLIP
 
     torch.save({"x": torch.zeros(1)}, tmp_path / "bad.pth")
-    rn50 = fill_(CLIP(1024, 224, (3, 4, 6, 3), 64, None, 77, 49408, 512, 8, 12), 4)
+    rn50 = CLIP(1024, 224, (3, 4, 6, 3), 64, None, 77, 49408, 512, 8, 12)  # CLIP's own random init
     rn50.forward = lambda x: x + 0  # a trivial trace: OpenAI ships RN50.pt as a TorchScript archive
     torch.jit.save(torch.jit.trace(rn50, torch.zeros(1)), tmp_path / "RN50.pt")
     del rn50
