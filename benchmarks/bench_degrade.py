@@ -5,7 +5,7 @@ data loader would). restorebench works on float32 [0,1]; albumentations and imag
 their fast path. Batch section: the torch batch path at batch B on --device, beside kornia's GPU
 augmentations and a plain copy of the batch.
 
-    python benchmarks/bench_degrade.py [--device cuda] [--size 512] [--batch 64] [--seconds 1]
+    python benchmarks/bench_degrade.py [--device cuda] [--size 512] [--batch 64] [--seconds 1] [--ops 'rain.*']
 """
 
 from __future__ import annotations
@@ -34,7 +34,26 @@ PEERS = {
 }
 
 
-def cpu_rows(size: int, seconds: float) -> list[list[str]]:
+def selected(pattern: str) -> list[str]:
+    """Operator names matching ``pattern`` that have a severity table, plus 'mixture' when it matches."""
+    import fnmatch
+
+    import degrade
+
+    names = [n for n in degrade.list_ops(pattern) if degrade.get(n).severities]
+    if all(n in degrade.list_ops() for n in MIXTURE) and fnmatch.fnmatch("mixture", pattern):
+        names.append("mixture")
+    return names
+
+
+def spec_of(name: str) -> dict:
+    """Severity-3 spec of an operator, or of the rain -> noise -> snow chain for 'mixture'."""
+    if name == "mixture":
+        return {"policy": "chain", "items": [{"op": n, "severity": 3} for n in MIXTURE]}
+    return {"op": name, "severity": 3}
+
+
+def cpu_rows(names: list[str], size: int, seconds: float) -> list[list[str]]:
     import albumentations as A
     import numpy as np
     from skimage import data, transform
@@ -49,14 +68,8 @@ def cpu_rows(size: int, seconds: float) -> list[list[str]]:
     except ImportError:
         corrupt = None
     rows = []
-    names = degrade.list_ops() + ["mixture"]
     for name in names:
-        if name == "mixture" and not all(n in degrade.list_ops() for n in MIXTURE):
-            continue
-        spec = ({"policy": "chain", "items": [{"op": n, "severity": 3} for n in MIXTURE]} if name == "mixture"
-                else {"op": name, "severity": 3} if degrade.get(name).severities else None)
-        if spec is None:
-            continue
+        spec = spec_of(name)
         rng = sample_rng(0, 0)
         ours = rate(lambda: degrade.replay(img, degrade.sample_recipe(spec, rng)), 1, seconds)
         albu_src, ic_name, _ = PEERS.get(name, ("", "", ""))
@@ -81,7 +94,7 @@ def cpu_rows(size: int, seconds: float) -> list[list[str]]:
     return rows
 
 
-def batch_rows(device: str, size: int, batch: int, seconds: float) -> list[list[str]]:
+def batch_rows(names: list[str], device: str, size: int, batch: int, seconds: float) -> list[list[str]]:
     import kornia.augmentation as K
     import torch
 
@@ -92,15 +105,8 @@ def batch_rows(device: str, size: int, batch: int, seconds: float) -> list[list[
     gen = torch.Generator(device=device).manual_seed(0)
     x = torch.rand(batch, 3, size, size, device=device, generator=gen)
     rows = [["copy of the batch", fmt(rate(lambda: x.clone(), batch, seconds, sync)), "", "", ""]]
-    for name in degrade.list_ops() + ["mixture"]:
-        if name == "mixture":
-            if not all(n in degrade.list_ops() for n in MIXTURE):
-                continue
-            spec = {"policy": "chain", "items": [{"op": n, "severity": 3} for n in MIXTURE]}
-        elif degrade.get(name).severities:
-            spec = {"op": name, "severity": 3}
-        else:
-            continue
+    for name in names:
+        spec = spec_of(name)
         rng = sample_rng(0, 1)
         recipes = [degrade.sample_recipe(spec, rng) for _ in range(batch)]
         ours = rate(lambda: degrade.replay_batch(x, recipes), batch, seconds, sync, warmup=1)
@@ -123,19 +129,22 @@ def main() -> None:
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--seconds", type=float, default=1.0, help="time per measurement")
     p.add_argument("--skip-cpu", action="store_true", help="only the batch section")
+    p.add_argument("--ops", default="*", help="shell pattern of operators to time, e.g. 'rain.*' or 'mixture'")
     args = p.parse_args()
     import torch
+
+    names = selected(args.ops)
 
     if not args.skip_cpu:
         single_thread()
         print(f"## CPU, one thread, {args.size}x{args.size}, img/s (severity 3)\n")
         print(table(["restorebench", "img/s", "albumentations 2.0.8", "img/s", "ours/albu", "imagecorruptions", "img/s"],
-                    cpu_rows(args.size, args.seconds)))
+                    cpu_rows(names, args.size, args.seconds)))
         torch.set_num_threads(os.cpu_count() or 1)
     name = torch.cuda.get_device_name() if args.device.startswith("cuda") else f"CPU ({os.cpu_count()} threads)"
     print(f"\n## torch batch path, {name}, batch {args.batch}, {args.size}x{args.size}, img/s\n")
     print(table(["restorebench", "img/s", "kornia 0.9", "img/s", "ours/kornia"],
-                batch_rows(args.device, args.size, args.batch, args.seconds)))
+                batch_rows(names, args.device, args.size, args.batch, args.seconds)))
 
 
 if __name__ == "__main__":
