@@ -16,7 +16,7 @@ import contextlib
 import tempfile
 import time
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -112,11 +112,10 @@ def pyiqa_metric(name: str, device: torch.device, files: dict[str, dict[str, Pat
         return pyiqa.create_metric(name, device=device, **kwargs)
 
 
-def bench_pairs(args: argparse.Namespace, device: torch.device) -> list[tuple]:
+def bench_pairs(args: argparse.Namespace, device: torch.device) -> Iterator[tuple]:
     from benchmark.metrics import build_metric, metric_info
 
     pred, gt = make_pairs(args.pairs, args.size, device)
-    rows = []
     with tempfile.TemporaryDirectory() as tmp:
         fake = random_weight_files(Path(tmp))
         for name in args.metrics.split(","):
@@ -138,8 +137,7 @@ def bench_pairs(args: argparse.Namespace, device: torch.device) -> list[tuple]:
                 diff = float(
                     (ours.score(pred[:b], gt[:b]) - ref(pred[:b], gt[:b]).double().cpu().ravel()).abs().max()
                 )
-                rows.append((name if real else f"{name} (random weights)", label, loop, batched, r, diff))
-    return rows
+                yield (name if real else f"{name} (random weights)", label, loop, batched, r, diff)
 
 
 def bench_fid(args: argparse.Namespace, device: torch.device) -> list[tuple]:
@@ -192,7 +190,8 @@ def main() -> None:
     for m, label, loop, batched, ours, diff in bench_pairs(args, device):
         print(
             f"{m:<26} {label:<6} {loop:>11.1f} {batched:>12.1f} {ours:>10.1f} {ours / loop:>7.1f} "
-            f"{ours / batched:>8.2f} {diff:>11.2e}"
+            f"{ours / batched:>8.2f} {diff:>11.2e}",
+            flush=True,
         )
     if args.fid_images:
         print(
