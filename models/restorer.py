@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from models.tiling import pad_to_multiple, tiled_apply
 from restorebench.errors import InputError
 from restorebench.validate import check_batch, check_finite_range, check_image
 from restorebench.weights import WeightFile
@@ -140,8 +141,6 @@ class Restorer:
     def __call__(self, x: Any, prompt: str | list[str] | None = None, instruction: Any = None) -> Any:
         """Restore ``x`` (Nx3xHxW float in [0,1], any device); returns float32 [0,1] on ``x``'s device."""
         import torch
-
-        from models.tiling import pad_to_multiple, tiled_apply
 
         name = self.info.name
         check_batch(x, f"{name} input")
