@@ -13,6 +13,7 @@ import torch
 
 from benchmark.metrics import build_metric
 from benchmark.metrics.perceptual import CHANNELS, feature_layers
+from restorebench import weights as rw
 from restorebench.errors import ChecksumMismatch, InputError, WeightsUnavailable
 from tests.metrics.conftest import to_batch
 
@@ -136,6 +137,11 @@ def test_offline_errors(lpips_files, tmp_path, monkeypatch):
     (tmp_path / "hub" / "checkpoints" / "alexnet-owt-7be5be79.pth").write_bytes(backbone.read_bytes())
     with pytest.raises(ChecksumMismatch, match="alexnet-owt-7be5be79"):
         build_metric("lpips")
+    # a recorded sha256 prefix (torch.hub's file-name convention) accepts a file whose hash starts with it
+    copy = tmp_path / "hub" / "checkpoints" / "mine.pth"
+    copy.write_bytes(backbone.read_bytes())
+    prefix = rw.sha256_file(copy)[:8]
+    assert rw.resolve(rw.WeightFile("mine.pth", prefix, subdir="hub/checkpoints")) == copy
     bad = tmp_path / "bad.pth"
     bad.write_bytes(b"not a checkpoint")
     with pytest.raises(InputError, match="bad.pth"):
