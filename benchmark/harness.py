@@ -212,7 +212,9 @@ def _score(
     dev = torch.device(device)
     gt_given = all(it.gt is not None for it in items)
     run = _Run(metrics, get_protocol(protocol), dev, gt_given, **(options or {}))
-    image_metrics = list(run.image)
+    # a pair that cannot be scored gets a NaN row with the reason for every metric, set metrics included:
+    # the image is then left out of the FID/KID sets, and its row says so
+    every_metric = list(run.image) + list(run.sets)
     groups: dict[tuple, list[_Item]] = defaultdict(list)
     for it in items:
         try:
@@ -221,13 +223,13 @@ def _score(
             if gt_size != size:
                 run.fail(
                     [it],
-                    image_metrics,
+                    every_metric,
                     f"size mismatch: pred {size[0]}x{size[1]} vs gt {gt_size[0]}x{gt_size[1]}; "
                     "full-reference metrics never resize",
                 )
                 continue
         except RestoreBenchError as exc:
-            run.fail([it], image_metrics, str(exc))
+            run.fail([it], every_metric, str(exc))
             continue
         groups[size].append(it)
     bar = tqdm(
@@ -245,7 +247,7 @@ def _score(
                     p = _load(it.pred, f"pred {it.image_id}")
                     g = _load(it.gt, f"gt {it.image_id}") if it.gt is not None else None
                 except RestoreBenchError as exc:
-                    run.fail([it], image_metrics, str(exc))
+                    run.fail([it], every_metric, str(exc))
                     continue
                 loaded.append(it)
                 preds.append(p)
