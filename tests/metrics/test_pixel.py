@@ -6,6 +6,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+import torch
 from skimage.color import rgb2ycbcr
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
@@ -121,3 +122,24 @@ def test_shape_mismatch_is_an_error(pairs):
     pred, gt = pairs
     with pytest.raises(InputError, match="differ in shape"):
         build_metric("psnr", "rgb").score(to_batch(pred[:, :64]), to_batch(gt))
+
+
+@pytest.mark.parametrize("window", ["gaussian11", "uniform7"])
+def test_device_filter_equals_cpu_filter(window):
+    """The conv2d filtering that CUDA runs equals the OpenCV filtering of the CPU path."""
+    from benchmark.metrics.pixel import filter_valid_conv, filter_valid_cv2, window_1d
+
+    x = torch.from_numpy(np.random.default_rng(1).random((2, 5, 40, 33))) * 255
+    w = window_1d(window)
+    torch.testing.assert_close(filter_valid_conv(x, w), filter_valid_cv2(x, w), rtol=0, atol=1e-10)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("name", ["psnr", "ssim", "ms_ssim"])
+@pytest.mark.parametrize("protocol", ["basicsr", "promptir", "pyiqa"])
+def test_cuda_matches_cpu(pairs, name, protocol):
+    pred, gt = (np.tile(x, (1, 2, 2, 1)) for x in pairs)  # 256 px: enough for MS-SSIM
+    cpu = build_metric(name, protocol).score(to_batch(pred), to_batch(gt))
+    gpu = build_metric(name, protocol, "cuda").score(to_batch(pred), to_batch(gt))
+    torch.testing.assert_close(gpu, cpu, rtol=0, atol=1e-9)
