@@ -156,8 +156,8 @@ class Restorer:
             cond = self.prepare(xd, prompts, instr)
             m = self.info.size_multiple
             if self.tile is not None and max(h, w) > self.tile:
-                y = tiled_apply(lambda t: self.forward(t, **cond), xd, self.tile, self.overlap_px(), m,
-                                self.halo_px())
+                overlap, halo = self.tiling_plan()
+                y = tiled_apply(lambda t: self.forward(t, **cond), xd, self.tile, overlap, m, halo)
             else:
                 xp, crop = pad_to_multiple(xd, m)
                 y = self.forward(xp, **cond)[..., :crop[0], :crop[1]]
@@ -166,14 +166,18 @@ class Restorer:
             y = y.float().clamp_(0.0, 1.0)
         return y.to(x.device)
 
-    def halo_px(self) -> int:
-        """Pixels at a tile's inner border whose output depends on missing context (receptive field // 2)."""
-        rf = self.info.receptive_field
-        return rf // 2 if rf is not None else 16
+    def tiling_plan(self) -> tuple[int, int]:
+        """(overlap, halo) in pixels for ``self.tile``.
 
-    def overlap_px(self) -> int:
-        """Tile overlap: the given one, else twice the halo plus a 16-pixel blending ramp."""
-        return self.overlap if self.overlap is not None else 2 * self.halo_px() + 16
+        The halo (outputs next to an inner window border that lack context, zero blending weight) is
+        receptive field // 2 (16 when unknown). The default overlap is ``2 * halo + 16``, at most half the
+        tile; when a given or capped overlap cannot hold two halos and a ramp, the halo shrinks to fit and the
+        result is blended rather than exact.
+        """
+        rf = self.info.receptive_field
+        halo = rf // 2 if rf is not None else 16
+        overlap = self.overlap if self.overlap is not None else min(2 * halo + 16, self.tile // 2)
+        return overlap, min(halo, max(0, (overlap - 1) // 2))
 
     def restore_image(self, img: np.ndarray) -> np.ndarray:
         """Convenience: restore one HxWx3 float32 [0,1] numpy image (same shape and dtype out)."""

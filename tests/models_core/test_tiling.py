@@ -57,3 +57,13 @@ def test_size_multiple_padding_tiled_and_untiled(tiny_registry):
     tiled = r(x)
     assert tiled.shape == x.shape
     assert (tiled - ref).abs().max().item() < 1e-5
+
+
+def test_tiles_smaller_than_the_receptive_field_still_blend(tiny_registry):
+    x = torch.rand(1, 3, 67, 93, generator=torch.Generator().manual_seed(3))
+    r = models.load("tiny-cnn", weights="random", tile=16)
+    assert r.tiling_plan() == (8, 3)  # overlap capped at half the tile, halo shrunk to leave a ramp
+    ref = models.load("tiny-cnn", weights="random")
+    ref.module.load_state_dict(r.module.state_dict())
+    y, y0 = r(x), ref(x)
+    assert y.shape == x.shape and (y - y0).abs().mean().item() < 0.05
