@@ -1,8 +1,8 @@
 """Non-local means (Buades, Coll, Morel, CVPR 2005) through OpenCV's ``fastNlMeansDenoisingColored``.
 
 OpenCV works on 8-bit CIELAB; its filter strength ``h`` (luminance) and ``hColor`` are set from the noise
-std sigma (0-255, given or estimated) as ``h = H_PER_SIGMA * sigma`` -- the factor was chosen on sigma 10-50
-Gaussian noise of the scikit-image photos. Patches 7x7, search window 21x21 (the paper's sizes).
+std sigma (0-255, given or estimated) as ``h = 0.6 sigma`` and ``hColor = 0.8 sigma``: the factors that did
+best on sigma 10-50 Gaussian noise of a textured Kodak crop (kodim05) among 0.4-1.3. Patches 7x7, search window 21x21 (the paper's sizes).
 """
 
 from __future__ import annotations
