@@ -5,7 +5,8 @@ cell is starred). Per column, methods are ranked (1 = best, ties share the lower
 direction; a method's rank is the mean of its column ranks, and rows are sorted by it. The best value of
 each column is bold, headers carry arrows (``↑`` higher is better, ``↓`` lower is better), a ``mean`` task
 averages each metric over the tasks (for methods that ran all of them), methods that could not run are
-``n/a: <reason>`` rows and cells of tasks a method is not made for are ``-``.
+``n/a: <reason>`` rows, cells of tasks a method is not made for are ``-`` and methods with no task in the suite
+are named in a note.
 """
 
 from __future__ import annotations
@@ -36,9 +37,13 @@ class Leaderboard:
 
     @property
     def methods(self) -> list[str]:
-        """Ranked methods first, then methods with no applicable task, then n/a ones."""
-        idle = [m for m in self.means.index if m not in self.rank.index]
-        return list(self.rank.index) + idle + [m for m in self.unavailable if m not in self.rank.index]
+        """Rows of the table: ranked methods, then n/a ones (methods with no task here are in :attr:`idle`)."""
+        return list(self.rank.index) + [m for m in self.unavailable if m not in self.rank.index]
+
+    @property
+    def idle(self) -> list[str]:
+        """Methods that could run but have no task in this suite (their kinds match none)."""
+        return [m for m in self.means.index if m not in self.rank.index]
 
     def best(self, column: tuple[str, str]) -> set[str]:
         """Methods holding the best value of ``column`` (ties included); none when fewer than two compete."""
@@ -142,6 +147,8 @@ def _seconds_text(lb: Leaderboard, method: str) -> str:
 def _notes(lb: Leaderboard) -> list[str]:
     notes = [f"{m}: {n} of {total} images of {t} failed (mean over the rest)" for (m, t), (n, total) in lb.failed.items()]
     notes += [f"{m}: n/a: {reason}" for m, reason in lb.unavailable.items()]
+    if lb.idle:
+        notes.append(f"not run, no task of theirs in this suite: {', '.join(lb.idle)}")
     return notes
 
 

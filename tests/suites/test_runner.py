@@ -119,7 +119,8 @@ def test_method_failing_on_one_image_and_unavailable_method(tmp_path):
         raise WeightsUnavailable("weights unavailable: ghost.pth (sha256 abc) not found; put it at /w/ghost.pth")
 
     methods = [Method("identity", lambda: (lambda x: x)), Method("flaky", lambda: flaky),
-               Method("ghost", missing), Method("licensed", None, unavailable="license opt-in: academic")]
+               Method("ghost", missing), Method("licensed", None, unavailable="license opt-in: academic"),
+               Method("derain", lambda: smooth, tasks=("rain",))]
     rr = run_suite(suite, methods, tmp_path / "work", tmp_path / "cache", quiet=True)
     res = rr.results
     flaky_rows = res[res.method == "flaky"]
@@ -134,6 +135,7 @@ def test_method_failing_on_one_image_and_unavailable_method(tmp_path):
     md = paths["md"].read_text()
     assert "| ghost | n/a: weights unavailable |" in md and "| licensed | n/a: license opt-in |" in md
     assert "flaky: 1 of 2 images of noise15 failed" in md
+    assert "not run, no task of theirs in this suite: derain" in md and "| derain |" not in md
     assert 'class="fail"' in paths["gallery"].read_text()
     # the failure is cached: a second run does not call the method again unless asked to
     calls = []
