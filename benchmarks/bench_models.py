@@ -19,7 +19,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _timing import rate, single_thread, table  # noqa: E402
+from _timing import rate, single_thread, table
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,9 +66,9 @@ def main(argv: list[str] | None = None) -> int:
         options = {"half": True} if args.half and info.fp16 and info.family != "classical" else {}
         try:
             r = models.load(name, device=args.device, weights=weights, allow_academic=allow, **options)
-            untiled = rate(lambda: r(x), 1, args.seconds, sync, warmup=1, max_calls=50) * mp
+            untiled = rate(lambda r=r: r(x), 1, args.seconds, sync, warmup=1, max_calls=50) * mp
             r.tile = tile
-            tiled = rate(lambda: r(x), 1, args.seconds, sync, warmup=1, max_calls=50) * mp
+            tiled = rate(lambda r=r: r(x), 1, args.seconds, sync, warmup=1, max_calls=50) * mp
         except (RestoreBenchError, RuntimeError) as exc:
             rows.append([name, info.family, "-", "-", "failed: " + " ".join(str(exc).split())[:60]])
             continue

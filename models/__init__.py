@@ -22,8 +22,17 @@ from models.restorer import ACADEMIC_ENV, ImageRestorer, ModelInfo, Restorer, ac
 from restorebench.errors import InputError, RestoreBenchError
 from restorebench.weights import status
 
-__all__ = ["load", "list_models", "info", "availability", "Restorer", "ImageRestorer", "NetworkRestorer",
-           "ModelInfo", "entries"]
+__all__ = [
+    "ImageRestorer",
+    "ModelInfo",
+    "NetworkRestorer",
+    "Restorer",
+    "availability",
+    "entries",
+    "info",
+    "list_models",
+    "load",
+]
 
 
 def info(name: str) -> ModelInfo:

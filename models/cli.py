@@ -106,7 +106,7 @@ def restore_main(argv: list[str]) -> int:
     in_dir, out_dir = Path(args.in_dir), Path(args.out_dir)
     files = list_images(in_dir)
     if not files:
-        raise InputError(f"{in_dir}: no images found ({', '.join(['.png', '.jpg', '...'])})")
+        raise InputError(f"{in_dir}: no images found (.png, .jpg, .bmp, .tif, .webp, ...)")
     restorer = models.load(args.model, device=args.device, weights=args.weights, tile=args.tile,
                            overlap=args.overlap, allow_academic=True if args.allow_academic else None,
                            **parse_options(args.options))

@@ -48,7 +48,7 @@ def axis_weight(length: int, start: int, size: int, halo: int, ramp: int) -> Any
 
     pos = torch.arange(size, dtype=torch.float32)
     wgt = torch.ones(size)
-    ramp_at = lambda d: ((d - halo + 0.5) / ramp).clamp(0.0, 1.0) * (d >= halo)  # noqa: E731
+    ramp_at = lambda d: ((d - halo + 0.5) / ramp).clamp(0.0, 1.0) * (d >= halo)
     if start > 0:
         wgt = torch.minimum(wgt, ramp_at(pos))
     if start + size < length:

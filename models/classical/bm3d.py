@@ -9,7 +9,7 @@ in its opponent colour space with the noise std in [0,1] units (sigma/255). The 
 from __future__ import annotations
 
 import importlib.util
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -20,7 +20,7 @@ from restorebench.errors import InputError
 class BM3D(SigmaDenoiser):
     """BM3D colour denoising; ``sigma`` in 0-255 units (None: estimated)."""
 
-    defaults = {"sigma": None}
+    defaults: ClassVar[dict[str, Any]] = {"sigma": None}
 
     @classmethod
     def available(cls) -> tuple[bool, str]:

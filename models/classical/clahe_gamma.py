@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 import cv2
 import numpy as np
@@ -21,7 +21,7 @@ from models.restorer import ImageRestorer
 class ClaheGamma(ImageRestorer):
     """Gamma to a target mean lightness, then CLAHE on L*; options as in the module docstring."""
 
-    defaults = {"clip_limit": 2.0, "grid": 8, "target_mean": 0.45}
+    defaults: ClassVar[dict[str, Any]] = {"clip_limit": 2.0, "grid": 8, "target_mean": 0.45}
 
     def restore(self, img: np.ndarray, **found: Any) -> np.ndarray:
         p = self.params

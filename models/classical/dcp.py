@@ -12,7 +12,7 @@ A is global: it is estimated once on the whole image before any tiling.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import cv2
 import numpy as np
@@ -32,7 +32,7 @@ def dark_channel(img: np.ndarray, patch: int) -> np.ndarray:
 def airlight(img: np.ndarray, dark: np.ndarray) -> np.ndarray:
     """Atmospheric light (3,) from the brightest 0.1 % of the dark channel (He et al., section 4.4)."""
     flat = dark.ravel()
-    n = max(1, int(round(flat.size * BRIGHTEST_FRACTION)))
+    n = max(1, round(flat.size * BRIGHTEST_FRACTION))
     idx = np.argpartition(flat, -n)[-n:]
     cand = img.reshape(-1, 3)[idx]
     return cand[np.argmax(cand.sum(axis=1))].astype(np.float32)
@@ -41,7 +41,7 @@ def airlight(img: np.ndarray, dark: np.ndarray) -> np.ndarray:
 class DarkChannelPrior(ImageRestorer):
     """Single-image dehazing by the dark channel prior; options as in the module docstring."""
 
-    defaults = {"patch": 15, "omega": 0.95, "t0": 0.1, "radius": 40, "eps": 1e-3}
+    defaults: ClassVar[dict[str, Any]] = {"patch": 15, "omega": 0.95, "t0": 0.1, "radius": 40, "eps": 1e-3}
 
     def analyze(self, img: np.ndarray) -> dict:
         return {"airlight": airlight(img, dark_channel(img, self.params["patch"]))}

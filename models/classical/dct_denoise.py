@@ -8,7 +8,7 @@ A permissively licensed stand-in for BM3D (same transform-domain shrinkage, with
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -34,7 +34,7 @@ def hard_threshold(threshold: float):
 class DCTDenoise(SigmaDenoiser):
     """DCT hard-thresholding denoiser; ``sigma`` in 0-255 units (None: estimated), ``block`` window side."""
 
-    defaults = {"sigma": None, "block": 8}
+    defaults: ClassVar[dict[str, Any]] = {"sigma": None, "block": 8}
 
     def restore(self, img: np.ndarray, sigma: float = 0.0, **found: Any) -> np.ndarray:
         opp = to_opponent(img)

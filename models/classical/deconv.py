@@ -6,7 +6,7 @@ cropped back, so the wrap-around of the FFT falls in the padding.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -17,7 +17,7 @@ from models.restorer import ImageRestorer
 class Deconvolution(ImageRestorer):
     """Base of non-blind/blind deconvolution: ``kernel`` option (see ``models.classical.psf``) or estimated."""
 
-    defaults = {"kernel": None}
+    defaults: ClassVar[dict[str, Any]] = {"kernel": None}
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

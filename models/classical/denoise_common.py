@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -26,7 +26,7 @@ def sigma_of(img: np.ndarray, sigma: float | None) -> float:
 class SigmaDenoiser(ImageRestorer):
     """Base of denoisers driven by the noise std ``sigma`` (0-255 units; None = PCA estimate per image)."""
 
-    defaults = {"sigma": None}
+    defaults: ClassVar[dict[str, Any]] = {"sigma": None}
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

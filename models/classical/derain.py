@@ -14,7 +14,7 @@ Bright, thin, achromatic image details (specular glints, white wires) are remove
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import scipy.ndimage as ndi
@@ -29,7 +29,7 @@ GUIDE_EPS = 1e-4
 class Derain(ImageRestorer):
     """Median/guided-filter rain-streak removal; ``radius`` (pixels) of the median, ``threshold`` in [0,1] units."""
 
-    defaults = {"radius": 3, "threshold": 0.01}
+    defaults: ClassVar[dict[str, Any]] = {"radius": 3, "threshold": 0.01}
 
     def rain_layer(self, img: np.ndarray) -> np.ndarray:
         """The estimated rain layer, HxW float32 >= 0 (subtracted from every channel)."""

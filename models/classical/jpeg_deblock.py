@@ -20,7 +20,7 @@ Sides must be multiples of 8 (registry ``size_multiple: 8``; the Restorer pads b
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -86,7 +86,7 @@ def constrain(y_out: np.ndarray, y_in: np.ndarray, table: np.ndarray) -> np.ndar
 class JPEGDeblock(ImageRestorer):
     """JPEG deblocking by shift-averaged re-quantization and QCS; ``quality`` (1..100) or None (estimated)."""
 
-    defaults = {"quality": None}
+    defaults: ClassVar[dict[str, Any]] = {"quality": None}
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -15,7 +15,7 @@ Untiled, the illumination is estimated once on the whole image; with tiling, per
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import cv2
 import numpy as np
@@ -66,7 +66,7 @@ class LIME(ImageRestorer):
     """LIME enhancement; ``alpha`` smoothness, ``gamma`` illumination gamma, ``sigma`` weight-window std
     (pixels), ``max_side`` long side (pixels) of the illumination solve."""
 
-    defaults = {"alpha": 0.15, "gamma": 0.8, "sigma": 2.0, "max_side": 384}
+    defaults: ClassVar[dict[str, Any]] = {"alpha": 0.15, "gamma": 0.8, "sigma": 2.0, "max_side": 384}
 
     def illumination(self, img: np.ndarray) -> np.ndarray:
         """The refined illumination map, HxW float32 in (0, 1]."""

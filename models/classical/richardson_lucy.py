@@ -7,6 +7,8 @@ circular FFTs (float32, scipy.fft) on the reflect-padded image; values are kept 
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 import numpy as np
 import scipy.fft as sfft
 
@@ -20,7 +22,7 @@ FLOOR = 1e-6
 class RichardsonLucy(Deconvolution):
     """Richardson-Lucy deconvolution; ``kernel`` given or estimated, ``iterations`` count."""
 
-    defaults = {"kernel": None, "iterations": 30}
+    defaults: ClassVar[dict[str, Any]] = {"kernel": None, "iterations": 30}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -31,7 +33,7 @@ class RichardsonLucy(Deconvolution):
     def deconvolve(self, padded: np.ndarray, kernel: np.ndarray, found: dict) -> np.ndarray:
         shape = padded.shape[:2]
         h = otf(kernel, shape)[:, :, None].astype(np.complex64)
-        conv = lambda u, k: sfft.irfft2(sfft.rfft2(u, axes=(0, 1)) * k, s=shape, axes=(0, 1))  # noqa: E731
+        conv = lambda u, k: sfft.irfft2(sfft.rfft2(u, axes=(0, 1)) * k, s=shape, axes=(0, 1))
         y = np.maximum(padded, 0.0).astype(np.float32)
         u = y.copy()
         for _ in range(self.params["iterations"]):

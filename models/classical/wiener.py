@@ -7,7 +7,7 @@ the PCA estimate of ``models.estimate`` (at least 0.5/255, the 8-bit quantizatio
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import scipy.fft as sfft
@@ -23,7 +23,7 @@ MIN_SIGMA = 0.5
 class Wiener(Deconvolution):
     """Wiener deconvolution; ``kernel`` given or estimated, ``sigma`` noise std 0-255 (None: estimated)."""
 
-    defaults = {"kernel": None, "sigma": None}
+    defaults: ClassVar[dict[str, Any]] = {"kernel": None, "sigma": None}
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -25,8 +25,8 @@ def tiny_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Adds the tiny test networks to the registry (via $RESTOREBENCH_REGISTRY); tiny-cnn's weight file is
     written, with its real sha256, to a temporary $RESTOREBENCH_WEIGHTS folder. Returns that folder."""
     import torch
-
     from core_tiny_nets import tiny_cnn
+
     from restorebench.weights import sha256_file
 
     weights = tmp_path / "weights"

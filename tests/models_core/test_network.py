@@ -31,8 +31,9 @@ def test_user_checkpoint_path_loads_strictly(tiny_registry, tmp_path):
     net = tiny_cnn(depth=4)
     torch.save({"params": net.state_dict()}, tmp_path / "wrapped.pth")
     info = models.info("tiny-cnn")
-    from models.network import build_network
     import dataclasses
+
+    from models.network import build_network
 
     built = build_network(dataclasses.replace(info, state_key="params"), tmp_path / "wrapped.pth")
     assert all(torch.equal(a, b) for a, b in zip(built.state_dict().values(), net.state_dict().values()))

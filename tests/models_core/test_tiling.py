@@ -40,7 +40,7 @@ def test_tiled_equals_untiled_within_1e5_when_overlap_covers_receptive_field(tin
 def test_too_small_overlap_is_detectably_different_or_refused(tiny_registry):
     x = torch.rand(1, 3, 67, 93, generator=torch.Generator().manual_seed(1))
     net = models.load("tiny-cnn", weights="random")
-    fn = lambda t: net.forward(t)  # noqa: E731
+    fn = lambda t: net.forward(t)
     ref = fn(x)
     seams = tiled_apply(fn, x, tile=32, overlap=2, halo=0)  # tiles see zero padding inside the image
     assert (seams - ref).abs().max().item() > 1e-4
