@@ -126,5 +126,5 @@ def restore_main(argv: list[str]) -> int:
     took = time.perf_counter() - start
     rate = pixels / 1e6 / took if took > 0 and pixels else 0.0
     print(f"{len(todo) - len(failed)} restored, {skipped} already done, {len(failed)} failed -> {out_dir} "
-          f"({rate:.2f} MP/s)")
+          f"({rate:.3g} MP/s)")
     return 1 if failed else 0
