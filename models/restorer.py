@@ -170,13 +170,15 @@ class Restorer:
         """(overlap, halo) in pixels for ``self.tile``.
 
         The halo (outputs next to an inner window border that lack context, zero blending weight) is
-        receptive field // 2 (16 when unknown). The default overlap is ``2 * halo + 16``, at most half the
-        tile; when a given or capped overlap cannot hold two halos and a ramp, the halo shrinks to fit and the
-        result is blended rather than exact.
+        receptive field // 2 (16 when unknown). The default overlap is ``2 * halo + 16`` (exact tiling), or
+        half the tile when that does not fit in the tile; when the overlap cannot hold two halos and a ramp,
+        the halo shrinks to fit and the result is blended rather than exact.
         """
         rf = self.info.receptive_field
         halo = rf // 2 if rf is not None else 16
-        overlap = self.overlap if self.overlap is not None else min(2 * halo + 16, self.tile // 2)
+        overlap = self.overlap
+        if overlap is None:
+            overlap = 2 * halo + 16 if 2 * halo + 16 < self.tile else self.tile // 2
         return overlap, min(halo, max(0, (overlap - 1) // 2))
 
     def restore_image(self, img: np.ndarray) -> np.ndarray:
