@@ -16,6 +16,8 @@ TINY_ENTRIES = {
     "tiny-sigma": {"adapter": "core_tiny_nets:sigma_map", "inputs": {"noise_level": "estimated"}},
     "tiny-gray-per-channel": {"adapter": "core_tiny_nets:gray_darken", "channels": 1, "gray_mode": "per_channel"},
     "tiny-gray-y": {"adapter": "core_tiny_nets:gray_darken", "channels": 1, "gray_mode": "y"},
+    "tiny-conditioned": {"adapter": "core_tiny_nets:conditioned", "family": "all-in-one",
+                         "inputs": {"prompt": "text", "instruction": "image"}},
 }
 """Registry entries of the tiny test networks (common keys added by the fixture)."""
 

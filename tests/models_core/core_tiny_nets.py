@@ -57,6 +57,23 @@ class GrayDarken(nn.Module):
         return self.gain * x
 
 
+class Conditioned(nn.Module):
+    """Encodes its text prompt (length / 100) and visual instruction (mean) in the output, per image."""
+
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(torch.ones(1))
+
+    def forward(self, x: torch.Tensor, prompt: list[str] | None = None, instruction: torch.Tensor | None = None):
+        lengths = torch.tensor([len(p) / 100 for p in prompt] if prompt else [0.0] * len(x), device=x.device)
+        means = instruction.mean(dim=(1, 2, 3)) if instruction is not None else torch.zeros(len(x), device=x.device)
+        return torch.zeros_like(x) + self.scale * (lengths + means).view(-1, 1, 1, 1)
+
+
+def conditioned() -> nn.Module:
+    return Conditioned()
+
+
 def tiny_cnn(**kw) -> nn.Module:
     return TinyCNN(**kw)
 

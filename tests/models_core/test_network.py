@@ -106,3 +106,16 @@ def test_gray_networks_per_channel_and_on_luma(tiny_registry):
 def test_fp16_flag_is_checked_against_the_registry(tiny_registry):
     with pytest.raises(InputError, match="fp16 is not supported"):
         models.load("tiny-cnn", weights="random", half=True)
+
+
+def test_prompt_and_visual_instruction_reach_methods_that_take_them(tiny_registry):
+    r = models.load("tiny-conditioned", weights="random")
+    assert r.info.accepts_prompt and r.info.accepts_instruction
+    x = X.expand(2, -1, -1, -1)
+    y = r(x, prompt=["remove rain", "denoise"], instruction=torch.full((3, 20, 20), 0.25))
+    assert torch.allclose(y[:, 0, 0, 0], torch.tensor([0.11 + 0.25, 0.07 + 0.25]), atol=1e-6)
+    assert torch.allclose(r(x, prompt="dehaze")[:, 0, 0, 0], torch.full((2,), 0.06), atol=1e-6)
+    with pytest.raises(InputError, match="list of 2 strings"):
+        r(x, prompt=["only one"])
+    with pytest.raises(InputError, match="instruction"):
+        r(x, instruction=torch.rand(4, 20, 20))
