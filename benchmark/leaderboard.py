@@ -110,11 +110,18 @@ def build_leaderboard(results: pd.DataFrame, higher: dict[str, bool], status: di
     return Leaderboard(columns, means, counts, failed, rank, dict(higher), unavailable, dict(seconds or {}))
 
 
-def format_value(value: float, metric: str) -> str:
-    """PSNR (dB) and numbers of magnitude >= 10 with 2 decimals, smaller ones with 4 (SSIM, LPIPS)."""
+def format_value(value: float, metric: str, scale: float | None = None) -> str:
+    """2 decimals for PSNR (dB) and for metrics whose values reach 10 (``scale``: the largest magnitude of the
+    metric in the table, default ``value``), else 4 (SSIM, LPIPS), so a column keeps one format."""
     if not math.isfinite(value):
         return str(value)
-    return f"{value:.2f}" if abs(value) >= 10 or metric.startswith("psnr") else f"{value:.4f}"
+    big = abs(value if scale is None else scale) >= 10 or metric.startswith("psnr")
+    return f"{value:.2f}" if big else f"{value:.4f}"
+
+
+def _scale(lb: Leaderboard, metric: str) -> float:
+    cols = [c for c in lb.columns if c[1] == metric]
+    return float(lb.means[cols].abs().max().max()) if cols else 0.0
 
 
 def arrow(lb: Leaderboard, metric: str) -> str:
@@ -131,7 +138,7 @@ def _cells(lb: Leaderboard, method: str) -> list[tuple[str, bool]]:
             out.append(("-", False))
             continue
         star = "*" if (method, col[0]) in lb.failed else ""
-        out.append((format_value(v, col[1]) + star, method in lb.best(col)))
+        out.append((format_value(v, col[1], _scale(lb, col[1])) + star, method in lb.best(col)))
     return out
 
 
