@@ -7,7 +7,7 @@
     models.list_models("dncnn*", task="noise")     # names, timm-style filters
     models.availability("ffdnet-color")            # (True, path) or (False, why)
 
-Methods are entries of ``models/registry.yaml`` (schema at its top): adding one is an adapter (a module
+Methods are entries of ``registry.yaml`` (schema at its top): adding one is an adapter (a module
 factory or a classical ImageRestorer subclass) plus one entry. See docs/models.md.
 """
 

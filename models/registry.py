@@ -1,4 +1,7 @@
-"""Reads ``models/registry.yaml`` (plus any YAML files in ``$RESTOREBENCH_REGISTRY``) into ModelInfo entries.
+"""Reads ``registry.yaml`` (plus any YAML files in ``$RESTOREBENCH_REGISTRY``) into ModelInfo entries.
+
+The file lives at the repository root; ``models/registry.yaml`` is a symbolic link to it, so the file ships
+inside the package (setuptools copies the link's target into wheels) and a checkout reads the root file.
 
 ``list_models("dncnn*", family="learned", task="noise")`` filters names timm-style (shell patterns, a list of
 patterns, exclusions). ``get_info(name)`` returns one entry or raises InputError suggesting close names.

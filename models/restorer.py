@@ -29,7 +29,7 @@ ACADEMIC_ENV = "RESTOREBENCH_ACADEMIC"
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """A registry entry (see the schema comment at the top of ``models/registry.yaml``)."""
+    """A registry entry (see the schema comment at the top of ``registry.yaml``)."""
 
     name: str
     family: str
