@@ -3,8 +3,9 @@
 * :func:`task_bars`: one panel per task, the methods that ran on it as bars sorted best first (mean with the
   standard error), the unrestored input in grey;
 * :func:`severity_curves`: one panel per operator, the metric against severity 1..5, one line per method;
-* :func:`order_heatmap`: methods x degradation orders (``mixed-orders``), cells the metric's mean, plus a last
-  column with the spread (max - min over orders): how sensitive each method is to the order of degradations.
+* :func:`order_heatmap`: methods x degradation orders (``mixed-orders``), cells the metric's mean coloured by
+  the difference from the method's own mean, plus the spread (max - min over orders): how sensitive each
+  method is to the order of degradations.
 Each function writes a PNG and returns its path, or None when the results hold nothing to draw.
 """
 
@@ -128,28 +129,35 @@ def severity_curves(results: pd.DataFrame, metric: str, path: Path, higher: bool
 
 
 def order_heatmap(results: pd.DataFrame, metric: str, path: Path, higher: bool = True) -> Path | None:
-    """Heatmap of mean ``metric``: rows methods, columns degradation orders, plus the max-min spread."""
+    """Heatmap of mean ``metric``: rows methods, columns degradation orders, plus the max-min spread per method.
+
+    Cells show the mean; their colour is the difference from the method's own mean over all orders (blue:
+    this order is easier for the method, red: harder), so order sensitivity is visible for every method
+    whatever its overall level.
+    """
     df = _ok(results, metric).dropna(subset=["order"])
     if df.empty:
         return None
     table = df.groupby(["method", "order"])["value"].mean().unstack("order")
     table = table[list(dict.fromkeys(df["order"]))]
     spread = table.max(axis=1) - table.min(axis=1)
+    gain = (table.sub(table.mean(axis=1), axis=0) * (1.0 if higher else -1.0)).to_numpy()
+    limit = float(np.nanmax(np.abs(gain))) or 1.0
     plt = _plt()
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(1.3 * table.shape[1] + 3.6, 0.42 * len(table) + 1.6),
                                   gridspec_kw={"width_ratios": [table.shape[1], 1]})
-    im = ax.imshow(table.values, aspect="auto", cmap="viridis" if higher else "viridis_r")
+    im = ax.imshow(gain, aspect="auto", cmap="RdBu", vmin=-limit, vmax=limit)
     ax.set_xticks(range(table.shape[1]), table.columns, rotation=30, ha="right", fontsize=8)
     ax.set_yticks(range(len(table)), table.index, fontsize=8)
-    lo, hi = np.nanmin(table.values), np.nanmax(table.values)
-    for (i, j), v in np.ndenumerate(table.values):
+    for (i, j), v in np.ndenumerate(table.to_numpy()):
         if np.isfinite(v):
             ax.text(j, i, f"{v:.2f}" if abs(v) >= 10 else f"{v:.3f}", ha="center", va="center", fontsize=7,
-                    color="white" if (v - lo) < 0.5 * (hi - lo) else "black")
-    ax.set_title(f"{_label(metric, higher)} by degradation order", fontsize=9)
+                    color="white" if abs(gain[i, j]) > 0.6 * limit else "black")
+    ax.set_title(f"{_label(metric, higher)} by degradation order; colour: better (blue) or worse (red) than "
+                 "the method's mean over orders", fontsize=8)
     fig.colorbar(im, ax=ax, fraction=0.03)
-    ax2.imshow(spread.values[:, None], aspect="auto", cmap="Reds")
-    for i, v in enumerate(spread.values):
+    ax2.imshow(spread.to_numpy()[:, None], aspect="auto", cmap="Reds")
+    for i, v in enumerate(spread.to_numpy()):
         ax2.text(0, i, f"{v:.2f}" if abs(v) >= 1 else f"{v:.3f}", ha="center", va="center", fontsize=7)
     ax2.set_xticks([0], ["spread"], fontsize=8)
     ax2.set_yticks([])
