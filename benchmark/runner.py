@@ -77,6 +77,11 @@ class Method:
         kinds = {OP_FAMILY_TO_TASK.get(k, k) for k in task.kinds}
         return bool(kinds & set(self.tasks))
 
+    @property
+    def loaded(self) -> bool:
+        """True once :meth:`load` has succeeded."""
+        return self._fn is not None
+
     def load(self) -> RestoreFn:
         """The restore function, loaded on first use (the loader's errors propagate)."""
         if self._fn is None:
@@ -262,80 +267,93 @@ def run_suite(suite: Suite, methods: list[Method], work_dir: Path | None = None,
     cannot run) defaults to the metric registry's availability with the harness and to all-usable otherwise.
     Metrics that cannot run are left out of the scores and named in the report.
     """
-    from tqdm import tqdm
-
     work_dir = Path(work_dir) if work_dir else default_work_dir(suite.name)
     all_metrics = list(dict.fromkeys(m for t in suite.tasks for m in suite.metrics_for(t)))
     if metric_status is None:
         metric_status = metric_availability(all_metrics) if scorer is None else dict.fromkeys(all_metrics)
-    scorer = scorer or harness_scorer(device)
-    timings = {"generate": 0.0, "load": 0.0, "restore": 0.0, "score": 0.0}
-    counts = {"generated": 0, "restored": 0, "scored": 0}
+    run = _Run(suite, work_dir, retry_failed, quiet, {m.name: m.unavailable for m in methods})
     t0 = time.perf_counter()
     data = prepare_suite(suite, cache_dir, quiet)
-    timings["generate"] = time.perf_counter() - t0
-    counts["generated"] = sum(td.generated for td in data.values())
-    status: dict[str, str | None] = {m.name: m.unavailable for m in methods}
-    restore_seconds: dict[str, tuple[float, int]] = {}
-    rows: list[dict] = []
-    total = sum(len(data[t.name].items) for m in methods if m.unavailable is None
-                for t in suite.tasks if m.applies_to(t, suite.match_tasks))
-    with tqdm(total=total, desc=f"{suite.name}: restore", unit="img", disable=quiet) as bar:
+    run.timings["generate"] = time.perf_counter() - t0
+    run.counts["generated"] = sum(td.generated for td in data.values())
+    run.restore_all(methods, data)
+    rows = run.score_all(methods, data, scorer or harness_scorer(device), metric_status)
+    results = pd.DataFrame(rows, columns=RESULT_COLUMNS).astype({"severity": "Int64"})
+    run.timings["total"] = time.perf_counter() - t0
+    digests = {name: td.content for name, td in data.items()}
+    return RunResult(suite, results, run.status, run.timings, run.counts, suite_digest(digests), data, work_dir,
+                     run.restore_seconds, metric_status, {m.name: m.key for m in methods})
+
+
+@dataclass
+class _Run:
+    """The state of one run between its phases: method status, timings, counts, restore seconds."""
+
+    suite: Suite
+    work_dir: Path
+    retry_failed: bool
+    quiet: bool
+    status: dict[str, str | None]
+    timings: dict[str, float] = field(default_factory=lambda: dict.fromkeys(("generate", "load", "restore", "score"), 0.0))
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(("generated", "restored", "scored"), 0))
+    restore_seconds: dict[str, tuple[float, int]] = field(default_factory=dict)
+
+    def jobs(self, methods: list[Method], data: dict[str, TaskData]):
+        """(method, task data, restored folder) of every runnable method on every task it applies to."""
         for m in methods:
-            if m.unavailable is not None:
-                continue
-            for task in suite.tasks:
-                if not m.applies_to(task, suite.match_tasks) or status[m.name] is not None:
-                    continue
-                td = data[task.name]
-                folder = _task_dir(work_dir / "restored" / m.key, td)
+            for task in self.suite.tasks:
+                if self.status[m.name] is None and m.applies_to(task, self.suite.match_tasks):
+                    td = data[task.name]
+                    yield m, td, _task_dir(self.work_dir / "restored" / m.key, td)
+
+    def restore_all(self, methods: list[Method], data: dict[str, TaskData]) -> None:
+        """Restore every pending image; a method whose loader fails becomes n/a (its reason in ``status``)."""
+        from tqdm import tqdm
+
+        total = sum(len(td.items) for _, td, _ in self.jobs(methods, data))
+        with tqdm(total=total, desc=f"{self.suite.name}: restore", unit="img", disable=self.quiet) as bar:
+            for m, td, folder in self.jobs(methods, data):
                 folder.mkdir(parents=True, exist_ok=True)
-                if m._fn is None and pending(td, folder, retry_failed):
+                if not m.loaded and pending(td, folder, self.retry_failed):
                     t1 = time.perf_counter()
                     try:
                         m.load()
                     except Exception as exc:  # noqa: BLE001 - the loader failed: weights, license, dependency
-                        status[m.name] = _error_text(exc)
+                        self.status[m.name] = _error_text(exc)
                         continue
                     finally:
-                        timings["load"] += time.perf_counter() - t1
+                        self.timings["load"] += time.perf_counter() - t1
                 t1 = time.perf_counter()
-                counts["restored"] += restore_task(m, td, folder, retry_failed, bar.update)
-                timings["restore"] += time.perf_counter() - t1
+                self.counts["restored"] += restore_task(m, td, folder, self.retry_failed, bar.update)
+                self.timings["restore"] += time.perf_counter() - t1
                 times = _read_times(folder / "times.jsonl")
-                secs, n = restore_seconds.get(m.name, (0.0, 0))
-                restore_seconds[m.name] = (secs + sum(times.values()), n + len(times))
-    with tqdm(total=sum(1 for m in methods for t in suite.tasks if status[m.name] is None
-                        and m.applies_to(t, suite.match_tasks)),
-              desc=f"{suite.name}: score", unit="task", disable=quiet) as bar:
-        for m in methods:
-            if status[m.name] is not None:
-                continue
-            for task in suite.tasks:
-                if not m.applies_to(task, suite.match_tasks):
-                    continue
-                td = data[task.name]
-                folder = _task_dir(work_dir / "restored" / m.key, td)
-                stem = _task_dir(work_dir / "scores" / suite.protocol / m.key, td)
-                cache = stem.with_name(stem.name + ".parquet")  # not with_suffix: task names may contain dots
-                t1 = time.perf_counter()
-                usable = tuple(x for x in suite.metrics_for(task) if metric_status.get(x) is None)
-                scores, n = score_task(td, folder, usable, suite.protocol, scorer, cache)
-                timings["score"] += time.perf_counter() - t1
-                counts["scored"] += n
-                base = {"suite": suite.name, "task": task.name, "group": task.group, "severity": task.severity,
-                        "order": task.order, "method": m.name}
-                rows += [{**base, "image_id": r.image_id, "metric": r.metric, "value": float(r.value),
-                          "status": "ok" if np.isfinite(r.value) else "error",
-                          "error": "" if np.isfinite(r.value) else f"scoring: {r.note}"} for r in scores.itertuples()]
-                rows += [{**base, "image_id": iid, "metric": "", "value": float("nan"), "status": "error",
-                          "error": msg} for iid, msg in _errors(td, folder).items()]
-                bar.update(1)
-    results = pd.DataFrame(rows, columns=RESULT_COLUMNS).astype({"severity": "Int64"})
-    digests = {name: td.content for name, td in data.items()}
-    timings["total"] = time.perf_counter() - t0
-    return RunResult(suite, results, status, timings, counts, suite_digest(digests), data, work_dir,
-                     restore_seconds, metric_status, {m.name: m.key for m in methods})
+                secs, n = self.restore_seconds.get(m.name, (0.0, 0))
+                self.restore_seconds[m.name] = (secs + sum(times.values()), n + len(times))
+
+    def score_all(self, methods: list[Method], data: dict[str, TaskData], scorer: Scorer,
+                  metric_status: dict[str, str | None]) -> list[dict]:
+        """Score every restored image with the usable metrics; returns the per-image result rows."""
+        from tqdm import tqdm
+
+        rows: list[dict] = []
+        jobs = list(self.jobs(methods, data))
+        for m, td, folder in tqdm(jobs, desc=f"{self.suite.name}: score", unit="task", disable=self.quiet):
+            task = td.task
+            stem = _task_dir(self.work_dir / "scores" / self.suite.protocol / m.key, td)
+            cache = stem.with_name(stem.name + ".parquet")  # not with_suffix: task names may contain dots
+            usable = tuple(x for x in self.suite.metrics_for(task) if metric_status.get(x) is None)
+            t1 = time.perf_counter()
+            scores, n = score_task(td, folder, usable, self.suite.protocol, scorer, cache)
+            self.timings["score"] += time.perf_counter() - t1
+            self.counts["scored"] += n
+            base = {"suite": self.suite.name, "task": task.name, "group": task.group, "severity": task.severity,
+                    "order": task.order, "method": m.name}
+            rows += [{**base, "image_id": r.image_id, "metric": r.metric, "value": float(r.value),
+                      "status": "ok" if np.isfinite(r.value) else "error",
+                      "error": "" if np.isfinite(r.value) else f"scoring: {r.note}"} for r in scores.itertuples()]
+            rows += [{**base, "image_id": iid, "metric": "", "value": float("nan"), "status": "error",
+                      "error": msg} for iid, msg in _errors(td, folder).items()]
+        return rows
 
 
 def metric_directions(metrics: list[str]) -> dict[str, bool]:
