@@ -43,23 +43,40 @@ def select_models(spec: str) -> list[str]:
 
 
 def _parser(prog: str, demo: bool) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0] if not demo else
-                                "Run the demo suite (scikit-image's bundled photos) with every method runnable "
-                                "here and print the path of the HTML report.")
+    p = argparse.ArgumentParser(
+        prog=prog,
+        description=__doc__.split("\n\n")[0]
+        if not demo
+        else "Run the demo suite (scikit-image's bundled photos) with every method runnable "
+        "here and print the path of the HTML report.",
+    )
     if not demo:
-        p.add_argument("--suite", required=True, help="shipped suite name (see --list) or a path to a suite .yaml")
+        p.add_argument(
+            "--suite", required=True, help="shipped suite name (see --list) or a path to a suite .yaml"
+        )
         p.add_argument("--list", action="store_true", help="list the shipped suites and exit")
-    p.add_argument("--models", default="available", help="comma list of names, patterns or keywords "
-                   f"({', '.join(KEYWORDS)}); default: available")
+    p.add_argument(
+        "--models",
+        default="available",
+        help=f"comma list of names, patterns or keywords ({', '.join(KEYWORDS)}); default: available",
+    )
     p.add_argument("--out", default=None, help="report folder (default: reports/<suite>)")
-    p.add_argument("--work", default=None, help="cache of restored images and scores (default: "
-                   "$RESTOREBENCH_CACHE/runs/<suite> or ~/.cache/restorebench/runs/<suite>)")
+    p.add_argument(
+        "--work",
+        default=None,
+        help="cache of restored images and scores (default: "
+        "$RESTOREBENCH_CACHE/runs/<suite> or ~/.cache/restorebench/runs/<suite>)",
+    )
     p.add_argument("--cache", default=None, help="suite data cache (default: $RESTOREBENCH_CACHE/suites)")
     p.add_argument("--device", default="cpu", help="torch device for learned methods and metrics (cpu, cuda)")
     p.add_argument("--retry-failed", action="store_true", help="re-run images a method failed on before")
-    p.add_argument("--gallery-images", type=int, default=None, help="images per task in the gallery (default 2)")
+    p.add_argument(
+        "--gallery-images", type=int, default=None, help="images per task in the gallery (default 2)"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bars")
-    p.add_argument("overrides", nargs="*", help="hydra overrides of the suite config, e.g. task_defaults.limit=5")
+    p.add_argument(
+        "overrides", nargs="*", help="hydra overrides of the suite config, e.g. task_defaults.limit=5"
+    )
     return p
 
 
@@ -74,13 +91,22 @@ def execute(suite_name: str, args: argparse.Namespace) -> Path:
         raise InputError(f"argument {bad[0]!r}: suite overrides are key=value (or ~key); see --help")
     suite = load_suite(suite_name, args.overrides)
     methods = registry_methods(select_models(args.models), args.device)
-    rr = run_suite(suite, methods, work_dir=args.work and Path(args.work), cache_dir=args.cache and Path(args.cache),
-                   device=args.device, retry_failed=args.retry_failed, quiet=args.quiet)
+    rr = run_suite(
+        suite,
+        methods,
+        work_dir=args.work and Path(args.work),
+        cache_dir=args.cache and Path(args.cache),
+        device=args.device,
+        retry_failed=args.retry_failed,
+        quiet=args.quiet,
+    )
     out = Path(args.out) if args.out else Path("reports") / suite.name
     paths = write_report(rr, out, gallery_images=args.gallery_images)
     t = rr.timings
-    print(f"{suite.name}: data {rr.data_hash[:16]}  generate {t['generate']:.1f}s  load {t['load']:.1f}s  "
-          f"restore {t['restore']:.1f}s  score {t['score']:.1f}s  report {t['report']:.1f}s")
+    print(
+        f"{suite.name}: data {rr.data_hash[:16]}  generate {t['generate']:.1f}s  load {t['load']:.1f}s  "
+        f"restore {t['restore']:.1f}s  score {t['score']:.1f}s  report {t['report']:.1f}s"
+    )
     for m, reason in rr.status.items():
         if reason is not None:
             print(f"  n/a {m}: {reason}")

@@ -19,7 +19,8 @@ from restorebench.imageio import read_image, write_image
 
 CSS = """body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}h2{margin-top:1.6em}
 .row{display:flex;flex-wrap:wrap;gap:6px;margin:8px 0 14px}.row figure{margin:0;text-align:center}
-.row img{image-rendering:pixelated;border:1px solid #bbb}figcaption{font-size:11px;max-width:%dpx;overflow-wrap:anywhere}
+.row img{image-rendering:pixelated;border:1px solid #bbb}
+figcaption{font-size:11px;max-width:%dpx;overflow-wrap:anywhere}
 .id{font-size:12px;color:#555;margin-top:10px}
 .fail{display:flex;align-items:center;justify-content:center;background:#f6e3e3;color:#a33;font-size:12px}"""
 
@@ -60,7 +61,7 @@ def choose_window(inp: np.ndarray, target: np.ndarray | None, crop: int) -> tupl
 def _thumb(src: Path, window: tuple[int, int, int], dest: Path) -> Path:
     img = read_image(src, convert=True)
     top, left, side = window
-    write_image(dest, np.ascontiguousarray(img[top:top + side, left:left + side]), quality=85)
+    write_image(dest, np.ascontiguousarray(img[top : top + side, left : left + side]), quality=85)
     return dest
 
 
@@ -68,8 +69,9 @@ def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
 
 
-def write_gallery(rows: list[GalleryRow], out_dir: Path, title: str, crop: int = 128, scale: int = 2,
-                  intro: str = "") -> Path:
+def write_gallery(
+    rows: list[GalleryRow], out_dir: Path, title: str, crop: int = 128, scale: int = 2, intro: str = ""
+) -> Path:
     """Write ``out_dir/gallery.html`` and its thumbnails under ``out_dir/gallery/``; returns the HTML path."""
     out_dir = Path(out_dir)
     e = html.escape
@@ -82,23 +84,37 @@ def write_gallery(rows: list[GalleryRow], out_dir: Path, title: str, crop: int =
         tgt = read_image(row.target, convert=True) if row.target is not None else None
         window = choose_window(inp, tgt, crop)
         folder = out_dir / "gallery" / _safe(row.task)
-        panels = [("input", row.input)] + list(row.outputs.items()) + ([("ground truth", row.target)] if tgt is not None else [])
+        panels = (
+            [("input", row.input)]
+            + list(row.outputs.items())
+            + ([("ground truth", row.target)] if tgt is not None else [])
+        )
         figs = []
         for label, src in panels:
             dest = folder / f"{_safe(row.image_id)}__{_safe(label)}.jpg"
             _thumb(src, window, dest)
             caption = e(label) + (f"<br>{e(row.captions[label])}" if label in row.captions else "")
             px = window[2] * scale
-            figs.append(f'<figure><img src="{e(dest.relative_to(out_dir).as_posix())}" width="{px}" height="{px}" '
-                        f'alt="{e(label)}" loading="lazy"><figcaption>{caption}</figcaption></figure>')
+            figs.append(
+                f'<figure><img src="{e(dest.relative_to(out_dir).as_posix())}" width="{px}" height="{px}" '
+                f'alt="{e(label)}" loading="lazy"><figcaption>{caption}</figcaption></figure>'
+            )
         px = window[2] * scale
-        figs += [f'<figure><div class="fail" style="width:{px}px;height:{px}px" title="{e(msg)}">failed</div>'
-                 f"<figcaption>{e(m)}<br>{e(msg[:80])}</figcaption></figure>" for m, msg in row.failed.items()]
+        figs += [
+            f'<figure><div class="fail" style="width:{px}px;height:{px}px" title="{e(msg)}">failed</div>'
+            f"<figcaption>{e(m)}<br>{e(msg[:80])}</figcaption></figure>"
+            for m, msg in row.failed.items()
+        ]
         top, left, side = window
-        parts.append(f'<div class="id">{e(row.image_id)}: crop {side}x{side} at (x={left}, y={top})</div>'
-                     f'<div class="row">{"".join(figs)}</div>')
-    page = (f'<!doctype html><html><head><meta charset="utf-8"><title>{e(title)}</title>'
-            f"<style>{CSS % (crop * scale)}</style></head><body><h1>{e(title)}</h1>{intro}{''.join(parts)}</body></html>\n")
+        parts.append(
+            f'<div class="id">{e(row.image_id)}: crop {side}x{side} at (x={left}, y={top})</div>'
+            f'<div class="row">{"".join(figs)}</div>'
+        )
+    page = (
+        f'<!doctype html><html><head><meta charset="utf-8"><title>{e(title)}</title>'
+        f"<style>{CSS % (crop * scale)}</style></head><body><h1>{e(title)}</h1>{intro}"
+        f"{''.join(parts)}</body></html>\n"
+    )
     path = out_dir / "gallery.html"
     write_text_atomic(path, page)
     return path

@@ -73,9 +73,14 @@ def short_reason(reason: str) -> str:
     return reason[:60]
 
 
-def build_leaderboard(results: pd.DataFrame, higher: dict[str, bool], status: dict[str, str | None] | None = None,
-                      tasks: list[str] | None = None, metrics: list[str] | None = None,
-                      seconds: dict[str, float] | None = None) -> Leaderboard:
+def build_leaderboard(
+    results: pd.DataFrame,
+    higher: dict[str, bool],
+    status: dict[str, str | None] | None = None,
+    tasks: list[str] | None = None,
+    metrics: list[str] | None = None,
+    seconds: dict[str, float] | None = None,
+) -> Leaderboard:
     """Build a leaderboard from per-image ``results`` [method, task, image_id, metric, value, status].
 
     ``higher``: metric -> True if higher is better. ``status``: method -> None (ran) or why it could not run.
@@ -88,15 +93,24 @@ def build_leaderboard(results: pd.DataFrame, higher: dict[str, bool], status: di
     columns = [(t, m) for t in tasks for m in metrics if ((ok["task"] == t) & (ok["metric"] == m)).any()]
     ran = [m for m in dict.fromkeys(list(status) + list(results["method"])) if status.get(m) is None]
     grouped = ok.groupby(["method", "task", "metric"])["value"]
-    means = grouped.mean().unstack(["task", "metric"]).reindex(index=ran, columns=pd.MultiIndex.from_tuples(columns))
-    counts = grouped.count().unstack(["task", "metric"]).reindex(index=ran, columns=pd.MultiIndex.from_tuples(columns))
+    means = (
+        grouped.mean()
+        .unstack(["task", "metric"])
+        .reindex(index=ran, columns=pd.MultiIndex.from_tuples(columns))
+    )
+    counts = (
+        grouped.count()
+        .unstack(["task", "metric"])
+        .reindex(index=ran, columns=pd.MultiIndex.from_tuples(columns))
+    )
     failed = {}
     for (m, t), g in results.groupby(["method", "task"]):
         n_err = g.loc[g["status"] == "error", "image_id"].nunique()
         if n_err:
             failed[(m, t)] = (n_err, g["image_id"].nunique())
-    ranks = pd.DataFrame({c: means[c].rank(ascending=not higher.get(c[1], True), method="min") for c in columns},
-                         index=ran)
+    ranks = pd.DataFrame(
+        {c: means[c].rank(ascending=not higher.get(c[1], True), method="min") for c in columns}, index=ran
+    )
     rank = ranks.mean(axis=1).dropna().sort_values(kind="stable")
     task_names = list(dict.fromkeys(t for t, _ in columns))
     if len(task_names) > 1:
@@ -152,7 +166,10 @@ def _seconds_text(lb: Leaderboard, method: str) -> str:
 
 
 def _notes(lb: Leaderboard) -> list[str]:
-    notes = [f"{m}: {n} of {total} images of {t} failed (mean over the rest)" for (m, t), (n, total) in lb.failed.items()]
+    notes = [
+        f"{m}: {n} of {total} images of {t} failed (mean over the rest)"
+        for (m, t), (n, total) in lb.failed.items()
+    ]
     notes += [f"{m}: n/a: {reason}" for m, reason in lb.unavailable.items()]
     if lb.idle:
         notes.append(f"not run, no task of theirs in this suite: {', '.join(lb.idle)}")
@@ -167,11 +184,15 @@ def to_markdown(lb: Leaderboard) -> str:
         if m in lb.unavailable:
             cells = [f"n/a: {short_reason(lb.unavailable[m])}"] + [""] * (len(head) - 2)
         else:
-            cells = [_rank_text(lb, m), _seconds_text(lb, m)] + [f"**{t}**" if best else t for t, best in _cells(lb, m)]
+            cells = [_rank_text(lb, m), _seconds_text(lb, m)] + [
+                f"**{t}**" if best else t for t, best in _cells(lb, m)
+            ]
         lines.append("| " + " | ".join([m] + cells) + " |")
     notes = _notes(lb)
-    legend = ("rank: mean of per-column ranks (1 = best); s/img: restore seconds per image; "
-              "`-`: task not handled by the method; `*`: some images failed")
+    legend = (
+        "rank: mean of per-column ranks (1 = best); s/img: restore seconds per image; "
+        "`-`: task not handled by the method; `*`: some images failed"
+    )
     return "\n".join(lines + ["", legend] + ([""] + [f"- {n}" for n in notes] if notes else [])) + "\n"
 
 
@@ -179,9 +200,12 @@ def to_csv(lb: Leaderboard) -> str:
     """The leaderboard as CSV: method, rank, status, s_per_img, then one ``task/metric`` column each (raw means)."""
     rows = []
     for m in lb.methods:
-        row = {"method": m, "rank": lb.rank.get(m, float("nan")),
-               "status": f"n/a: {lb.unavailable[m]}" if m in lb.unavailable else "ok",
-               "s_per_img": lb.seconds.get(m, float("nan"))}
+        row = {
+            "method": m,
+            "rank": lb.rank.get(m, float("nan")),
+            "status": f"n/a: {lb.unavailable[m]}" if m in lb.unavailable else "ok",
+            "s_per_img": lb.seconds.get(m, float("nan")),
+        }
         for col in lb.columns:
             v = lb.cell(m, col)
             row[f"{col[0]}/{col[1]}{arrow(lb, col[1])}"] = float("nan") if v is None else v
@@ -195,28 +219,40 @@ def to_html_table(lb: Leaderboard) -> str:
     tasks = list(dict.fromkeys(t for t, _ in lb.columns))
     spans = {t: sum(1 for c in lb.columns if c[0] == t) for t in tasks}
     h1 = "".join(f'<th colspan="{spans[t]}">{e(t)}</th>' for t in tasks)
-    h2 = "".join(f'<th title="{"higher" if lb.higher.get(m, True) else "lower"} is better">{e(m)} {arrow(lb, m)}</th>'
-                 for _, m in lb.columns)
+    h2 = "".join(
+        f'<th title="{"higher" if lb.higher.get(m, True) else "lower"} is better">{e(m)} {arrow(lb, m)}</th>'
+        for _, m in lb.columns
+    )
     body = []
     for m in lb.methods:
         if m in lb.unavailable:
             reason = lb.unavailable[m]
-            body.append(f'<tr class="na"><th>{e(m)}</th><td colspan="{len(lb.columns) + 2}" title="{e(reason)}">'
-                        f"n/a: {e(short_reason(reason))}</td></tr>")
+            body.append(
+                f'<tr class="na"><th>{e(m)}</th><td colspan="{len(lb.columns) + 2}" title="{e(reason)}">'
+                f"n/a: {e(short_reason(reason))}</td></tr>"
+            )
             continue
-        cells = "".join(f'<td class="best">{e(t)}</td>' if best else f"<td>{e(t)}</td>" for t, best in _cells(lb, m))
-        body.append(f"<tr><th>{e(m)}</th><td>{_rank_text(lb, m)}</td><td>{_seconds_text(lb, m)}</td>{cells}</tr>")
+        cells = "".join(
+            f'<td class="best">{e(t)}</td>' if best else f"<td>{e(t)}</td>" for t, best in _cells(lb, m)
+        )
+        body.append(
+            f"<tr><th>{e(m)}</th><td>{_rank_text(lb, m)}</td><td>{_seconds_text(lb, m)}</td>{cells}</tr>"
+        )
     notes = "".join(f"<li>{e(n)}</li>" for n in _notes(lb))
-    return (f'<table class="lb"><thead><tr><th rowspan="2">method</th><th rowspan="2">rank</th>'
-            f'<th rowspan="2">s/img</th>{h1}</tr><tr>{h2}</tr></thead><tbody>{"".join(body)}</tbody></table>'
-            '<p class="legend">rank: mean of per-column ranks (1 = best); s/img: restore seconds per image; '
-            "<b>bold</b>: best in column; -: task not handled by the method; *: some images failed</p>"
-            + (f"<ul class=\"notes\">{notes}</ul>" if notes else ""))
+    return (
+        f'<table class="lb"><thead><tr><th rowspan="2">method</th><th rowspan="2">rank</th>'
+        f'<th rowspan="2">s/img</th>{h1}</tr><tr>{h2}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+        '<p class="legend">rank: mean of per-column ranks (1 = best); s/img: restore seconds per image; '
+        "<b>bold</b>: best in column; -: task not handled by the method; *: some images failed</p>"
+        + (f'<ul class="notes">{notes}</ul>' if notes else "")
+    )
 
 
 CSS = """body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}
-table.lb{border-collapse:collapse;font-size:13px}table.lb th,table.lb td{border:1px solid #ccc;padding:3px 7px}
-table.lb td{text-align:right;font-variant-numeric:tabular-nums}table.lb td.best{font-weight:bold;background:#e8f5e9}
+table.lb{border-collapse:collapse;font-size:13px}
+table.lb th,table.lb td{border:1px solid #ccc;padding:3px 7px}
+table.lb td{text-align:right;font-variant-numeric:tabular-nums}
+table.lb td.best{font-weight:bold;background:#e8f5e9}
 table.lb thead th{background:#f3f3f3}table.lb tbody th{text-align:left}tr.na td{color:#888;text-align:left}
 .legend,.notes{font-size:12px;color:#555}table.kv td{padding:2px 10px;border-bottom:1px solid #eee}
 img.plot{max-width:100%;border:1px solid #ddd;margin:6px 0}"""
@@ -225,5 +261,7 @@ img.plot{max-width:100%;border:1px solid #ddd;margin:6px 0}"""
 def html_page(title: str, sections: list[tuple[str, str]], css: str = CSS) -> str:
     """A standalone HTML page: ``title`` and (heading, html body) sections."""
     parts = "".join(f"<h2>{html.escape(h)}</h2>{body}" if h else body for h, body in sections)
-    return (f'<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-            f"<style>{css}</style></head><body><h1>{html.escape(title)}</h1>{parts}</body></html>\n")
+    return (
+        f'<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"<style>{css}</style></head><body><h1>{html.escape(title)}</h1>{parts}</body></html>\n"
+    )

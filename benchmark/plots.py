@@ -58,8 +58,14 @@ def _label(metric: str, higher: bool) -> str:
     return f"{metric} ({'higher' if higher else 'lower'} is better)"
 
 
-def task_bars(results: pd.DataFrame, metric: str, path: Path, higher: bool = True,
-              methods: list[str] | None = None, baseline: str = "identity") -> Path | None:
+def task_bars(
+    results: pd.DataFrame,
+    metric: str,
+    path: Path,
+    higher: bool = True,
+    methods: list[str] | None = None,
+    baseline: str = "identity",
+) -> Path | None:
     """One panel per task: horizontal bars of the methods that ran on it, best first, labelled with the mean.
 
     A method keeps its colour in every panel; ``baseline`` (the unrestored input) is drawn in grey.
@@ -94,8 +100,9 @@ def task_bars(results: pd.DataFrame, metric: str, path: Path, higher: bool = Tru
     return _save(plt, fig, path)
 
 
-def severity_curves(results: pd.DataFrame, metric: str, path: Path, higher: bool = True,
-                    baseline: str = "identity") -> Path | None:
+def severity_curves(
+    results: pd.DataFrame, metric: str, path: Path, higher: bool = True, baseline: str = "identity"
+) -> Path | None:
     """One panel per operator (``group``): mean ``metric`` against severity, one line per method (``baseline``,
     the unrestored input, in grey)."""
     df = _ok(results, metric).dropna(subset=["severity"])
@@ -112,8 +119,15 @@ def severity_curves(results: pd.DataFrame, metric: str, path: Path, higher: bool
         for k, m in enumerate(methods):
             if m in sub.index.get_level_values(0):
                 s = sub[m].sort_index()
-                (line,) = ax.plot(s.index.astype(int), s.values, marker="o", ms=3, lw=1.2,
-                                  color="0.6" if m == baseline else palette[k % len(palette)], label=m)
+                (line,) = ax.plot(
+                    s.index.astype(int),
+                    s.values,
+                    marker="o",
+                    ms=3,
+                    lw=1.2,
+                    color="0.6" if m == baseline else palette[k % len(palette)],
+                    label=m,
+                )
                 handles.setdefault(m, line)
         ax.set_title(g, fontsize=9)
         ax.set_xticks(range(1, 6))
@@ -123,8 +137,14 @@ def severity_curves(results: pd.DataFrame, metric: str, path: Path, higher: bool
     for ax in axes[-1, :]:
         ax.set_xlabel("severity", fontsize=8)
     fig.tight_layout()
-    fig.legend(list(handles.values()), list(handles), loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=7,
-               frameon=False)
+    fig.legend(
+        list(handles.values()),
+        list(handles),
+        loc="center left",
+        bbox_to_anchor=(1.0, 0.5),
+        fontsize=7,
+        frameon=False,
+    )
     return _save(plt, fig, path)
 
 
@@ -144,17 +164,31 @@ def order_heatmap(results: pd.DataFrame, metric: str, path: Path, higher: bool =
     gain = (table.sub(table.mean(axis=1), axis=0) * (1.0 if higher else -1.0)).to_numpy()
     limit = float(np.nanmax(np.abs(gain))) or 1.0
     plt = _plt()
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(1.3 * table.shape[1] + 3.6, 0.42 * len(table) + 1.6),
-                                  gridspec_kw={"width_ratios": [table.shape[1], 1]})
+    fig, (ax, ax2) = plt.subplots(
+        1,
+        2,
+        figsize=(1.3 * table.shape[1] + 3.6, 0.42 * len(table) + 1.6),
+        gridspec_kw={"width_ratios": [table.shape[1], 1]},
+    )
     im = ax.imshow(gain, aspect="auto", cmap="RdBu", vmin=-limit, vmax=limit)
     ax.set_xticks(range(table.shape[1]), table.columns, rotation=30, ha="right", fontsize=8)
     ax.set_yticks(range(len(table)), table.index, fontsize=8)
     for (i, j), v in np.ndenumerate(table.to_numpy()):
         if np.isfinite(v):
-            ax.text(j, i, f"{v:.2f}" if abs(v) >= 10 else f"{v:.3f}", ha="center", va="center", fontsize=7,
-                    color="white" if abs(gain[i, j]) > 0.6 * limit else "black")
-    ax.set_title(f"{_label(metric, higher)} by degradation order; colour: better (blue) or worse (red) than "
-                 "the method's mean over orders", fontsize=8)
+            ax.text(
+                j,
+                i,
+                f"{v:.2f}" if abs(v) >= 10 else f"{v:.3f}",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if abs(gain[i, j]) > 0.6 * limit else "black",
+            )
+    ax.set_title(
+        f"{_label(metric, higher)} by degradation order; colour: better (blue) or worse (red) than "
+        "the method's mean over orders",
+        fontsize=8,
+    )
     fig.colorbar(im, ax=ax, fraction=0.03)
     ax2.imshow(spread.to_numpy()[:, None], aspect="auto", cmap="Reds")
     for i, v in enumerate(spread.to_numpy()):

@@ -9,10 +9,11 @@ Work folder layout (``WORK``, default ``$RESTOREBENCH_CACHE/runs/<suite>``)::
 
 ``content12`` starts the sha256 of the task's data (inputs and targets), so regenerating bit-identical data
 with changed code keeps all work. A file present means that piece of work is done: a second run restores and
-scores nothing, and a run killed at any point resumes where it stopped and ends with the same results. A method that raises on one image is
-recorded for that image (``status = error``) and the run goes on; a method that cannot load (weights
-unavailable, license opt-in, missing dependency) becomes an ``n/a`` row with its reason. Task-specific methods
-run only on tasks whose degradation kinds they declare (``match_tasks``); methods declaring ``all`` run on all.
+scores nothing, and a run killed at any point resumes where it stopped and ends with the same results. A
+method that raises on one image is recorded for that image (``status = error``) and the run goes on; a
+method that cannot load (weights unavailable, license opt-in, missing dependency) becomes an ``n/a`` row
+with its reason. Task-specific methods run only on tasks whose degradation kinds they declare
+(``match_tasks``); methods declaring ``all`` run on all.
 """
 
 from __future__ import annotations
@@ -44,8 +45,19 @@ OP_FAMILY_TO_TASK = {"resize": "sr"}
 """Degradation family -> the task name models declare for it (the others are the same word)."""
 
 SCORE_COLUMNS = ["image_id", "metric", "value", "note"]
-RESULT_COLUMNS = ["suite", "task", "group", "severity", "order", "method", "image_id", "metric", "value",
-                  "status", "error"]
+RESULT_COLUMNS = [
+    "suite",
+    "task",
+    "group",
+    "severity",
+    "order",
+    "method",
+    "image_id",
+    "metric",
+    "value",
+    "status",
+    "error",
+]
 
 
 @dataclass
@@ -103,9 +115,19 @@ def registry_methods(names: list[str], device: str = "cpu") -> list[Method]:
         def loader(name: str = name) -> RestoreFn:
             return models.load(name, device=device).restore_image
 
-        fingerprint = hashlib.sha256(json.dumps(info.to_dict(), sort_keys=True, default=str).encode()).hexdigest()[:8]
-        out.append(Method(name=name, loader=loader, tasks=tuple(info.tasks), family=info.family,
-                          unavailable=None if ok else reason, fingerprint=fingerprint))
+        fingerprint = hashlib.sha256(
+            json.dumps(info.to_dict(), sort_keys=True, default=str).encode()
+        ).hexdigest()[:8]
+        out.append(
+            Method(
+                name=name,
+                loader=loader,
+                tasks=tuple(info.tasks),
+                family=info.family,
+                unavailable=None if ok else reason,
+                fingerprint=fingerprint,
+            )
+        )
     return out
 
 
@@ -183,12 +205,21 @@ def _read_times(path: Path) -> dict[str, float]:
 
 def pending(td: TaskData, folder: Path, retry_failed: bool = False) -> list:
     """Items of a task that ``folder`` holds neither an output nor (unless retrying) a recorded error for."""
-    return [it for it in td.items if not (folder / f"{it.image_id}.png").is_file()
-            and (retry_failed or not (folder / f"{it.image_id}.error.json").is_file())]
+    return [
+        it
+        for it in td.items
+        if not (folder / f"{it.image_id}.png").is_file()
+        and (retry_failed or not (folder / f"{it.image_id}.error.json").is_file())
+    ]
 
 
-def restore_task(method: Method, td: TaskData, folder: Path, retry_failed: bool = False,
-                 progress: Callable[[int], None] | None = None) -> int:
+def restore_task(
+    method: Method,
+    td: TaskData,
+    folder: Path,
+    retry_failed: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> int:
     """Restore the pending images of a task with ``method`` into ``folder``; returns how many ran.
 
     An exception on one image is written to ``<id>.error.json`` and the loop goes on. The method is loaded
@@ -222,8 +253,9 @@ def restore_task(method: Method, td: TaskData, folder: Path, retry_failed: bool 
     return len(todo)
 
 
-def score_task(td: TaskData, folder: Path, metrics: tuple[str, ...], protocol: str, scorer: Scorer,
-               cache: Path) -> tuple[pd.DataFrame, int]:
+def score_task(
+    td: TaskData, folder: Path, metrics: tuple[str, ...], protocol: str, scorer: Scorer, cache: Path
+) -> tuple[pd.DataFrame, int]:
     """Per-image scores [image_id, metric, value] of the outputs in ``folder``; only missing ones are computed.
 
     Returns the scores and how many images were scored now. Scores are cached in the parquet file ``cache``.
@@ -239,7 +271,9 @@ def score_task(td: TaskData, folder: Path, metrics: tuple[str, ...], protocol: s
         new = scorer(preds, targets, [it.image_id for it in todo], need, protocol)
         if "note" not in new:
             new = new.assign(note="")
-        new = new[["image_id", "metric", "value", "note"]].astype({"image_id": str, "metric": str, "value": float})
+        new = new[["image_id", "metric", "value", "note"]].astype(
+            {"image_id": str, "metric": str, "value": float}
+        )
         new["note"] = new["note"].fillna("").astype(str)
         done = pd.concat([done.astype(new.dtypes.to_dict()), new], ignore_index=True) if len(done) else new
         done = done.drop_duplicates(["image_id", "metric"], keep="first").reset_index(drop=True)
@@ -258,9 +292,17 @@ def _errors(td: TaskData, folder: Path) -> dict[str, str]:
     return out
 
 
-def run_suite(suite: Suite, methods: list[Method], work_dir: Path | None = None, cache_dir: Path | None = None,
-              scorer: Scorer | None = None, device: str = "cpu", retry_failed: bool = False,
-              quiet: bool = False, metric_status: dict[str, str | None] | None = None) -> RunResult:
+def run_suite(
+    suite: Suite,
+    methods: list[Method],
+    work_dir: Path | None = None,
+    cache_dir: Path | None = None,
+    scorer: Scorer | None = None,
+    device: str = "cpu",
+    retry_failed: bool = False,
+    quiet: bool = False,
+    metric_status: dict[str, str | None] | None = None,
+) -> RunResult:
     """Run ``methods`` on ``suite``: prepare data, restore (cached), score (cached); no report written here.
 
     ``scorer`` defaults to the metrics harness on ``device``; ``metric_status`` (metric -> None or why it
@@ -281,8 +323,19 @@ def run_suite(suite: Suite, methods: list[Method], work_dir: Path | None = None,
     results = pd.DataFrame(rows, columns=RESULT_COLUMNS).astype({"severity": "Int64"})
     run.timings["total"] = time.perf_counter() - t0
     digests = {name: td.content for name, td in data.items()}
-    return RunResult(suite, results, run.status, run.timings, run.counts, suite_digest(digests), data, work_dir,
-                     run.restore_seconds, metric_status, {m.name: m.key for m in methods})
+    return RunResult(
+        suite,
+        results,
+        run.status,
+        run.timings,
+        run.counts,
+        suite_digest(digests),
+        data,
+        work_dir,
+        run.restore_seconds,
+        metric_status,
+        {m.name: m.key for m in methods},
+    )
 
 
 @dataclass
@@ -294,8 +347,12 @@ class _Run:
     retry_failed: bool
     quiet: bool
     status: dict[str, str | None]
-    timings: dict[str, float] = field(default_factory=lambda: dict.fromkeys(("generate", "load", "restore", "score"), 0.0))
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(("generated", "restored", "scored"), 0))
+    timings: dict[str, float] = field(
+        default_factory=lambda: dict.fromkeys(("generate", "load", "restore", "score"), 0.0)
+    )
+    counts: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(("generated", "restored", "scored"), 0)
+    )
     restore_seconds: dict[str, tuple[float, int]] = field(default_factory=dict)
 
     def jobs(self, methods: list[Method], data: dict[str, TaskData]):
@@ -330,8 +387,13 @@ class _Run:
                 secs, n = self.restore_seconds.get(m.name, (0.0, 0))
                 self.restore_seconds[m.name] = (secs + sum(times.values()), n + len(times))
 
-    def score_all(self, methods: list[Method], data: dict[str, TaskData], scorer: Scorer,
-                  metric_status: dict[str, str | None]) -> list[dict]:
+    def score_all(
+        self,
+        methods: list[Method],
+        data: dict[str, TaskData],
+        scorer: Scorer,
+        metric_status: dict[str, str | None],
+    ) -> list[dict]:
         """Score every restored image with the usable metrics; returns the per-image result rows."""
         from tqdm import tqdm
 
@@ -346,13 +408,36 @@ class _Run:
             scores, n = score_task(td, folder, usable, self.suite.protocol, scorer, cache)
             self.timings["score"] += time.perf_counter() - t1
             self.counts["scored"] += n
-            base = {"suite": self.suite.name, "task": task.name, "group": task.group, "severity": task.severity,
-                    "order": task.order, "method": m.name}
-            rows += [{**base, "image_id": r.image_id, "metric": r.metric, "value": float(r.value),
-                      "status": "ok" if np.isfinite(r.value) else "error",
-                      "error": "" if np.isfinite(r.value) else f"scoring: {r.note}"} for r in scores.itertuples()]
-            rows += [{**base, "image_id": iid, "metric": "", "value": float("nan"), "status": "error",
-                      "error": msg} for iid, msg in _errors(td, folder).items()]
+            base = {
+                "suite": self.suite.name,
+                "task": task.name,
+                "group": task.group,
+                "severity": task.severity,
+                "order": task.order,
+                "method": m.name,
+            }
+            rows += [
+                {
+                    **base,
+                    "image_id": r.image_id,
+                    "metric": r.metric,
+                    "value": float(r.value),
+                    "status": "ok" if np.isfinite(r.value) else "error",
+                    "error": "" if np.isfinite(r.value) else f"scoring: {r.note}",
+                }
+                for r in scores.itertuples()
+            ]
+            rows += [
+                {
+                    **base,
+                    "image_id": iid,
+                    "metric": "",
+                    "value": float("nan"),
+                    "status": "error",
+                    "error": msg,
+                }
+                for iid, msg in _errors(td, folder).items()
+            ]
         return rows
 
 
@@ -392,12 +477,18 @@ def _gallery_rows(rr: RunResult, images: int, baseline: str = "identity") -> lis
                 path = rr.output_path(m, task.name, item.image_id) if reason is None else None
                 if path is not None and path.is_file():
                     outputs[m] = path
-                    v = ok[(ok["method"] == m) & (ok["task"] == task.name) & (ok["image_id"] == item.image_id)
-                           & (ok["metric"] == metric)]["value"]
+                    v = ok[
+                        (ok["method"] == m)
+                        & (ok["task"] == task.name)
+                        & (ok["image_id"] == item.image_id)
+                        & (ok["metric"] == metric)
+                    ]["value"]
                     if len(v):
                         captions[m] = f"{metric} {format_value(float(v.iloc[0]), metric)}"
             failed = {m: errors[m][item.image_id] for m in errors if item.image_id in errors[m]}
-            rows.append(GalleryRow(task.name, item.image_id, item.input, item.target, outputs, captions, failed))
+            rows.append(
+                GalleryRow(task.name, item.image_id, item.input, item.target, outputs, captions, failed)
+            )
     return rows
 
 
@@ -406,13 +497,15 @@ def _timing_lines(rr: RunResult) -> list[tuple[str, str]]:
     recorded = sum(secs for secs, _ in rr.restore_seconds.values())
     outputs = sum(n for _, n in rr.restore_seconds.values())
     made = f"{recorded:.1f} s measured when the {outputs} restored images used here were made"
-    return [("generate", f"{t['generate']:.1f} s ({c['generated']} images generated, the rest cached)"),
-            ("load methods", f"{t['load']:.1f} s"),
-            ("restore", f"{t['restore']:.1f} s ({c['restored']} images restored, the rest cached)"),
-            ("restore, all outputs", f"{made} (this run and earlier ones; the s/img column)"),
-            ("score", f"{t['score']:.1f} s ({c['scored']} images scored, the rest cached)"),
-            ("report", f"{t.get('report', 0.0):.1f} s (tables, plots, gallery)"),
-            ("total", f"{t['total'] + t.get('report', 0.0):.1f} s")]
+    return [
+        ("generate", f"{t['generate']:.1f} s ({c['generated']} images generated, the rest cached)"),
+        ("load methods", f"{t['load']:.1f} s"),
+        ("restore", f"{t['restore']:.1f} s ({c['restored']} images restored, the rest cached)"),
+        ("restore, all outputs", f"{made} (this run and earlier ones; the s/img column)"),
+        ("score", f"{t['score']:.1f} s ({c['scored']} images scored, the rest cached)"),
+        ("report", f"{t.get('report', 0.0):.1f} s (tables, plots, gallery)"),
+        ("total", f"{t['total'] + t.get('report', 0.0):.1f} s"),
+    ]
 
 
 def leaderboard_for(rr: RunResult, higher: dict[str, bool] | None = None):
@@ -421,8 +514,17 @@ def leaderboard_for(rr: RunResult, higher: dict[str, bool] | None = None):
 
     metrics = rr.metrics()
     seconds = {m: s / n for m, (s, n) in rr.restore_seconds.items() if n}
-    return build_leaderboard(rr.results, higher or metric_directions(metrics), rr.status,
-                             [t.name for t in rr.suite.tasks], metrics, seconds)
+    return build_leaderboard(
+        rr.results,
+        higher or metric_directions(metrics),
+        rr.status,
+        [t.name for t in rr.suite.tasks],
+        metrics,
+        seconds,
+    )
+
+
+GALLERY_LINK = "aligned crops: input / every method / ground truth"
 
 
 def _kv_table(pairs: list[tuple[str, str]]) -> str:
@@ -432,8 +534,13 @@ def _kv_table(pairs: list[tuple[str, str]]) -> str:
     return f'<table class="kv">{rows}</table>'
 
 
-def write_report(rr: RunResult, out_dir: Path, higher: dict[str, bool] | None = None,
-                 gallery_images: int | None = None, gallery_crop: int | None = None) -> dict[str, Path]:
+def write_report(
+    rr: RunResult,
+    out_dir: Path,
+    higher: dict[str, bool] | None = None,
+    gallery_images: int | None = None,
+    gallery_crop: int | None = None,
+) -> dict[str, Path]:
     """Write ``results.parquet``, ``leaderboard.{md,csv,html}``, ``plots/*.png``, ``gallery.html``, ``run.json``.
 
     Returns the written paths by kind. Report timings are added to ``rr.timings['report']``.
@@ -461,45 +568,77 @@ def write_report(rr: RunResult, out_dir: Path, higher: dict[str, bool] | None = 
     methods = lb.methods
     figures: list[tuple[str, Path]] = []
     for m in metrics:
-        for title, fn, name in (("per-task means", plots.task_bars, f"bars_{m}.png"),
-                                ("severity curves", plots.severity_curves, f"severity_{m}.png"),
-                                ("order sensitivity", plots.order_heatmap, f"orders_{m}.png")):
+        for title, fn, name in (
+            ("per-task means", plots.task_bars, f"bars_{m}.png"),
+            ("severity curves", plots.severity_curves, f"severity_{m}.png"),
+            ("order sensitivity", plots.order_heatmap, f"orders_{m}.png"),
+        ):
             kwargs = {"methods": methods} if fn is plots.task_bars else {}
             p = fn(rr.results, m, out_dir / "plots" / name, higher.get(m, True), **kwargs)
             if p is not None:
                 figures.append((f"{m}: {title}", p))
     gcfg = suite.gallery
     rows = _gallery_rows(rr, int(gallery_images or gcfg.get("images", 2)))
-    paths["gallery"] = write_gallery(rows, out_dir, f"{suite.name}: input / methods / ground truth",
-                                     int(gallery_crop or gcfg.get("crop", 128)))
+    paths["gallery"] = write_gallery(
+        rows,
+        out_dir,
+        f"{suite.name}: input / methods / ground truth",
+        int(gallery_crop or gcfg.get("crop", 128)),
+    )
     rr.timings["report"] = time.perf_counter() - t0
-    info = [("suite", suite.name + (f": {suite.description}" if suite.description else "")),
-            ("data hash", rr.data_hash), ("protocol", suite.protocol), ("metrics", ", ".join(metrics)),
-            ("tasks", ", ".join(t.name for t in suite.tasks)),
-            *[(f"metric {m}", f"n/a: {r}") for m, r in rr.metric_status.items() if r is not None],
-            ("images", f"{sum(len(td.items) for td in rr.data.values())} over {len(suite.tasks)} tasks")]
+    info = [
+        ("suite", suite.name + (f": {suite.description}" if suite.description else "")),
+        ("data hash", rr.data_hash),
+        ("protocol", suite.protocol),
+        ("metrics", ", ".join(metrics)),
+        ("tasks", ", ".join(t.name for t in suite.tasks)),
+        *[(f"metric {m}", f"n/a: {r}") for m, r in rr.metric_status.items() if r is not None],
+        ("images", f"{sum(len(td.items) for td in rr.data.values())} over {len(suite.tasks)} tasks"),
+    ]
     timing = _timing_lines(rr)
-    md = [f"# {suite.name} leaderboard", ""] + [f"- **{k}**: {v}" for k, v in info] + ["", lbm.to_markdown(lb),
-          "## Wall time", "", "| phase | time |", "|---|---|"] + [f"| {k} | {v} |" for k, v in timing]
+    md = (
+        [f"# {suite.name} leaderboard", ""]
+        + [f"- **{k}**: {v}" for k, v in info]
+        + ["", lbm.to_markdown(lb), "## Wall time", "", "| phase | time |", "|---|---|"]
+        + [f"| {k} | {v} |" for k, v in timing]
+    )
     md += ["", "## Plots", ""] + [f"![{t}]({p.relative_to(out_dir).as_posix()})" for t, p in figures]
     md += ["", f"Gallery of aligned crops: [gallery.html]({paths['gallery'].name})", ""]
     paths["md"] = out_dir / "leaderboard.md"
     write_text_atomic(paths["md"], "\n".join(md))
     e = html_mod.escape
-    figs = "".join(f'<p>{e(t)}<br><img class="plot" src="{e(p.relative_to(out_dir).as_posix())}"></p>' for t, p in figures)
-    page = lbm.html_page(f"{suite.name} leaderboard", [
-        ("", _kv_table(info)), ("Leaderboard", lbm.to_html_table(lb)), ("Wall time", _kv_table(timing)),
-        ("Gallery", f'<p><a href="{e(paths["gallery"].name)}">aligned crops: input / every method / ground truth</a></p>'),
-        ("Plots", figs)])
+    figs = "".join(
+        f'<p>{e(t)}<br><img class="plot" src="{e(p.relative_to(out_dir).as_posix())}"></p>'
+        for t, p in figures
+    )
+    page = lbm.html_page(
+        f"{suite.name} leaderboard",
+        [
+            ("", _kv_table(info)),
+            ("Leaderboard", lbm.to_html_table(lb)),
+            ("Wall time", _kv_table(timing)),
+            ("Gallery", f'<p><a href="{e(paths["gallery"].name)}">{GALLERY_LINK}</a></p>'),
+            ("Plots", figs),
+        ],
+    )
     paths["html"] = out_dir / "leaderboard.html"
     write_text_atomic(paths["html"], page)
-    run = {"suite": suite.name, "data_hash": rr.data_hash, "protocol": suite.protocol, "metrics": metrics,
-           "metrics_unavailable": {m: r for m, r in rr.metric_status.items() if r is not None},
-           "tasks": {name: {"content": td.content, "digest": td.digest, "images": len(td.items), **td.task.to_dict()}
-                     for name, td in rr.data.items()},
-           "methods": {m: ("ok" if r is None else f"n/a: {r}") for m, r in rr.status.items()},
-           "timings_s": {k: round(v, 3) for k, v in rr.timings.items()}, "counts": rr.counts,
-           "restore_s_per_image": {m: round(s, 4) for m, s in seconds.items()}, "config": suite.config}
+    run = {
+        "suite": suite.name,
+        "data_hash": rr.data_hash,
+        "protocol": suite.protocol,
+        "metrics": metrics,
+        "metrics_unavailable": {m: r for m, r in rr.metric_status.items() if r is not None},
+        "tasks": {
+            name: {"content": td.content, "digest": td.digest, "images": len(td.items), **td.task.to_dict()}
+            for name, td in rr.data.items()
+        },
+        "methods": {m: ("ok" if r is None else f"n/a: {r}") for m, r in rr.status.items()},
+        "timings_s": {k: round(v, 3) for k, v in rr.timings.items()},
+        "counts": rr.counts,
+        "restore_s_per_image": {m: round(s, 4) for m, s in seconds.items()},
+        "config": suite.config,
+    }
     paths["run"] = out_dir / "run.json"
     write_text_atomic(paths["run"], json.dumps(run, indent=1, default=str))
     return paths

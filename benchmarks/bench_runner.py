@@ -34,8 +34,14 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for label in ("cold", "warm"):
             t0 = time.perf_counter()
-            rr = run_suite(suite, registry_methods(names, args.device), Path(tmp) / "work", Path(tmp) / "data",
-                           device=args.device, quiet=True)
+            rr = run_suite(
+                suite,
+                registry_methods(names, args.device),
+                Path(tmp) / "work",
+                Path(tmp) / "data",
+                device=args.device,
+                quiet=True,
+            )
             write_report(rr, Path(tmp) / "report")
             rr.timings["wall"] = time.perf_counter() - t0
             rows.append((label, dict(rr.timings), dict(rr.counts)))
@@ -44,8 +50,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"| run | {' | '.join(phases)} | generated | restored | scored |")
     print("|---|" + "---:|" * (len(phases) + 3))
     for label, t, c in rows:
-        print(f"| {label} | " + " | ".join(f"{t.get(ph, 0.0):.2f} s" for ph in phases)
-              + f" | {c['generated']} | {c['restored']} | {c['scored']} |")
+        print(
+            f"| {label} | "
+            + " | ".join(f"{t.get(ph, 0.0):.2f} s" for ph in phases)
+            + f" | {c['generated']} | {c['restored']} | {c['scored']} |"
+        )
     return 0
 
 

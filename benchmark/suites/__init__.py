@@ -39,8 +39,10 @@ def compose_config(name_or_path: str, overrides: list[str] | tuple[str, ...] = (
     elif name_or_path in list_suites():
         config_dir, config_name = CONFIG_DIR, name_or_path
     else:
-        raise InputError(f"unknown suite {name_or_path!r}; shipped suites: {', '.join(list_suites())} "
-                         "(or pass a path to a suite .yaml file)")
+        raise InputError(
+            f"unknown suite {name_or_path!r}; shipped suites: {', '.join(list_suites())} "
+            "(or pass a path to a suite .yaml file)"
+        )
     try:
         with initialize_config_dir(config_dir=str(config_dir), version_base=None):
             cfg = compose(config_name=config_name, overrides=[_upsert(o) for o in overrides])

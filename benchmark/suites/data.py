@@ -99,14 +99,16 @@ def list_source(source: str, limit: int | None = None) -> list[tuple[str, str]]:
     ``source`` is a folder (locator: file path) or ``skimage:NAME,NAME`` (locator: ``skimage:NAME``).
     """
     if source.startswith(SKIMAGE_PREFIX):
-        names = [n.strip() for n in source[len(SKIMAGE_PREFIX):].split(",") if n.strip()]
+        names = [n.strip() for n in source[len(SKIMAGE_PREFIX) :].split(",") if n.strip()]
         if not names:
             raise InputError(f"source {source!r}: name at least one photo, e.g. skimage:astronaut,coffee")
         out = [(n, SKIMAGE_PREFIX + n) for n in names]
     else:
         root = Path(source)
         if not root.is_dir():
-            raise InputError(f"source {root}: not a folder; set data_root=... or RESTOREBENCH_DATA to your data")
+            raise InputError(
+                f"source {root}: not a folder; set data_root=... or RESTOREBENCH_DATA to your data"
+            )
         out = [(image_id(p, root), str(p)) for p in list_images(root)]
         if not out:
             raise InputError(f"source {root}: no images found")
@@ -118,10 +120,12 @@ def read_source(locator: str) -> np.ndarray:
     if locator.startswith(SKIMAGE_PREFIX):
         from skimage import data as skdata
 
-        name = locator[len(SKIMAGE_PREFIX):]
+        name = locator[len(SKIMAGE_PREFIX) :]
         loader = getattr(skdata, name, None)
         if loader is None or not callable(loader):
-            raise InputError(f"source skimage:{name}: not a scikit-image bundled photo (try astronaut, coffee, chelsea)")
+            raise InputError(
+                f"source skimage:{name}: not a scikit-image bundled photo (try astronaut, coffee, chelsea)"
+            )
         return to_rgb_float(np.asarray(loader()))
     return read_image(locator, convert=True)
 
@@ -133,7 +137,7 @@ def center_crop(img: np.ndarray, side: int | None) -> np.ndarray:
     h, w = img.shape[:2]
     ch, cw = min(side, h), min(side, w)
     top, left = (h - ch) // 2, (w - cw) // 2
-    return np.ascontiguousarray(img[top:top + ch, left:left + cw])
+    return np.ascontiguousarray(img[top : top + ch, left : left + cw])
 
 
 def _locator_digest(locator: str) -> str:
@@ -172,21 +176,33 @@ def _paired_items(task: Task) -> list[tuple[str, Path, Path]]:
     by_stem = {p.stem: p for p in targets}
     out = []
     for p in inputs:
-        t = by_stem.get(p.stem) or next((by_stem[s] for s in sorted(by_stem, key=len, reverse=True)
-                                         if p.stem.startswith(s) and p.stem[len(s):len(s) + 1] in ("_", "-", ".")),
-                                        None)
+        t = by_stem.get(p.stem) or next(
+            (
+                by_stem[s]
+                for s in sorted(by_stem, key=len, reverse=True)
+                if p.stem.startswith(s) and p.stem[len(s) : len(s) + 1] in ("_", "-", ".")
+            ),
+            None,
+        )
         if t is None:
             raise InputError(f"{p}: no target in {task.paired['target']} with the same name or id prefix")
         out.append((p.stem, p, t))
     if not out:
         raise InputError(f"{task.paired['input']}: no input images")
-    return out[:task.limit] if task.limit else out
+    return out[: task.limit] if task.limit else out
 
 
 def task_digest(task: Task) -> str:
     """sha256 naming a task's data: sources' bytes, spec/recipe, seed, crop, limit, operator code, version."""
-    data: dict = {"version": __version__, "seed": task.seed, "crop": task.crop, "limit": task.limit,
-                  "spec": task.spec, "recipe": task.recipe, "noref": task.noref}
+    data: dict = {
+        "version": __version__,
+        "seed": task.seed,
+        "crop": task.crop,
+        "limit": task.limit,
+        "spec": task.spec,
+        "recipe": task.recipe,
+        "noref": task.noref,
+    }
     if task.paired is not None:
         data["files"] = [(i, _file_digest(a), _file_digest(b)) for i, a, b in _paired_items(task)]
     else:
@@ -215,8 +231,10 @@ def prepare_task(task: Task, cache_dir: Path, progress: Callable[[int], None] | 
     manifest = folder / "manifest.json"
     if manifest.is_file():
         entries = json.loads(manifest.read_text())["items"]
-        items = tuple(Item(e["id"], folder / e["input"], e["target"] and folder / e["target"], e["recipe"])
-                      for e in entries)
+        items = tuple(
+            Item(e["id"], folder / e["input"], e["target"] and folder / e["target"], e["recipe"])
+            for e in entries
+        )
         return TaskData(task, digest, items)
     if task.noref:
         return _crop_noref(task, digest, sources, folder, progress)
@@ -226,7 +244,11 @@ def prepare_task(task: Task, cache_dir: Path, progress: Callable[[int], None] | 
     fixed = Recipe.from_dict(task.recipe) if task.recipe is not None else None
     items, generated = [], 0
     for index, (iid, loc) in enumerate(sources):
-        inp, tgt, rec = folder / "input" / f"{iid}.png", folder / "target" / f"{iid}.png", folder / "recipe" / f"{iid}.json"
+        inp, tgt, rec = (
+            folder / "input" / f"{iid}.png",
+            folder / "target" / f"{iid}.png",
+            folder / "recipe" / f"{iid}.json",
+        )
         if not (inp.is_file() and tgt.is_file() and rec.is_file()):
             clean = center_crop(read_source(loc), task.crop)
             recipe = fixed or sample_recipe(task.spec, sample_rng(task.seed, index))
@@ -237,14 +259,28 @@ def prepare_task(task: Task, cache_dir: Path, progress: Callable[[int], None] | 
         items.append(Item(iid, inp, tgt, json.loads(rec.read_text())))
         if progress is not None:
             progress(1)
-    entries = [{"id": it.image_id, "input": f"input/{it.image_id}.png", "target": f"target/{it.image_id}.png",
-                "recipe": it.recipe} for it in items]
-    write_text_atomic(manifest, json.dumps({"task": task.to_dict(), "digest": digest, "items": entries}, indent=1))
+    entries = [
+        {
+            "id": it.image_id,
+            "input": f"input/{it.image_id}.png",
+            "target": f"target/{it.image_id}.png",
+            "recipe": it.recipe,
+        }
+        for it in items
+    ]
+    write_text_atomic(
+        manifest, json.dumps({"task": task.to_dict(), "digest": digest, "items": entries}, indent=1)
+    )
     return TaskData(task, digest, tuple(items), generated)
 
 
-def _crop_noref(task: Task, digest: str, sources: list[tuple[str, str]], folder: Path,
-                progress: Callable[[int], None] | None) -> TaskData:
+def _crop_noref(
+    task: Task,
+    digest: str,
+    sources: list[tuple[str, str]],
+    folder: Path,
+    progress: Callable[[int], None] | None,
+) -> TaskData:
     """Centre crops of a no-reference task's real photos, cached like synthetic data (no target, no recipe)."""
     items, generated = [], 0
     for iid, loc in sources:
@@ -255,9 +291,14 @@ def _crop_noref(task: Task, digest: str, sources: list[tuple[str, str]], folder:
         items.append(Item(iid, inp, None))
         if progress is not None:
             progress(1)
-    entries = [{"id": it.image_id, "input": f"input/{it.image_id}.png", "target": None, "recipe": None} for it in items]
-    write_text_atomic(folder / "manifest.json",
-                      json.dumps({"task": task.to_dict(), "digest": digest, "items": entries}, indent=1))
+    entries = [
+        {"id": it.image_id, "input": f"input/{it.image_id}.png", "target": None, "recipe": None}
+        for it in items
+    ]
+    write_text_atomic(
+        folder / "manifest.json",
+        json.dumps({"task": task.to_dict(), "digest": digest, "items": entries}, indent=1),
+    )
     return TaskData(task, digest, tuple(items), generated)
 
 

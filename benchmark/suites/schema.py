@@ -27,10 +27,36 @@ from typing import Any
 
 from restorebench.errors import InputError
 
-TASK_KEYS = {"source", "spec", "recipe", "seed", "paired", "noref", "limit", "crop", "kinds", "group",
-             "severity", "order", "sweep", "all_orders", "description"}
-SUITE_KEYS = {"name", "description", "data_root", "protocol", "metrics", "nr_metrics", "task_defaults", "tasks",
-              "match_tasks", "gallery", "defaults"}
+TASK_KEYS = {
+    "source",
+    "spec",
+    "recipe",
+    "seed",
+    "paired",
+    "noref",
+    "limit",
+    "crop",
+    "kinds",
+    "group",
+    "severity",
+    "order",
+    "sweep",
+    "all_orders",
+    "description",
+}
+SUITE_KEYS = {
+    "name",
+    "description",
+    "data_root",
+    "protocol",
+    "metrics",
+    "nr_metrics",
+    "task_defaults",
+    "tasks",
+    "match_tasks",
+    "gallery",
+    "defaults",
+}
 
 
 @dataclass(frozen=True)
@@ -66,10 +92,21 @@ class Task:
 
     def to_dict(self) -> dict:
         """JSON-serializable description (for reports and content hashes)."""
-        return {"name": self.name, "source": self.source, "spec": self.spec, "recipe": self.recipe,
-                "seed": self.seed, "paired": self.paired, "noref": self.noref, "limit": self.limit,
-                "crop": self.crop, "kinds": list(self.kinds), "group": self.group, "severity": self.severity,
-                "order": self.order}
+        return {
+            "name": self.name,
+            "source": self.source,
+            "spec": self.spec,
+            "recipe": self.recipe,
+            "seed": self.seed,
+            "paired": self.paired,
+            "noref": self.noref,
+            "limit": self.limit,
+            "crop": self.crop,
+            "kinds": list(self.kinds),
+            "group": self.group,
+            "severity": self.severity,
+            "order": self.order,
+        }
 
 
 @dataclass(frozen=True)
@@ -92,7 +129,9 @@ class Suite:
         for t in self.tasks:
             if t.name == name:
                 return t
-        raise InputError(f"suite {self.name}: no task {name!r}; tasks: {', '.join(t.name for t in self.tasks)}")
+        raise InputError(
+            f"suite {self.name}: no task {name!r}; tasks: {', '.join(t.name for t in self.tasks)}"
+        )
 
     def metrics_for(self, task: Task) -> tuple[str, ...]:
         """Metrics scored on ``task``: full-reference + no-reference ones, or no-reference only without GT."""
@@ -125,7 +164,9 @@ def build_suite(cfg: dict, base_dir: Path | None = None) -> Suite:
         merged = {**defaults, **{k: v for k, v in tcfg.items() if v is not None or k not in defaults}}
         bad = sorted(set(merged) - TASK_KEYS)
         if bad:
-            raise InputError(f"suite {name}: task {tname!r} has unknown key(s) {bad}; expected some of {sorted(TASK_KEYS)}")
+            raise InputError(
+                f"suite {name}: task {tname!r} has unknown key(s) {bad}; expected some of {sorted(TASK_KEYS)}"
+            )
         tasks += _expand(name, str(tname), merged, data_root)
     if not tasks:
         raise InputError(f"suite {name}: every task was removed; keep at least one")
@@ -138,11 +179,21 @@ def build_suite(cfg: dict, base_dir: Path | None = None) -> Suite:
     if any(t.has_reference for t in tasks) and not metrics + nr_metrics:
         raise InputError(f"suite {name}: no metrics; set metrics=[psnr,ssim] or similar")
     if any(not t.has_reference for t in tasks) and not nr_metrics:
-        raise InputError(f"suite {name}: tasks without ground truth need no-reference metrics in 'nr_metrics'")
-    return Suite(name=name, tasks=tuple(tasks), metrics=metrics, nr_metrics=nr_metrics,
-                 protocol=str(cfg.get("protocol") or "default"), description=str(cfg.get("description") or ""),
-                 data_root=str(data_root), match_tasks=bool(cfg.get("match_tasks", True)),
-                 gallery=dict(cfg.get("gallery") or {}), config=cfg)
+        raise InputError(
+            f"suite {name}: tasks without ground truth need no-reference metrics in 'nr_metrics'"
+        )
+    return Suite(
+        name=name,
+        tasks=tuple(tasks),
+        metrics=metrics,
+        nr_metrics=nr_metrics,
+        protocol=str(cfg.get("protocol") or "default"),
+        description=str(cfg.get("description") or ""),
+        data_root=str(data_root),
+        match_tasks=bool(cfg.get("match_tasks", True)),
+        gallery=dict(cfg.get("gallery") or {}),
+        config=cfg,
+    )
 
 
 def _names(value: Any, what: str) -> tuple[str, ...]:
@@ -190,22 +241,36 @@ def _expand_sweep(suite: str, tname: str, t: dict, data_root: Path) -> list[Task
         levels = sweep.get("severities") or sorted(get(op).severities)
         for sev in levels:
             spec = {"op": op, "severity": int(sev)}
-            tasks.append(_make_task(where, f"{op}@s{sev}", {**rest, "spec": spec, "group": op, "severity": int(sev)},
-                                    data_root))
+            tasks.append(
+                _make_task(
+                    where,
+                    f"{op}@s{sev}",
+                    {**rest, "spec": spec, "group": op, "severity": int(sev)},
+                    data_root,
+                )
+            )
     return tasks
 
 
 def _expand_orders(suite: str, tname: str, t: dict, data_root: Path) -> list[Task]:
     where = f"suite {suite}: task {tname!r}"
     leaves = t["all_orders"]
-    if not isinstance(leaves, list) or len(leaves) < 2 or not all(isinstance(x, dict) and "op" in x for x in leaves):
-        raise InputError(f"{where}: all_orders must list at least two operator leaves {{op: ..., severity: ...}}")
+    if (
+        not isinstance(leaves, list)
+        or len(leaves) < 2
+        or not all(isinstance(x, dict) and "op" in x for x in leaves)
+    ):
+        raise InputError(
+            f"{where}: all_orders must list at least two operator leaves {{op: ..., severity: ...}}"
+        )
     rest = {k: v for k, v in t.items() if k not in ("all_orders", "spec", "recipe")}
     tasks = []
     for perm in itertools.permutations(leaves):
         order = ">".join(leaf["op"].split(".")[0] for leaf in perm)
         spec = {"policy": "chain", "items": [dict(leaf) for leaf in perm]}
-        tasks.append(_make_task(where, order, {**rest, "spec": spec, "group": tname, "order": order}, data_root))
+        tasks.append(
+            _make_task(where, order, {**rest, "spec": spec, "group": tname, "order": order}, data_root)
+        )
     return tasks
 
 
@@ -228,21 +293,31 @@ def _make_task(where: str, name: str, t: dict, data_root: Path) -> Task:
     if paired is not None:
         if not isinstance(paired, dict) or not {"input", "target"} <= set(paired):
             raise InputError(f"{where}: paired must be {{input: DIR, target: DIR}}, got {paired!r}")
-        paired = {"input": _resolve_dir(paired["input"], data_root, f"{where}: paired.input"),
-                  "target": _resolve_dir(paired["target"], data_root, f"{where}: paired.target")}
+        paired = {
+            "input": _resolve_dir(paired["input"], data_root, f"{where}: paired.input"),
+            "target": _resolve_dir(paired["target"], data_root, f"{where}: paired.target"),
+        }
         spec = recipe = None
         if not kinds and t.get("spec"):
             kinds = [op.split(".")[0] for op in spec_ops(t["spec"])]
         if not kinds:
-            raise InputError(f"{where}: a real paired task needs 'kinds' (e.g. [rain]) to match methods to it")
+            raise InputError(
+                f"{where}: a real paired task needs 'kinds' (e.g. [rain]) to match methods to it"
+            )
     elif noref:
         if spec is not None or recipe is not None:
-            raise InputError(f"{where}: a no-reference task (noref: true) takes real photos as they are; drop spec/recipe")
+            raise InputError(
+                f"{where}: a no-reference task (noref: true) takes real photos as they are; drop spec/recipe"
+            )
         if not kinds:
-            raise InputError(f"{where}: a no-reference task needs 'kinds' (e.g. [noise]) to match methods to it")
+            raise InputError(
+                f"{where}: a no-reference task needs 'kinds' (e.g. [noise]) to match methods to it"
+            )
     else:
         if (spec is None) == (recipe is None):
-            raise InputError(f"{where}: give exactly one of 'spec' (what to sample) or 'recipe' (what to apply)")
+            raise InputError(
+                f"{where}: give exactly one of 'spec' (what to sample) or 'recipe' (what to apply)"
+            )
         if spec is not None:
             validate_spec(spec, f"{where}: spec")
             ops = spec_ops(spec)
@@ -257,8 +332,19 @@ def _make_task(where: str, name: str, t: dict, data_root: Path) -> Task:
         v = t.get(key)
         if v is not None and (not isinstance(v, int) or v < 1):
             raise InputError(f"{where}: {key} must be a positive integer or null, got {v!r}")
-    return Task(name=name, source=None if source is None else _resolve_dir(source, data_root, f"{where}: source"),
-                spec=spec, recipe=recipe, seed=int(t.get("seed", 0)), paired=paired, noref=noref,
-                limit=t.get("limit"), crop=t.get("crop"), kinds=tuple(kinds), group=str(t.get("group") or name),
-                severity=t.get("severity"), order=t.get("order"), description=str(t.get("description") or ""))
-
+    return Task(
+        name=name,
+        source=None if source is None else _resolve_dir(source, data_root, f"{where}: source"),
+        spec=spec,
+        recipe=recipe,
+        seed=int(t.get("seed", 0)),
+        paired=paired,
+        noref=noref,
+        limit=t.get("limit"),
+        crop=t.get("crop"),
+        kinds=tuple(kinds),
+        group=str(t.get("group") or name),
+        severity=t.get("severity"),
+        order=t.get("order"),
+        description=str(t.get("description") or ""),
+    )

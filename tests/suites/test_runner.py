@@ -27,11 +27,19 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def tiny_suite(photos: str = "astronaut,coffee", crop: int = 64):
-    return build_suite({
-        "name": "tiny", "data_root": ".", "protocol": "rgb", "metrics": ["psnr", "ssim"],
-        "task_defaults": {"source": f"skimage:{photos}", "crop": crop, "seed": 0},
-        "tasks": {"noise15": {"spec": {"op": "noise.gaussian", "params": {"sigma": 15.0, "gray": False}}},
-                  "noise50": {"spec": {"op": "noise.gaussian", "params": {"sigma": 50.0, "gray": False}}}}})
+    return build_suite(
+        {
+            "name": "tiny",
+            "data_root": ".",
+            "protocol": "rgb",
+            "metrics": ["psnr", "ssim"],
+            "task_defaults": {"source": f"skimage:{photos}", "crop": crop, "seed": 0},
+            "tasks": {
+                "noise15": {"spec": {"op": "noise.gaussian", "params": {"sigma": 15.0, "gray": False}}},
+                "noise50": {"spec": {"op": "noise.gaussian", "params": {"sigma": 50.0, "gray": False}}},
+            },
+        }
+    )
 
 
 def smooth(img: np.ndarray) -> np.ndarray:
@@ -64,13 +72,23 @@ def test_tiny_suite_end_to_end_then_fully_cached(tmp_path):
     counters = {"identity": Counting(ident.load()), "smooth": Counting(smooth)}
 
     def methods():
-        return [Method("identity", counters["identity"].loader, ("all",)),
-                Method("smooth", counters["smooth"].loader, ("noise",))]
+        return [
+            Method("identity", counters["identity"].loader, ("all",)),
+            Method("smooth", counters["smooth"].loader, ("noise",)),
+        ]
 
     rr = run_suite(suite, methods(), tmp_path / "work", tmp_path / "cache", quiet=True)
     paths = write_report(rr, tmp_path / "report")
-    for name in ("results.parquet", "leaderboard.md", "leaderboard.csv", "leaderboard.html", "gallery.html", "run.json",
-                 "plots/bars_psnr.png", "plots/bars_ssim.png"):
+    for name in (
+        "results.parquet",
+        "leaderboard.md",
+        "leaderboard.csv",
+        "leaderboard.html",
+        "gallery.html",
+        "run.json",
+        "plots/bars_psnr.png",
+        "plots/bars_ssim.png",
+    ):
         assert (tmp_path / "report" / name).is_file(), name
     assert counters["identity"].calls == 4 and counters["smooth"].calls == 4
     res = pd.read_parquet(paths["results"])
@@ -85,8 +103,12 @@ def test_tiny_suite_end_to_end_then_fully_cached(tmp_path):
     # identity's PSNR is the input's PSNR against its ground truth, computed independently here
     td = rr.data["noise50"]
     for item in td.items:
-        got = res[(res.method == "identity") & (res.task == "noise50") & (res.image_id == item.image_id)
-                  & (res.metric == "psnr")]["value"].item()
+        got = res[
+            (res.method == "identity")
+            & (res.task == "noise50")
+            & (res.image_id == item.image_id)
+            & (res.metric == "psnr")
+        ]["value"].item()
         assert got == pytest.approx(psnr(read_image(item.input), read_image(item.target)), abs=1e-4)
     assert lb.at["smooth", "noise50/psnr↑"] > lb.at["identity", "noise50/psnr↑"] + 3
     assert lb.index[0] == "smooth" and lb.at["smooth", "rank"] == 1
@@ -95,9 +117,16 @@ def test_tiny_suite_end_to_end_then_fully_cached(tmp_path):
     html = paths["html"].read_text()
     assert 'class="best"' in html and "gallery.html" in html
     gallery = paths["gallery"].read_text()
-    assert gallery.count("<figure>") == 2 * 2 * 3  # tasks x images x (input, smooth, ground truth); identity = input
+    assert (
+        gallery.count("<figure>") == 2 * 2 * 3
+    )  # tasks x images x (input, smooth, ground truth); identity = input
     run = json.loads(paths["run"].read_text())
-    assert run["data_hash"] == rr.data_hash and set(run["timings_s"]) >= {"generate", "restore", "score", "report"}
+    assert run["data_hash"] == rr.data_hash and set(run["timings_s"]) >= {
+        "generate",
+        "restore",
+        "score",
+        "report",
+    }
 
     # second run: nothing restored, no method loaded, nothing scored, same numbers
     again = run_suite(suite, methods(), tmp_path / "work", tmp_path / "cache", quiet=True)
@@ -116,11 +145,17 @@ def test_method_failing_on_one_image_and_unavailable_method(tmp_path):
         return smooth(img)
 
     def missing():
-        raise WeightsUnavailable("weights unavailable: ghost.pth (sha256 abc) not found; put it at /w/ghost.pth")
+        raise WeightsUnavailable(
+            "weights unavailable: ghost.pth (sha256 abc) not found; put it at /w/ghost.pth"
+        )
 
-    methods = [Method("identity", lambda: (lambda x: x)), Method("flaky", lambda: flaky),
-               Method("ghost", missing), Method("licensed", None, unavailable="license opt-in: academic"),
-               Method("derain", lambda: smooth, tasks=("rain",))]
+    methods = [
+        Method("identity", lambda: lambda x: x),
+        Method("flaky", lambda: flaky),
+        Method("ghost", missing),
+        Method("licensed", None, unavailable="license opt-in: academic"),
+        Method("derain", lambda: smooth, tasks=("rain",)),
+    ]
     rr = run_suite(suite, methods, tmp_path / "work", tmp_path / "cache", quiet=True)
     res = rr.results
     flaky_rows = res[res.method == "flaky"]
@@ -139,7 +174,7 @@ def test_method_failing_on_one_image_and_unavailable_method(tmp_path):
     assert 'class="fail"' in paths["gallery"].read_text()
     # the failure is cached: a second run does not call the method again unless asked to
     calls = []
-    retry = [Method("flaky", lambda: (lambda x: calls.append(1) or x))]
+    retry = [Method("flaky", lambda: lambda x: calls.append(1) or x)]
     run_suite(suite, retry, tmp_path / "work", tmp_path / "cache", quiet=True)
     assert calls == []
     fixed = run_suite(suite, retry, tmp_path / "work", tmp_path / "cache", quiet=True, retry_failed=True)
@@ -165,8 +200,17 @@ run_suite(tiny_suite({photos!r}), [Method("slow", lambda: slow)], Path({work!r})
 def test_killed_run_resumes_to_the_same_result(tmp_path):
     photos = "astronaut,coffee,chelsea,rocket"
     script = tmp_path / "job.py"
-    script.write_text(textwrap.dedent(SCRIPT.format(tests=str(Path(__file__).parent), delay=0.3, photos=photos,
-                                                    work=str(tmp_path / "work"), cache=str(tmp_path / "cache"))))
+    script.write_text(
+        textwrap.dedent(
+            SCRIPT.format(
+                tests=str(Path(__file__).parent),
+                delay=0.3,
+                photos=photos,
+                work=str(tmp_path / "work"),
+                cache=str(tmp_path / "cache"),
+            )
+        )
+    )
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.Popen([sys.executable, str(script)], env=env, start_new_session=True)
     outputs = tmp_path / "work" / "restored" / "slow"  # no fingerprint: Method key = name
@@ -185,9 +229,13 @@ def test_killed_run_resumes_to_the_same_result(tmp_path):
         return smooth(img)
 
     suite = tiny_suite(photos)
-    resumed = run_suite(suite, [Method("slow", lambda: slow)], tmp_path / "work", tmp_path / "cache", quiet=True)
+    resumed = run_suite(
+        suite, [Method("slow", lambda: slow)], tmp_path / "work", tmp_path / "cache", quiet=True
+    )
     assert len(calls) == 8 - done_before
-    fresh = run_suite(suite, [Method("slow", lambda: smooth)], tmp_path / "work2", tmp_path / "cache2", quiet=True)
+    fresh = run_suite(
+        suite, [Method("slow", lambda: smooth)], tmp_path / "work2", tmp_path / "cache2", quiet=True
+    )
     assert resumed.data_hash == fresh.data_hash
     cols = ["task", "method", "image_id", "metric", "value", "status"]
     a = resumed.results[cols].sort_values(cols[:4]).reset_index(drop=True)
@@ -200,12 +248,30 @@ def test_leaderboard_ranks_bold_arrows_and_na():
     for m, base in (("a", 30.0), ("b", 25.0), ("c", 28.0)):
         for t in ("t1", "t2"):
             for i in range(3):
-                rows.append({"method": m, "task": t, "image_id": f"{i}", "metric": "psnr", "value": base + i,
-                             "status": "ok"})
-                rows.append({"method": m, "task": t, "image_id": f"{i}", "metric": "lpips",
-                             "value": {"a": 0.3, "b": 0.1, "c": 0.2}[m], "status": "ok"})
+                rows.append(
+                    {
+                        "method": m,
+                        "task": t,
+                        "image_id": f"{i}",
+                        "metric": "psnr",
+                        "value": base + i,
+                        "status": "ok",
+                    }
+                )
+                rows.append(
+                    {
+                        "method": m,
+                        "task": t,
+                        "image_id": f"{i}",
+                        "metric": "lpips",
+                        "value": {"a": 0.3, "b": 0.1, "c": 0.2}[m],
+                        "status": "ok",
+                    }
+                )
     df = pd.DataFrame(rows)
-    lb = build_leaderboard(df, {"psnr": True, "lpips": False}, {"a": None, "b": None, "c": None, "d": "weights x"})
+    lb = build_leaderboard(
+        df, {"psnr": True, "lpips": False}, {"a": None, "b": None, "c": None, "d": "weights x"}
+    )
     assert lb.cell("a", ("t1", "psnr")) == pytest.approx(31.0)
     assert lb.best(("t1", "psnr")) == {"a"} and lb.best(("t1", "lpips")) == {"b"}
     # ranks per column: psnr a1 c2 b3, lpips b1 c2 a3 -> means a 2, c 2, b 2; ties keep first-seen order
@@ -225,13 +291,41 @@ def test_cli_run_writes_reports_and_reports_bad_input(tmp_path, capsys, monkeypa
         "task_defaults: {source: 'skimage:coffee', crop: 40}\n"
         "tasks:\n  n: {spec: {op: noise.gaussian, params: {sigma: 20.0, gray: false}}}\n"
         "  real: {source: 'skimage:chelsea', noref: true, kinds: [noise], crop: 40}\n"
-        "nr_metrics: []\n")
-    assert main(["run", "--suite", str(tmp_path / "s.yaml"), "--models", "identity", "--out", str(tmp_path / "r"),
-                 "--quiet", "~tasks.real"]) == 0
+        "nr_metrics: []\n"
+    )
+    assert (
+        main(
+            [
+                "run",
+                "--suite",
+                str(tmp_path / "s.yaml"),
+                "--models",
+                "identity",
+                "--out",
+                str(tmp_path / "r"),
+                "--quiet",
+                "~tasks.real",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "report:" in out and (tmp_path / "r" / "leaderboard.html").is_file()
     assert "| identity |" in out
-    assert main(["run", "--suite", str(tmp_path / "s.yaml"), "--models", "no-such-model", "--quiet", "~tasks.real"]) == 2
+    assert (
+        main(
+            [
+                "run",
+                "--suite",
+                str(tmp_path / "s.yaml"),
+                "--models",
+                "no-such-model",
+                "--quiet",
+                "~tasks.real",
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert "no-such-model" in err and err.count("\n") == 1
     assert main(["run", "--suite", "nope", "--quiet"]) == 2
@@ -239,17 +333,32 @@ def test_cli_run_writes_reports_and_reports_bad_input(tmp_path, capsys, monkeypa
 
 
 def test_noref_task_with_crop_is_cached_and_scored_without_reference(tmp_path):
-    suite = build_suite({"name": "nr", "data_root": ".", "metrics": [], "nr_metrics": ["brightness"],
-                         "tasks": {"real": {"source": "skimage:chelsea,coffee", "noref": True, "kinds": ["noise"],
-                                            "crop": 50}}})
+    suite = build_suite(
+        {
+            "name": "nr",
+            "data_root": ".",
+            "metrics": [],
+            "nr_metrics": ["brightness"],
+            "tasks": {
+                "real": {"source": "skimage:chelsea,coffee", "noref": True, "kinds": ["noise"], "crop": 50}
+            },
+        }
+    )
 
     def mean_level(preds, targets, ids, metrics, protocol):
         assert targets is None
-        return pd.DataFrame([{"image_id": i, "metric": "brightness", "value": float(p.mean())}
-                             for p, i in zip(preds, ids)])
+        return pd.DataFrame(
+            [{"image_id": i, "metric": "brightness", "value": float(p.mean())} for p, i in zip(preds, ids)]
+        )
 
-    rr = run_suite(suite, [Method("identity", lambda: (lambda x: x))], tmp_path / "w", tmp_path / "c",
-                   scorer=mean_level, quiet=True)
+    rr = run_suite(
+        suite,
+        [Method("identity", lambda: lambda x: x)],
+        tmp_path / "w",
+        tmp_path / "c",
+        scorer=mean_level,
+        quiet=True,
+    )
     items = rr.data["real"].items
     assert all(i.target is None and read_image(i.input).shape == (50, 50, 3) for i in items)
     got = rr.results.set_index("image_id")["value"]
@@ -260,19 +369,44 @@ def test_noref_task_with_crop_is_cached_and_scored_without_reference(tmp_path):
 def test_severity_and_order_plots(tmp_path):
     from benchmark import plots
 
-    suite = build_suite({
-        "name": "shapes", "data_root": ".", "metrics": ["psnr"],
-        "task_defaults": {"source": "skimage:coffee", "crop": 32},
-        "tasks": {"sev": {"sweep": {"ops": ["noise.gaussian"], "severities": [1, 3, 5]}},
-                  "mix": {"all_orders": [{"op": "noise.gaussian", "severity": 2}, {"op": "blur.gaussian", "severity": 2}]}}})
-    assert [t.name for t in suite.tasks] == ["noise.gaussian@s1", "noise.gaussian@s3", "noise.gaussian@s5",
-                                             "noise>blur", "blur>noise"]
+    suite = build_suite(
+        {
+            "name": "shapes",
+            "data_root": ".",
+            "metrics": ["psnr"],
+            "task_defaults": {"source": "skimage:coffee", "crop": 32},
+            "tasks": {
+                "sev": {"sweep": {"ops": ["noise.gaussian"], "severities": [1, 3, 5]}},
+                "mix": {
+                    "all_orders": [
+                        {"op": "noise.gaussian", "severity": 2},
+                        {"op": "blur.gaussian", "severity": 2},
+                    ]
+                },
+            },
+        }
+    )
+    assert [t.name for t in suite.tasks] == [
+        "noise.gaussian@s1",
+        "noise.gaussian@s3",
+        "noise.gaussian@s5",
+        "noise>blur",
+        "blur>noise",
+    ]
 
     def score(preds, targets, ids, metrics, protocol):
-        return pd.DataFrame([{"image_id": i, "metric": "psnr", "value": psnr(p, t)} for p, t, i in zip(preds, targets, ids)])
+        return pd.DataFrame(
+            [{"image_id": i, "metric": "psnr", "value": psnr(p, t)} for p, t, i in zip(preds, targets, ids)]
+        )
 
-    rr = run_suite(suite, [Method("identity", lambda: (lambda x: x)), Method("smooth", lambda: smooth)],
-                   tmp_path / "w", tmp_path / "c", scorer=score, quiet=True)
+    rr = run_suite(
+        suite,
+        [Method("identity", lambda: lambda x: x), Method("smooth", lambda: smooth)],
+        tmp_path / "w",
+        tmp_path / "c",
+        scorer=score,
+        quiet=True,
+    )
     res = rr.results
     curve = res[(res.method == "identity") & res.severity.notna()].sort_values("severity")["value"].to_numpy()
     assert len(curve) == 3 and curve[0] > curve[1] > curve[2]  # more noise, lower input PSNR
@@ -295,5 +429,8 @@ def test_restored_work_is_keyed_by_data_content_not_by_config(tmp_path):
     # a different config (limit=2 on a 2-image source) makes a new generation key but bit-identical data
     same_data = build_suite({**first.config, "task_defaults": {**first.config["task_defaults"], "limit": 2}})
     rr = run_suite(same_data, [Method("m", lambda: counted)], tmp_path / "w", tmp_path / "c", quiet=True)
-    assert rr.data["noise15"].digest != run_suite(first, [], tmp_path / "w", tmp_path / "c", quiet=True).data["noise15"].digest
+    assert (
+        rr.data["noise15"].digest
+        != run_suite(first, [], tmp_path / "w", tmp_path / "c", quiet=True).data["noise15"].digest
+    )
     assert len(calls) == 4 and rr.counts["restored"] == 0 and rr.counts["generated"] == 4

@@ -18,8 +18,13 @@ REQUIRED = {"demo", "aio3", "aio5", "cdd11", "mixed-orders", "severity", "jpeg-l
 
 
 def tiny_cfg(**tasks) -> dict:
-    return {"name": "tiny", "data_root": ".", "metrics": ["psnr"],
-            "task_defaults": {"source": "skimage:astronaut,coffee", "crop": 48}, "tasks": tasks}
+    return {
+        "name": "tiny",
+        "data_root": ".",
+        "metrics": ["psnr"],
+        "task_defaults": {"source": "skimage:astronaut,coffee", "crop": 48},
+        "tasks": tasks,
+    }
 
 
 def test_shipped_suites_are_listed_and_compose():
@@ -39,10 +44,27 @@ def test_hydra_overrides_and_composition():
     base = load_suite("aio3")
     assert [t.name for t in base.tasks] == ["noise15", "noise25", "noise50", "rain", "haze"]
     five = load_suite("aio5")
-    assert [t.name for t in five.tasks] == ["noise15", "noise25", "noise50", "rain", "haze", "blur", "lowlight"]
+    assert [t.name for t in five.tasks] == [
+        "noise15",
+        "noise25",
+        "noise50",
+        "rain",
+        "haze",
+        "blur",
+        "lowlight",
+    ]
     assert five.protocol == base.protocol and five.metrics == base.metrics
-    s = load_suite("aio3", ["task_defaults.limit=3", "~tasks.rain", "tasks.noise15.seed=7", "metrics=[psnr]",
-                            "data_root=/data", "tasks.haze.paired={input:real/in,target:real/gt}"])
+    s = load_suite(
+        "aio3",
+        [
+            "task_defaults.limit=3",
+            "~tasks.rain",
+            "tasks.noise15.seed=7",
+            "metrics=[psnr]",
+            "data_root=/data",
+            "tasks.haze.paired={input:real/in,target:real/gt}",
+        ],
+    )
     assert [t.name for t in s.tasks] == ["noise15", "noise25", "noise50", "haze"]
     assert s.task("noise15").seed == 7 and s.task("noise25").seed == 0
     assert all(t.limit == 3 for t in s.tasks) and s.metrics == ("psnr",)
@@ -60,7 +82,10 @@ def test_bad_configs_give_one_line_errors(tmp_path):
         (lambda: load_suite("aio3", ["task_defaults.limit=0"]), "limit"),
         (lambda: build_suite(tiny_cfg(a={"spec": {"op": "noise.gaussian", "severity": 9}})), "severity"),
         (lambda: build_suite(tiny_cfg(a={})), "exactly one of 'spec'"),
-        (lambda: build_suite({**tiny_cfg(a={"noref": True, "kinds": ["noise"]}), "metrics": ["psnr"]}), "nr_metrics"),
+        (
+            lambda: build_suite({**tiny_cfg(a={"noref": True, "kinds": ["noise"]}), "metrics": ["psnr"]}),
+            "nr_metrics",
+        ),
         (lambda: build_suite(tiny_cfg(a={"paired": {"input": "x"}})), "paired"),
     ]
     for fn, needle in cases:
@@ -74,26 +99,37 @@ def test_sweep_and_all_orders_expand():
     ops = degrade.list_ops()
     assert len(sev.tasks) == 5 * len([o for o in ops if degrade.get(o).severities])
     t = sev.task("noise.gaussian@s4")
-    assert t.spec == {"op": "noise.gaussian", "severity": 4} and t.group == "noise.gaussian" and t.severity == 4
+    assert (
+        t.spec == {"op": "noise.gaussian", "severity": 4} and t.group == "noise.gaussian" and t.severity == 4
+    )
     mixed = load_suite("mixed-orders")
     orders = [t.order for t in mixed.tasks]
     assert len(orders) == 6 == len(set(orders))
-    assert {tuple(o.split(">")) for o in orders} == {("rain", "snow", "noise"), ("rain", "noise", "snow"),
-                                                      ("snow", "rain", "noise"), ("snow", "noise", "rain"),
-                                                      ("noise", "rain", "snow"), ("noise", "snow", "rain")}
+    assert {tuple(o.split(">")) for o in orders} == {
+        ("rain", "snow", "noise"),
+        ("rain", "noise", "snow"),
+        ("snow", "rain", "noise"),
+        ("snow", "noise", "rain"),
+        ("noise", "rain", "snow"),
+        ("noise", "snow", "rain"),
+    }
     for t in mixed.tasks:
         assert [leaf["op"].split(".")[0] for leaf in t.spec["items"]] == t.order.split(">")
 
 
 def test_suite_file_path_is_composed_too(tmp_path):
-    (tmp_path / "mine.yaml").write_text("name: mine\ndata_root: .\nmetrics: [psnr]\n"
-                                        "tasks:\n  n: {source: 'skimage:coffee', spec: {op: noise.gaussian, severity: 1}}\n")
+    (tmp_path / "mine.yaml").write_text(
+        "name: mine\ndata_root: .\nmetrics: [psnr]\n"
+        "tasks:\n  n: {source: 'skimage:coffee', spec: {op: noise.gaussian, severity: 1}}\n"
+    )
     s = load_suite(str(tmp_path / "mine.yaml"), ["tasks.n.crop=32"])
     assert s.name == "mine" and s.task("n").crop == 32 and CONFIG_DIR != tmp_path
 
 
 def test_data_is_deterministic_cached_and_replayable(tmp_path):
-    suite = build_suite(tiny_cfg(n={"spec": {"op": "noise.gaussian", "ranges": {"sigma": [10, 40]}}, "seed": 3}))
+    suite = build_suite(
+        tiny_cfg(n={"spec": {"op": "noise.gaussian", "ranges": {"sigma": [10, 40]}}, "seed": 3})
+    )
     task = suite.task("n")
     first = prepare_task(task, tmp_path / "c1")
     assert first.generated == 2 and [i.image_id for i in first.items] == ["astronaut", "coffee"]
@@ -112,10 +148,16 @@ def test_data_is_deterministic_cached_and_replayable(tmp_path):
     assert sigmas[0] != sigmas[1] and all(10 <= s <= 40 for s in sigmas)
     manifest = json.loads((first.items[0].input.parent.parent / "manifest.json").read_text())
     assert manifest["digest"] == first.digest and len(manifest["items"]) == 2
-    changed = build_suite(tiny_cfg(n={"spec": {"op": "noise.gaussian", "ranges": {"sigma": [10, 40]}}, "seed": 4}))
+    changed = build_suite(
+        tiny_cfg(n={"spec": {"op": "noise.gaussian", "ranges": {"sigma": [10, 40]}}, "seed": 4})
+    )
     assert task_digest(changed.task("n")) != first.digest
-    limited = build_suite({**tiny_cfg(n={"spec": {"op": "noise.gaussian", "ranges": {"sigma": [10, 40]}}, "seed": 3}),
-                           "task_defaults": {"source": "skimage:astronaut,coffee", "crop": 48, "limit": 1}})
+    limited = build_suite(
+        {
+            **tiny_cfg(n={"spec": {"op": "noise.gaussian", "ranges": {"sigma": [10, 40]}}, "seed": 3}),
+            "task_defaults": {"source": "skimage:astronaut,coffee", "crop": 48, "limit": 1},
+        }
+    )
     one = prepare_task(limited.task("n"), tmp_path / "c3")
     assert len(one.items) == 1 and one.items[0].input.read_bytes() == first.items[0].input.read_bytes()
 
@@ -128,7 +170,13 @@ def test_real_paired_folders_pair_by_stem_and_id_prefix(tmp_path):
         write_image(tmp_path / "in" / name, img)
     for name in ("0001.png", "0002.png"):
         write_image(tmp_path / "gt" / name, img)
-    suite = build_suite(tiny_cfg(h={"paired": {"input": str(tmp_path / "in"), "target": str(tmp_path / "gt")},
-                                    "kinds": ["haze"]}))
+    suite = build_suite(
+        tiny_cfg(
+            h={"paired": {"input": str(tmp_path / "in"), "target": str(tmp_path / "gt")}, "kinds": ["haze"]}
+        )
+    )
     td = prepare_task(suite.task("h"), tmp_path / "cache")
-    assert [(i.image_id, i.target.name) for i in td.items] == [("0001_0.8_0.2", "0001.png"), ("0002", "0002.png")]
+    assert [(i.image_id, i.target.name) for i in td.items] == [
+        ("0001_0.8_0.2", "0001.png"),
+        ("0002", "0002.png"),
+    ]
