@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmark.protocols import list_protocols
 from restorebench.errors import InputError
 
 TASK_KEYS = {
@@ -117,7 +118,7 @@ class Suite:
     tasks: tuple[Task, ...]
     metrics: tuple[str, ...]
     nr_metrics: tuple[str, ...] = ()
-    protocol: str = "default"
+    protocol: str = "rgb"
     description: str = ""
     data_root: str = "data"
     match_tasks: bool = True
@@ -174,6 +175,9 @@ def build_suite(cfg: dict, base_dir: Path | None = None) -> Suite:
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         raise InputError(f"suite {name}: duplicate task name(s) {dup} after expansion")
+    protocol = str(cfg.get("protocol") or "rgb")
+    if protocol not in list_protocols():
+        raise InputError(f"suite {name}: unknown protocol {protocol!r}; known: {', '.join(list_protocols())}")
     metrics = _names(cfg.get("metrics"), f"suite {name}: metrics")
     nr_metrics = _names(cfg.get("nr_metrics"), f"suite {name}: nr_metrics")
     if any(t.has_reference for t in tasks) and not metrics + nr_metrics:
@@ -187,7 +191,7 @@ def build_suite(cfg: dict, base_dir: Path | None = None) -> Suite:
         tasks=tuple(tasks),
         metrics=metrics,
         nr_metrics=nr_metrics,
-        protocol=str(cfg.get("protocol") or "default"),
+        protocol=protocol,
         description=str(cfg.get("description") or ""),
         data_root=str(data_root),
         match_tasks=bool(cfg.get("match_tasks", True)),

@@ -80,6 +80,7 @@ def test_bad_configs_give_one_line_errors(tmp_path):
         (lambda: load_suite("aio3", ["tasks.noise15.bogus=1"]), "bogus"),
         (lambda: load_suite("aio3", ["tasks.noise15.spec.op=noise.nope"]), "noise.nope"),
         (lambda: load_suite("aio3", ["task_defaults.limit=0"]), "limit"),
+        (lambda: load_suite("aio3", ["protocol=nope"]), "unknown protocol"),
         (lambda: build_suite(tiny_cfg(a={"spec": {"op": "noise.gaussian", "severity": 9}})), "severity"),
         (lambda: build_suite(tiny_cfg(a={})), "exactly one of 'spec'"),
         (
