@@ -110,10 +110,21 @@ def offline() -> bool:
     return os.environ.get(ENV_OFFLINE, "") not in ("", "0", "false", "False")
 
 
+def home_of(wf: WeightFile) -> Path:
+    """Where ``wf`` belongs: in the first $RESTOREBENCH_WEIGHTS root that has its subdir (or is named after
+    it, as a bare ``restoration/`` folder), else the first root, else the cache, as ``.../SUBDIR/NAME``."""
+    roots = [Path(p).expanduser() for p in os.environ.get(ENV_ROOTS, "").split(os.pathsep) if p]
+    for root in roots:
+        if (root / wf.subdir).is_dir():
+            return root / wf.subdir / wf.name
+        if root.name == Path(wf.subdir).name and root.is_dir():
+            return root / wf.name
+    return (roots[0] if roots else cache_root()) / wf.subdir / wf.name
+
+
 def missing_message(wf: WeightFile) -> str:
     """One line: which file, its sha256, where to put it, where to get it."""
-    roots = [p for p in os.environ.get(ENV_ROOTS, "").split(os.pathsep) if p]
-    where = Path(roots[0]) / wf.subdir / wf.name if roots else cache_root() / wf.subdir / wf.name
+    where = home_of(wf)
     get = wf.url or wf.source or "no public URL recorded"
     digest = "unrecorded" if not wf.sha256 else wf.sha256 if len(wf.sha256) == 64 else f"prefix {wf.sha256}"
     return (f"weights unavailable: {wf.name} (sha256 {digest}) not found; put it at {where} "
@@ -121,9 +132,8 @@ def missing_message(wf: WeightFile) -> str:
 
 
 def download(wf: WeightFile) -> Path:
-    """Download ``wf.url`` to the cache, verifying sha256 before the final rename."""
-    roots = [Path(p) for p in os.environ.get(ENV_ROOTS, "").split(os.pathsep) if p]
-    dest = (roots[0] if roots else cache_root()) / wf.subdir / wf.name
+    """Download ``wf.url`` to its home (see ``home_of``), verifying sha256 before the final rename."""
+    dest = home_of(wf)
     try:
         with atomic_path(dest) as tmp:
             with urllib.request.urlopen(wf.url, timeout=30) as resp, open(tmp, "wb") as f:

@@ -106,3 +106,13 @@ def test_weights_resolver(tmp_path, monkeypatch):
     with pytest.raises(ChecksumMismatch, match="differs"):
         weights.resolve(bad)
     assert not weights.status(bad)[0]
+
+
+def test_missing_file_is_sent_to_the_root_that_holds_its_kind(tmp_path, monkeypatch):
+    torch_tree, bare = tmp_path / "torch", tmp_path / "restoration"
+    (torch_tree / "hub" / "pyiqa").mkdir(parents=True)
+    bare.mkdir()
+    monkeypatch.setenv("RESTOREBENCH_WEIGHTS", f"{torch_tree}:{bare}")
+    assert weights.home_of(weights.WeightFile("net.pth", None)) == bare / "net.pth"
+    assert weights.home_of(weights.WeightFile("h.pth", None, subdir="hub/pyiqa")) == torch_tree / "hub/pyiqa/h.pth"
+    assert weights.home_of(weights.WeightFile("b.pth", None, subdir="hub/checkpoints")) == torch_tree / "hub/checkpoints/b.pth"
