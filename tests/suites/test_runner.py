@@ -293,39 +293,15 @@ def test_cli_run_writes_reports_and_reports_bad_input(tmp_path, capsys, monkeypa
         "  real: {source: 'skimage:chelsea', noref: true, kinds: [noise], crop: 40}\n"
         "nr_metrics: []\n"
     )
-    assert (
-        main(
-            [
-                "run",
-                "--suite",
-                str(tmp_path / "s.yaml"),
-                "--models",
-                "identity",
-                "--out",
-                str(tmp_path / "r"),
-                "--quiet",
-                "~tasks.real",
-            ]
-        )
-        == 0
-    )
+
+    def run(*args: str) -> int:
+        return main(["run", "--suite", str(tmp_path / "s.yaml"), *args, "--quiet", "~tasks.real"])
+
+    assert run("--models", "identity", "--out", str(tmp_path / "r")) == 0
     out = capsys.readouterr().out
     assert "report:" in out and (tmp_path / "r" / "leaderboard.html").is_file()
     assert "| identity |" in out
-    assert (
-        main(
-            [
-                "run",
-                "--suite",
-                str(tmp_path / "s.yaml"),
-                "--models",
-                "no-such-model",
-                "--quiet",
-                "~tasks.real",
-            ]
-        )
-        == 2
-    )
+    assert run("--models", "no-such-model") == 2
     err = capsys.readouterr().err
     assert "no-such-model" in err and err.count("\n") == 1
     assert main(["run", "--suite", "nope", "--quiet"]) == 2
