@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml | $(PY)
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/restorebench demo
+	$(VENV)/bin/restorebench demo --out runs/demo
 
 test: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider

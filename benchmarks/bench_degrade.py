@@ -19,19 +19,25 @@ sys.path.insert(0, os.path.dirname(__file__))
 from _timing import fmt, rate, single_thread, table  # noqa: E402
 
 MIXTURE = ["rain.streaks", "noise.gaussian", "snow.layers"]
-# our operator -> (albumentations factory, imagecorruptions name, kornia factory); severity 3 throughout
+# our operator -> (albumentations factory, imagecorruptions name, kornia factory); severity 3 throughout.
+# Factories take the library module (albumentations / kornia.augmentation) and return a transform.
 PEERS = {
-    "noise.gaussian": ("GaussNoise(std_range=(0.098, 0.098), p=1)", "gaussian_noise", "RandomGaussianNoise(std=0.098, p=1)"),
-    "blur.gaussian": ("GaussianBlur(blur_limit=(11, 11), sigma_limit=(2, 2), p=1)", "", "RandomGaussianBlur((11, 11), (2.0, 2.0), p=1)"),
-    "blur.motion": ("MotionBlur(blur_limit=(15, 15), p=1)", "motion_blur", "RandomMotionBlur(15, 35.0, 0.5, p=1)"),
-    "blur.defocus": ("Defocus(radius=(5, 5), p=1)", "defocus_blur", ""),
-    "haze.atmospheric": ("RandomFog(fog_coef_range=(0.5, 0.5), p=1)", "fog", ""),
-    "rain.streaks": ("RandomRain(rain_type='heavy', p=1)", "", "RandomRain(p=1)"),
-    "snow.layers": ("RandomSnow(p=1)", "snow", "RandomSnow(p=1)"),
-    "jpeg.compress": ("ImageCompression(quality_range=(30, 30), p=1)", "jpeg_compression", "RandomJPEG(jpeg_quality=30.0, p=1)"),
-    "lowlight.darken": ("RandomGamma(gamma_limit=(200, 200), p=1)", "brightness", ""),
-    "resize.down": ("Downscale(scale_range=(0.5, 0.5), p=1)", "pixelate", ""),
+    "noise.gaussian": (lambda A: A.GaussNoise(std_range=(0.098, 0.098), p=1), "gaussian_noise",
+                       lambda K: K.RandomGaussianNoise(std=0.098, p=1)),
+    "blur.gaussian": (lambda A: A.GaussianBlur(blur_limit=(11, 11), sigma_limit=(2, 2), p=1), "",
+                      lambda K: K.RandomGaussianBlur((11, 11), (2.0, 2.0), p=1)),
+    "blur.motion": (lambda A: A.MotionBlur(blur_limit=(15, 15), p=1), "motion_blur",
+                    lambda K: K.RandomMotionBlur(15, 35.0, 0.5, p=1)),
+    "blur.defocus": (lambda A: A.Defocus(radius=(5, 5), p=1), "defocus_blur", None),
+    "haze.atmospheric": (lambda A: A.RandomFog(fog_coef_range=(0.5, 0.5), p=1), "fog", None),
+    "rain.streaks": (lambda A: A.RandomRain(rain_type="heavy", p=1), "", lambda K: K.RandomRain(p=1)),
+    "snow.layers": (lambda A: A.RandomSnow(p=1), "snow", lambda K: K.RandomSnow(p=1)),
+    "jpeg.compress": (lambda A: A.ImageCompression(quality_range=(30, 30), p=1), "jpeg_compression",
+                      lambda K: K.RandomJPEG(jpeg_quality=30.0, p=1)),
+    "lowlight.darken": (lambda A: A.RandomGamma(gamma_limit=(200, 200), p=1), "brightness", None),
+    "resize.down": (lambda A: A.Downscale(scale_range=(0.5, 0.5), p=1), "pixelate", None),
 }
+NO_PEER = (None, "", None)
 
 
 def selected(pattern: str) -> list[str]:
@@ -72,11 +78,11 @@ def cpu_rows(names: list[str], size: int, seconds: float) -> list[list[str]]:
         spec = spec_of(name)
         rng = sample_rng(0, 0)
         ours = rate(lambda: degrade.replay(img, degrade.sample_recipe(spec, rng)), 1, seconds)
-        albu_src, ic_name, _ = PEERS.get(name, ("", "", ""))
+        albu_make, ic_name, _ = PEERS.get(name, NO_PEER)
         if name == "mixture":
-            albu = A.Compose([eval("A." + PEERS[n][0]) for n in MIXTURE], seed=0)
+            albu = A.Compose([PEERS[n][0](A) for n in MIXTURE], seed=0)
         else:
-            albu = eval("A." + albu_src) if albu_src else None
+            albu = albu_make(A) if albu_make else None
         albu_rate = rate(lambda: albu(image=img8)["image"], 1, seconds) if albu is not None else None
         ic_rate = None
         if corrupt is not None and ic_name:
@@ -88,7 +94,7 @@ def cpu_rows(names: list[str], size: int, seconds: float) -> list[list[str]]:
                 ic_rate = None
                 ic_name = f"{ic_name} (fails: {type(exc).__name__})"
         label = " -> ".join(MIXTURE) if name == "mixture" else name
-        peer = albu_src.split("(")[0] if name != "mixture" else "rain->noise->snow"
+        peer = "rain->noise->snow" if name == "mixture" else type(albu).__name__ if albu is not None else ""
         ratio = f"{ours / albu_rate:.2f}x" if albu_rate else ""
         rows.append([label, fmt(ours), peer or "", fmt(albu_rate), ratio, ic_name or "", fmt(ic_rate)])
     return rows
@@ -111,12 +117,12 @@ def batch_rows(names: list[str], device: str, size: int, batch: int, seconds: fl
         recipes = [degrade.sample_recipe(spec, rng) for _ in range(batch)]
         ours = rate(lambda: degrade.replay_batch(x, recipes), batch, seconds, sync, warmup=1)
         if name == "mixture":
-            peer = K.AugmentationSequential(*[eval("K." + PEERS[n][2]) for n in MIXTURE]).to(device)
+            peer = K.AugmentationSequential(*[PEERS[n][2](K) for n in MIXTURE]).to(device)
             label, peer_name = " -> ".join(MIXTURE), "rain->noise->snow"
         else:
-            src = PEERS.get(name, ("", "", ""))[2]
-            peer = eval("K." + src).to(device) if src else None
-            label, peer_name = name, src.split("(")[0] if src else ""
+            make = PEERS.get(name, NO_PEER)[2]
+            peer = make(K).to(device) if make else None
+            label, peer_name = name, type(peer).__name__ if peer is not None else ""
         peer_rate = rate(lambda: peer(x), batch, seconds, sync, warmup=1) if peer is not None else None
         rows.append([label, fmt(ours), peer_name, fmt(peer_rate), f"{ours / peer_rate:.2f}x" if peer_rate else ""])
     return rows
