@@ -84,7 +84,7 @@ def test_gaussian_noise_stays_float32(crop):
     assert gaussian_noise(crop, 10.0, False, 1).dtype == np.float32
 
 
-def test_box_muller_field_is_standard_normal():
+def test_table_normal_field_is_standard_normal():
     from scipy import stats
 
     from degrade.ops.noise.functional import standard_normal

@@ -1,7 +1,7 @@
 """Noise, torch batch path: Nx3xHxW float tensors on any device, one params dict per sample.
 
 Random fields come from a ``torch.Generator`` on the tensor's device seeded with the params'
-``seed``: statistics match the numpy path, bytes do not (numpy's PCG64 and Box-Muller vs torch's
+``seed``: statistics match the numpy path, bytes do not (numpy's PCG64 and an inverse-CDF table vs torch's
 generators: mt19937 on the CPU, Philox on CUDA).
 """
 

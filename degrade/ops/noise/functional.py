@@ -7,38 +7,41 @@ are converted once). Linear light means the sRGB transfer undone (``degrade.colo
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
+from scipy.special import ndtri
 
 from degrade.color import linear_to_srgb, srgb_to_linear
 from degrade.filtering import convolve
 from restorebench.seeding import field_rng
 
 
-def standard_normal(rng: np.random.Generator, shape: tuple[int, ...], std: float = 1.0) -> np.ndarray:
-    """A float32 N(0, std^2) field of ``shape`` by the Box-Muller transform of float32 uniforms from ``rng``.
+NORMAL_LEVELS = 1 << 16
+"""Equiprobable levels of the inverse-CDF table behind :func:`standard_normal` (one per 16 random bits)."""
 
-    Exact in distribution up to float32 resolution (uniforms on a 2^-24 grid bound |z| by 5.8 sigma,
-    probability 7e-9), and about twice as fast on one thread as numpy's float32 ziggurat, whose
-    per-sample branching dominates the cost of a noise operator.
+
+@functools.lru_cache(maxsize=1)
+def _normal_table() -> np.ndarray:
+    """Midpoint quantiles of N(0,1) at (k + 0.5) / 65536, rescaled to unit variance: float32, shape (65536,)."""
+    q = ndtri((np.arange(NORMAL_LEVELS, dtype=np.float64) + 0.5) / NORMAL_LEVELS)
+    return (q / np.sqrt(np.mean(q * q))).astype(np.float32)
+
+
+def standard_normal(rng: np.random.Generator, shape: tuple[int, ...], std: float = 1.0) -> np.ndarray:
+    """A float32 N(0, std^2) field of ``shape``: 16 random bits per sample index an inverse-CDF table.
+
+    The table holds the 65,536 equiprobable midpoint quantiles of the standard normal (rescaled to unit
+    variance), so the field's CDF is within 1e-5 of the normal's everywhere and its tails stop at
+    4.32 sigma (the normal puts 1.6e-5 of its mass beyond). Bits come little-endian from ``rng.bytes``,
+    so the field is the same on every platform; about 4x faster on one thread than numpy's float32
+    ziggurat or a float32 Box-Muller transform, whose transcendental functions dominate a noise operator.
     """
     n = math.prod(shape)
-    half = (n + 1) // 2
-    u = rng.random(2 * half, dtype=np.float32)
-    radius, angle = u[:half], u[half:]
-    np.subtract(np.float32(1), radius, out=radius)  # (0, 1]: the log stays finite
-    np.log(radius, out=radius)
-    radius *= np.float32(-2)
-    np.sqrt(radius, out=radius)
-    radius *= np.float32(std)  # scaling the radius scales both outputs: one pass over half the samples
-    angle *= np.float32(2 * math.pi)
-    out = np.empty(2 * half, np.float32)
-    np.cos(angle, out=out[:half])
-    np.sin(angle, out=out[half:])
-    out[:half] *= radius
-    out[half:] *= radius
-    return out[:n].reshape(shape)
+    index = np.frombuffer(rng.bytes(2 * n), dtype="<u2")
+    table = _normal_table() * np.float32(std)
+    return np.take(table, index).reshape(shape)
 
 
 def gaussian_noise(img: np.ndarray, sigma: float, gray: bool, seed: int) -> np.ndarray:
