@@ -48,9 +48,14 @@ class WeightFile:
                 "license": self.license, "source": self.source}
 
 
+def env_roots() -> list[Path]:
+    """The folders listed in $RESTOREBENCH_WEIGHTS (``os.pathsep``-separated), in order."""
+    return [Path(p).expanduser() for p in os.environ.get(ENV_ROOTS, "").split(os.pathsep) if p]
+
+
 def search_roots() -> list[Path]:
     """Folders searched, in order: $RESTOREBENCH_WEIGHTS entries, $TORCH_HOME, ~/.cache/restorebench."""
-    roots = [Path(p).expanduser() for p in os.environ.get(ENV_ROOTS, "").split(os.pathsep) if p]
+    roots = env_roots()
     roots.append(Path(os.environ.get("TORCH_HOME", Path.home() / ".cache" / "torch")).expanduser())
     roots.append(cache_root())
     return roots
@@ -113,7 +118,7 @@ def offline() -> bool:
 def home_of(wf: WeightFile) -> Path:
     """Where ``wf`` belongs: in the first $RESTOREBENCH_WEIGHTS root that has its subdir (or is named after
     it, as a bare ``restoration/`` folder), else the first root, else the cache, as ``.../SUBDIR/NAME``."""
-    roots = [Path(p).expanduser() for p in os.environ.get(ENV_ROOTS, "").split(os.pathsep) if p]
+    roots = env_roots()
     for root in roots:
         if (root / wf.subdir).is_dir():
             return root / wf.subdir / wf.name
