@@ -11,9 +11,17 @@ of each group in 2x2 quadrants; ``"blank"`` and ``"simple"`` are the ablation gr
     g = make_ground("te42", size=256, seed=0)      # 256x256x3 float32 in [0,1]
 """
 
-from degrade.grounds.compose import GROUND_STREAM, MIN_GROUND_SIZE, list_grounds, make_ground, te42_elements
+from degrade.grounds.compose import (
+    GROUND_STREAM,
+    MIN_GROUND_SIZE,
+    VARIANTS,
+    list_grounds,
+    make_ground,
+    te42_choices,
+    te42_elements,
+)
 from degrade.grounds.natural import register_texture_folder
 from degrade.grounds.registry import GROUPS, element, get_element, list_elements
 
-__all__ = ["GROUND_STREAM", "GROUPS", "MIN_GROUND_SIZE", "element", "get_element", "list_elements",
-           "list_grounds", "make_ground", "register_texture_folder", "te42_elements"]
+__all__ = ["GROUND_STREAM", "GROUPS", "MIN_GROUND_SIZE", "VARIANTS", "element", "get_element", "list_elements",
+           "list_grounds", "make_ground", "register_texture_folder", "te42_choices", "te42_elements"]

@@ -52,7 +52,7 @@ def _setup(args: argparse.Namespace) -> None:
 
 def grounds_main(argv: list[str]) -> int:
     """``restorebench grounds OUT_DIR -n 100 --seed 0``: write ground PNGs and grounds.json."""
-    from degrade.grounds import make_ground, te42_elements
+    from degrade.grounds import make_ground, te42_choices
 
     parser = argparse.ArgumentParser(prog="restorebench grounds", description="Write visual grounds as PNG files.")
     _common(parser)
@@ -66,7 +66,8 @@ def grounds_main(argv: list[str]) -> int:
             write_image(path, make_ground(args.ground, args.size, seed))
         item = {"file": path.name, "seed": seed}
         if args.ground == "te42":
-            item["elements"] = te42_elements(seed)
+            choices = te42_choices(seed).items()
+            item["elements"] = {group: {"element": name, "variant": v} for group, (name, v) in choices}
         items.append(item)
     manifest = {"ground": args.ground, "size": args.size, "job_seed": args.seed, "items": items}
     write_text_atomic(args.out_dir / "grounds.json", json.dumps(manifest, indent=1))

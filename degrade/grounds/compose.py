@@ -10,12 +10,18 @@ Layout of the composed ``te42`` ground (``size`` x ``size``; at 256 px each quad
     |  texture  |           |
     +-----------+-----------+
 
-Quadrant ``g`` (``g`` = index of its group in :data:`~degrade.grounds.registry.GROUPS`) shows an
-element chosen uniformly among the group's registered elements (one draw per group, in group order,
-from ``restorebench.seeding.sample_rng(seed, CHOICE_STREAM)``); the element draws its variation from
-``sample_rng(seed, GROUND_STREAM, g)``. A single element asked for by name (``"regular.zone_plate"``)
-uses that same stream, so it equals its quadrant when drawn at the quadrant's size. The ground is a
-deterministic function of (name, size, seed) and of the registered elements.
+Like the printed elements of a TE42 chart, every element has a finite set of :data:`VARIANTS`
+drawings per size: variant ``v`` of an element of group ``g`` (its index in
+:data:`~degrade.grounds.registry.GROUPS`) is drawn from ``restorebench.seeding.sample_rng(v,
+GROUND_STREAM, g)``; deterministic elements (``uses_rng=False``) have the single variant 0. Drawings
+are rendered once and reused (:mod:`degrade.grounds.bank`), so a ground costs four array copies once
+its variants have been drawn. The seed picks, for each group in group order, an element uniformly
+among the group's registered elements and then a variant uniformly in ``[0, VARIANTS)``, both from
+``sample_rng(seed, CHOICE_STREAM)`` (:func:`te42_choices`). A single element asked for by name
+(``"regular.zone_plate"``) takes the variant its group's quadrant would take with that seed, so it
+equals its quadrant when drawn at the quadrant's size. The ground is a deterministic function of
+(name, size, seed) and of the registered elements: 6 x 32 regular, 3 x 32 random, 3 x 32 natural
+and 4 colour drawings give about 7 million distinct te42 grounds.
 
 Ablation grounds (as in Defusion's ablations): ``blank`` is a solid mid-gray (sRGB 0.5) and
 ``simple`` is vertical square-wave stripes in the chart tones with a period of size/8 pixels; both
@@ -24,19 +30,20 @@ ignore the seed.
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
+from degrade.grounds import bank
 from degrade.grounds.primitives import CHART_MID, centered_grid, square_wave, tone
-from degrade.grounds.registry import GROUPS, get_element, list_elements, version
+from degrade.grounds.registry import GROUPS, get_element, is_deterministic, list_elements, version
 from restorebench.errors import InputError
 from restorebench.seeding import SEED_BOUND, sample_rng
 
 GROUND_STREAM = 0x67726E64
-"""Sub-stream tag of element randomness ('grnd'): keeps it apart from the per-step streams of instructions."""
+"""Sub-stream tag of element variants' randomness ('grnd'): keeps it apart from the per-step streams of instructions."""
 CHOICE_STREAM = 0x63686F73
-"""Sub-stream tag of the composed ground's element choices ('chos')."""
+"""Sub-stream tag of a ground's element and variant choices ('chos')."""
+VARIANTS = 32
+"""Drawings per (element, size) for elements that use randomness."""
 MIN_GROUND_SIZE = 32
 """Smallest ground side in pixels (each quadrant of the composed ground is then at least 16 px)."""
 COMPOSED = "te42"
@@ -50,12 +57,13 @@ def list_grounds() -> list[str]:
     return [COMPOSED, *ABLATIONS, *list_elements()]
 
 
-def _element_stream(seed: int, group: str) -> np.random.Generator:
-    return sample_rng(seed, GROUND_STREAM, GROUPS.index(group))
+def variant_rng(group: str, variant: int) -> np.random.Generator:
+    """The generator that draws variant ``variant`` of the elements of ``group``."""
+    return sample_rng(variant, GROUND_STREAM, GROUPS.index(group))
 
 
-def te42_elements(seed: int) -> dict[str, str]:
-    """The element drawn for each group (quadrant) of the composed ground with ``seed``: {group: name}."""
+def te42_choices(seed: int) -> dict[str, tuple[str, int]]:
+    """The (element, variant) drawn for each group (quadrant) of a ground with ``seed``: {group: (name, v)}."""
     _check_seed(seed)
     rng = sample_rng(seed, CHOICE_STREAM)
     chosen = {}
@@ -63,16 +71,31 @@ def te42_elements(seed: int) -> dict[str, str]:
         names = list_elements(group)
         if not names:
             raise InputError(f"no ground elements registered in group {group!r}")
-        chosen[group] = names[int(rng.integers(len(names)))]
+        name = names[int(rng.integers(len(names)))]
+        variant = int(rng.integers(VARIANTS))
+        chosen[group] = (name, 0 if is_deterministic(name) else variant)
     return chosen
+
+
+def te42_elements(seed: int) -> dict[str, str]:
+    """The element drawn for each group (quadrant) of the composed ground with ``seed``: {group: name}."""
+    return {group: name for group, (name, _) in te42_choices(seed).items()}
+
+
+def element_drawing(name: str, size: int, variant: int) -> np.ndarray:
+    """Variant ``variant`` of element ``name`` at ``size`` px: a read-only size x size x 3 float32 array."""
+    if is_deterministic(name):
+        variant = 0
+    group = name.split(".")[0]
+    return bank.drawing((name, size, variant, version()), lambda: get_element(name)(size, variant_rng(group, variant)))
 
 
 def _te42(size: int, seed: int) -> np.ndarray:
     q = (size + 1) // 2
     canvas = np.empty((2 * q, 2 * q, 3), np.float32)
-    for g, (group, name) in enumerate(te42_elements(seed).items()):
+    for g, (name, variant) in enumerate(te42_choices(seed).values()):
         top, left = (g // 2) * q, (g % 2) * q
-        canvas[top:top + q, left:left + q] = get_element(name)(q, _element_stream(seed, group))
+        canvas[top:top + q, left:left + q] = element_drawing(name, q, variant)
     return canvas[:size, :size]
 
 
@@ -87,19 +110,10 @@ def _check_seed(seed: int) -> None:
         raise InputError(f"ground seed {seed!r}: expected an integer in [0, 2**32)")
 
 
-@functools.lru_cache(maxsize=64)
-def _cached(name: str, size: int, seed: int, registry_version: int) -> np.ndarray:
-    if name == COMPOSED:
-        out = _te42(size, seed)
-    elif name == "blank":
-        out = np.full((size, size, 3), CHART_MID, np.float32)
-    elif name == "simple":
-        out = _simple(size)
-    else:
-        out = get_element(name)(size, _element_stream(seed, name.split(".")[0]))
-    out = np.ascontiguousarray(out, dtype=np.float32)
-    out.flags.writeable = False
-    return out
+def _ablation(name: str, size: int) -> np.ndarray:
+    if name == "blank":
+        return np.full((size, size, 3), CHART_MID, np.float32)
+    return _simple(size)
 
 
 def make_ground(name: str = COMPOSED, size: int = 256, seed: int = 0) -> np.ndarray:
@@ -113,4 +127,10 @@ def make_ground(name: str = COMPOSED, size: int = 256, seed: int = 0) -> np.ndar
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < MIN_GROUND_SIZE:
         raise InputError(f"ground size {size!r}: expected an integer of at least {MIN_GROUND_SIZE} pixels")
     _check_seed(seed)
-    return _cached(name, int(size), int(seed), version()).copy()
+    size, seed = int(size), int(seed)
+    if name == COMPOSED:
+        return np.ascontiguousarray(_te42(size, seed))
+    if name in ABLATIONS:
+        return bank.drawing((name, size, 0, 0), lambda: _ablation(name, size)).copy()
+    variant = te42_choices(seed)[name.split(".")[0]][1]
+    return element_drawing(name, size, variant).copy()

@@ -13,7 +13,6 @@ ground draws one element of each group.
 
 from __future__ import annotations
 
-import functools
 import importlib
 from collections.abc import Callable
 
@@ -27,6 +26,7 @@ GROUPS = ("regular", "random", "natural", "colors")
 ElementFn = Callable[[int, np.random.Generator], np.ndarray]
 
 _ELEMENTS: dict[str, ElementFn] = {}
+_DETERMINISTIC: set[str] = set()
 _version = 0
 _MODULES = ("regular", "random_textures", "natural", "colors")
 _loaded = False
@@ -35,8 +35,8 @@ _loaded = False
 def element(name: str, uses_rng: bool = True) -> Callable[[ElementFn], ElementFn]:
     """Decorator: register ``fn(size, rng)`` as the element ``name`` (``group.kind``).
 
-    ``uses_rng=False`` declares a deterministic element (a colour chart, the zone plate): the registry
-    then draws it once per size and hands out copies. The decorated function itself is returned unchanged.
+    ``uses_rng=False`` declares a deterministic element (a colour chart, the zone plate): it then has a
+    single variant (see :mod:`degrade.grounds.bank`). The decorated function itself is returned unchanged.
     """
     group = name.split(".")[0]
     if group not in GROUPS or "." not in name:
@@ -45,35 +45,24 @@ def element(name: str, uses_rng: bool = True) -> Callable[[ElementFn], ElementFn
     def deco(fn: ElementFn) -> ElementFn:
         global _version
         known = _ELEMENTS.get(name)
-        if known is not None and getattr(known, "__wrapped__", known) is not fn:
+        if known is not None and known is not fn:
             raise ValueError(f"element {name!r} is registered twice")
-        _ELEMENTS[name] = fn if uses_rng else _drawn_once_per_size(fn)
+        _ELEMENTS[name] = fn
+        if uses_rng:
+            _DETERMINISTIC.discard(name)
+        else:
+            _DETERMINISTIC.add(name)
         _version += 1
         return fn
 
     return deco
 
 
-def _drawn_once_per_size(fn: ElementFn) -> ElementFn:
-    """Wrap a deterministic element: one read-only drawing per size, a fresh copy per call."""
-
-    @functools.lru_cache(maxsize=8)
-    def drawing(size: int) -> np.ndarray:
-        out = fn(size, np.random.default_rng(0))
-        out.flags.writeable = False
-        return out
-
-    @functools.wraps(fn)
-    def copy(size: int, rng: np.random.Generator) -> np.ndarray:
-        return drawing(size).copy()
-
-    return copy
-
-
 def unregister(name: str) -> None:
     """Remove a registered element (used to replace a user texture folder); unknown names are ignored."""
     global _version
     if _ELEMENTS.pop(name, None) is not None:
+        _DETERMINISTIC.discard(name)
         _version += 1
 
 
@@ -97,6 +86,12 @@ def get_element(name: str) -> ElementFn:
     if name not in _ELEMENTS:
         raise InputError(f"unknown ground element {name!r}; known: {', '.join(list_elements())}")
     return _ELEMENTS[name]
+
+
+def is_deterministic(name: str) -> bool:
+    """Whether element ``name`` was registered with ``uses_rng=False`` (one drawing per size)."""
+    get_element(name)
+    return name in _DETERMINISTIC
 
 
 def list_elements(group: str | None = None) -> list[str]:

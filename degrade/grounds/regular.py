@@ -6,7 +6,8 @@ anti-aliased edges, and returned as size x size x 3 float32 RGB in [0,1].
 * ``siemens_star_sine`` / ``siemens_star_square``: ``n`` spokes (cycles per turn), intensity
   ``cos(n * theta + rotation)`` (or its square wave). At radius ``r`` the local frequency is
   ``n / (2 pi r)`` cycles/pixel; inside the radius where the period falls under :data:`STAR_MIN_PERIOD`
-  pixels the star is mid-gray, as on printed stars.
+  pixels the star is mid-gray, as on printed stars. Small elements cap ``n`` at :func:`max_spokes` so
+  that the gray centre spans at most half the element.
 * ``zone_plate``: circular chirp ``cos(pi k r^2)``; local frequency ``k r`` cycles/pixel grows linearly with
   the radius and reaches :data:`ZONE_PLATE_MAX_FREQ` in the corners (``k`` is reported by :func:`zone_plate_k`).
 * ``rings``: concentric square-wave rings of constant pitch.
@@ -41,16 +42,26 @@ def siemens_star(size: int, spokes: int, rotation: float = 0.0, square: bool = F
     return tone(wave)
 
 
+def max_spokes(size: int) -> int:
+    """Most spokes whose gray centre (radius ``STAR_MIN_PERIOD n / 2 pi``) stays within size/4 pixels."""
+    return int(2 * np.pi * (size / 4) / STAR_MIN_PERIOD)
+
+
+def _random_star(size: int, rng: np.random.Generator, square: bool) -> np.ndarray:
+    spokes = min(int(rng.choice(STAR_SPOKES)), max_spokes(size))
+    return siemens_star(size, spokes, float(rng.uniform(0, 2 * np.pi)), square=square)
+
+
 @element("regular.siemens_star_sine")
 def siemens_star_sine(size: int, rng: np.random.Generator) -> np.ndarray:
     """Sinusoidal Siemens star; spoke count from :data:`STAR_SPOKES` and rotation drawn from ``rng``."""
-    return siemens_star(size, int(rng.choice(STAR_SPOKES)), float(rng.uniform(0, 2 * np.pi)))
+    return _random_star(size, rng, square=False)
 
 
 @element("regular.siemens_star_square")
 def siemens_star_square(size: int, rng: np.random.Generator) -> np.ndarray:
     """Square-wave (bar) Siemens star; spoke count from :data:`STAR_SPOKES` and rotation drawn from ``rng``."""
-    return siemens_star(size, int(rng.choice(STAR_SPOKES)), float(rng.uniform(0, 2 * np.pi)), square=True)
+    return _random_star(size, rng, square=True)
 
 
 def zone_plate_k(size: int) -> float:

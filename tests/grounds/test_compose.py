@@ -7,6 +7,7 @@ import pytest
 
 from degrade.grounds import (
     GROUPS,
+    bank,
     compose,
     get_element,
     list_elements,
@@ -35,7 +36,7 @@ def test_te42_quadrants_are_one_element_per_group():
 
 def test_grounds_are_deterministic_functions_of_name_size_seed():
     a = make_ground("te42", 96, 3)
-    compose._cached.cache_clear()
+    bank.clear()
     b = make_ground("te42", 96, 3)
     assert a.tobytes() == b.tobytes()
     assert make_ground("te42", 96, 4).tobytes() != a.tobytes()
@@ -50,6 +51,27 @@ def test_te42_draws_every_group_member_over_seeds():
             seen[group].add(name)
     for group in GROUPS:
         assert seen[group] == set(list_elements(group))
+
+
+def test_elements_have_a_finite_set_of_variants_drawn_once():
+    drawings = {make_ground("random.dead_leaves", 32, s).tobytes() for s in range(400)}
+    assert 20 < len(drawings) <= compose.VARIANTS  # 400 seeds land on (nearly) all 32 variants, no more
+    assert len({make_ground("colors.checker24", 32, s).tobytes() for s in range(20)}) == 1
+    a = make_ground("regular.rings", 48, 3)
+    a[:] = 0  # a caller's edit must not reach the stored drawing
+    assert make_ground("regular.rings", 48, 3).max() > 0
+
+
+def test_bank_keeps_at_most_its_byte_budget(monkeypatch):
+    bank.clear()
+    monkeypatch.setattr(bank, "BANK_BYTES", 3 * 32 * 32 * 3 * 4)
+    for v in range(5):
+        compose.element_drawing("random.fractal", 32, v)
+    assert bank.stored_bytes() == 3 * 32 * 32 * 3 * 4
+    compose.element_drawing("random.fractal", 32, 4)  # most recent: kept, nothing re-rendered
+    assert bank.stored_bytes() <= bank.BANK_BYTES
+    bank.clear()
+    assert bank.stored_bytes() == 0
 
 
 def test_odd_size_te42_crops_the_canvas():
@@ -78,7 +100,8 @@ def test_user_texture_folder_becomes_a_natural_element(tmp_path):
         assert name == "natural.testfolder" and name in list_elements("natural")
         crop = make_ground(name, 64, 1)
         assert crop.shape == (64, 64, 3) and 0.2 <= crop.min() and crop.max() <= 0.8
-        assert np.array_equal(crop, get_element(name)(64, compose._element_stream(1, "natural")))
+        variant = compose.te42_choices(1)["natural"][1]
+        assert np.array_equal(crop, get_element(name)(64, compose.variant_rng("natural", variant)))
     finally:
         unregister(name)
     assert name not in list_elements()
@@ -108,12 +131,3 @@ def test_bad_ground_arguments_raise_one_line_errors(kwargs, match):
 def test_unknown_element_lists_the_known_ones():
     with pytest.raises(InputError, match="regular.zone_plate"):
         get_element("regular.zone")
-
-
-def test_deterministic_elements_are_drawn_once_and_handed_out_as_copies():
-    for name in ("colors.checker24", "regular.zone_plate"):
-        a = get_element(name)(64, np.random.default_rng(1))
-        a[:] = 0  # a caller's edit must not reach the next caller
-        b = get_element(name)(64, np.random.default_rng(2))
-        assert b.max() > 0
-        np.testing.assert_array_equal(b, get_element(name).__wrapped__(64, np.random.default_rng(3)))

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import degrade
-from degrade.grounds import compose, make_ground
+from degrade.grounds import bank, make_ground
 from degrade.instructions import Instruction, make_instruction, reseed
 from degrade.recipe import Recipe, Step
 from restorebench.errors import InputError
@@ -71,7 +71,7 @@ def test_noise_residual_std_matches_sigma_on_te42_where_nothing_clips(seed):
     ins = make_instruction(recipe(noise(sigma)), seed, "te42", 256)
     margin = 4.5 * sigma / 255  # clipping at 0 or 1 is then a 4.5-sigma event
     unclipped = (ins.clean > margin) & (ins.clean < 1 - margin)
-    assert unclipped.mean() > 0.5
+    assert unclipped.mean() > 0.3  # tens of thousands of samples: the std estimate is good to ~1%
     assert ins.residual[unclipped].std() * 255 == pytest.approx(sigma, rel=0.05)
 
 
@@ -92,7 +92,7 @@ def test_seeds_are_redrawn_and_other_params_kept():
 def test_same_recipe_and_seed_give_the_same_bytes():
     r = recipe(blur(1.0), noise(25.0))
     a = make_instruction(r, 3)
-    compose._cached.cache_clear()
+    bank.clear()
     b = make_instruction(r, 3)
     for x, y in ((a.degraded, b.degraded), (a.clean, b.clean), (a.residual, b.residual)):
         assert x.tobytes() == y.tobytes()
