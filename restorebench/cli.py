@@ -10,6 +10,7 @@ import importlib
 import sys
 
 from restorebench.errors import RestoreBenchError
+from restorebench.memory import keep_freed_memory
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "degrade": ("degrade.cli", "degrade a folder of images with a recipe or one operator; writes JSON sidecars"),
@@ -49,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[0] not in COMMANDS:
         print(f"restorebench: unknown command {argv[0]!r}\n\n{usage()}", file=sys.stderr)
         return 2
+    keep_freed_memory()
     module_name, _, function = COMMANDS[argv[0]][0].partition(":")
     entry = getattr(importlib.import_module(module_name), function or "main")
     try:

@@ -35,6 +35,7 @@ from degrade.corpus.verify import rows_intact
 from degrade.corpus.writer import STAGES, Job, Unit, UnitResult, id_width, process_unit
 from degrade.registry import list_ops
 from restorebench.errors import InputError, RestoreBenchError
+from restorebench.memory import keep_freed_memory
 
 FORMAT_VERSION = 1
 
@@ -83,6 +84,7 @@ _WORKER_JOB: Job | None = None
 def _init_worker(job: Job) -> None:
     global _WORKER_JOB
     limit_threads()
+    keep_freed_memory()
     list_ops()  # load the operator registry now, not inside the first unit's timings
     _WORKER_JOB = job
 
