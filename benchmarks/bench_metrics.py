@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
+import sys
 import tempfile
-import time
 import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,23 +23,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-
-def sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
+sys.path.insert(0, os.path.dirname(__file__))
+from _timing import rate
 
 
-def rate(fn: Callable[[], object], n_items: int, device: torch.device, repeat: int = 3) -> float:
-    """Items per second of ``fn`` (one warm-up call, then the best of ``repeat`` timed calls)."""
-    fn()
-    sync(device)
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        sync(device)
-        best = min(best, time.perf_counter() - t)
-    return n_items / best
+def device_rate(fn: Callable[[], object], n_items: int, device: torch.device, repeat: int = 3) -> float:
+    """Items per second of ``fn`` on ``device``: one warm-up call, then the best of ``repeat`` single timed calls."""
+    sync = (lambda: torch.cuda.synchronize(device)) if device.type == "cuda" else None
+    return rate(fn, n_items, seconds=0.0, sync=sync, warmup=1, repeats=repeat)
 
 
 def batches(fn: Callable, pred: torch.Tensor, gt: torch.Tensor, step: int) -> Callable[[], list]:
@@ -129,11 +121,11 @@ def bench_pairs(args: argparse.Namespace, device: torch.device) -> Iterator[tupl
             ref = pyiqa_metric(name, device, None if real else fake)
             b = args.batch_size
             with torch.no_grad():
-                loop = rate(batches(ref, pred, gt, 1), len(pred), device, 1)
-                batched = rate(batches(ref, pred, gt, b), len(pred), device)
+                loop = device_rate(batches(ref, pred, gt, 1), len(pred), device, 1)
+                batched = device_rate(batches(ref, pred, gt, b), len(pred), device)
             for label, extra in variants:
                 ours = build_metric(name, "pyiqa", device, **opts, **extra)
-                r = rate(batches(ours.score, pred, gt, b), len(pred), device)
+                r = device_rate(batches(ours.score, pred, gt, b), len(pred), device)
                 diff = float(
                     (ours.score(pred[:b], gt[:b]) - ref(pred[:b], gt[:b]).double().cpu().ravel()).abs().max()
                 )
@@ -150,7 +142,7 @@ def bench_fid(args: argparse.Namespace, device: torch.device) -> list[tuple]:
     for precision in ("fp32", "tf32", "bf16"):
         ext = InceptionFeatures(device, resize="torch", precision=precision, weights_path=args.inception)
         x = gt[:b].to(device)
-        r = rate(batches(lambda p, _, f=ext: f(p), x, x, b), b, device)
+        r = device_rate(batches(lambda p, _, f=ext: f(p), x, x, b), b, device)
         stats = {k: FeatureStats(device=device, keep=0) for k in ("pred", "gt")}
         for i in range(0, n, b):
             stats["pred"].update(ext(pred[i : i + b].to(device)))
