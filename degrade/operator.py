@@ -67,7 +67,10 @@ class Operator:
 
     def apply(self, img: np.ndarray, params: dict) -> np.ndarray:
         """Degrade one HxWx3 float32 [0,1] image; returns a new float32 array clipped to [0,1]."""
-        check_image(img, f"{self.name} input")
+        return self.apply_valid(check_image(img, f"{self.name} input"), params)
+
+    def apply_valid(self, img: np.ndarray, params: dict) -> np.ndarray:
+        """:meth:`apply` for an image already known to be valid (another operator's output): no image check."""
         out = self._apply(img, self.check(params))
         return np.clip(out, 0.0, 1.0, out=out).astype(np.float32, copy=False)
 

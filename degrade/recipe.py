@@ -17,6 +17,7 @@ import yaml
 
 from degrade.registry import get
 from restorebench.errors import InputError
+from restorebench.validate import check_image
 
 RECIPE_VERSION = 1
 
@@ -89,9 +90,10 @@ def replay(img: np.ndarray, recipe: Recipe | dict) -> np.ndarray:
     """Apply ``recipe`` to one HxWx3 float32 [0,1] image; bit-exact with the run that recorded it."""
     if isinstance(recipe, dict):
         recipe = Recipe.from_dict(recipe)
-    out = img
+    out = check_image(img, "replay input")
     for step in recipe.steps:
-        out = get(step.op).apply(out, step.params)
+        # each step's output is float32 in [0,1]: only the first input needs checking
+        out = get(step.op).apply_valid(out, step.params)
     return out
 
 
