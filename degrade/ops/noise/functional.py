@@ -34,12 +34,14 @@ def standard_normal(rng: np.random.Generator, shape: tuple[int, ...], std: float
 
     The table holds the 65,536 equiprobable midpoint quantiles of the standard normal (rescaled to unit
     variance), so the field's CDF is within 1e-5 of the normal's everywhere and its tails stop at
-    4.32 sigma (the normal puts 1.6e-5 of its mass beyond). Bits come little-endian from ``rng.bytes``,
+    4.32 sigma (the normal puts 1.6e-5 of its mass beyond). The bits are the generator's raw 64-bit
+    outputs (``rng.integers`` over the full uint64 range) split little-endian into four 16-bit indices,
     so the field is the same on every platform; about 4x faster on one thread than numpy's float32
     ziggurat or a float32 Box-Muller transform, whose transcendental functions dominate a noise operator.
     """
     n = math.prod(shape)
-    index = np.frombuffer(rng.bytes(2 * n), dtype="<u2")
+    words = rng.integers(0, 2**64 - 1, -(-n // 4), dtype=np.uint64, endpoint=True)
+    index = words.astype("<u8", copy=False).view("<u2")[:n]
     table = _normal_table() * np.float32(std)
     return np.take(table, index).reshape(shape)
 
