@@ -7,14 +7,22 @@ shrinking with ``antialias`` the kernel is stretched by ``1/s`` (``h(x) = s*k(s*
 what makes MATLAB's bicubic free of aliasing. Kernels: bicubic (Keys, a = -0.5, width 4),
 bilinear (triangle, width 2), area (box, width 1; stretched it averages the covered pixels).
 The contributions (tap indices and weights) are computed once per axis and shared by the batch path.
+
+An axis is resampled as one sparse matrix product (scipy CSR, float32) over the image viewed as
+``in_len x (other pixels * channels)``; columns are brought to the front with ``cv2.transpose``.
+This is several times faster than gathering a shifted copy of the image per tap.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
+import cv2
 import numpy as np
+import scipy.sparse
 
 CUBIC_A = -0.5
 """Keys cubic convolution parameter used by MATLAB's imresize (OpenCV and PyTorch use -0.75)."""
@@ -53,9 +61,26 @@ def output_length(in_len: int, factor: float) -> int:
     return max(1, math.ceil(in_len / factor - 1e-9))
 
 
+@dataclass(frozen=True)
+class AxisPlan:
+    """How one axis is resampled: ``idx``/``w`` (out_len, taps) mirrored 0-based tap indices and float32
+    weights (MATLAB's contributions), and ``matrix``, the same as an (out_len, in_len) float32 CSR matrix."""
+
+    idx: np.ndarray
+    w: np.ndarray
+    matrix: scipy.sparse.csr_matrix
+
+
 def contributions(in_len: int, out_len: int, scale: float, kernel: str, antialias: bool
                   ) -> tuple[np.ndarray, np.ndarray]:
     """Tap indices (0-based, int64) and float32 weights, both (out_len, taps), of one resampled axis."""
+    plan = axis_plan(in_len, out_len, scale, kernel, antialias)
+    return plan.idx, plan.w
+
+
+@functools.lru_cache(maxsize=64)
+def axis_plan(in_len: int, out_len: int, scale: float, kernel: str, antialias: bool) -> AxisPlan:
+    """The :class:`AxisPlan` of one axis (cached: a corpus resizes many images of the same size)."""
     fn, width = KERNELS[kernel]
     stretch = scale < 1 and antialias
 
@@ -73,17 +98,19 @@ def contributions(in_len: int, out_len: int, scale: float, kernel: str, antialia
     mirror = np.concatenate([np.arange(in_len), np.arange(in_len - 1, -1, -1)])
     idx = mirror[np.mod(idx.astype(np.int64) - 1, 2 * in_len)]
     keep = np.any(w != 0, axis=0)
-    return idx[:, keep], w[:, keep].astype(np.float32)
+    idx, w = idx[:, keep], w[:, keep].astype(np.float32)
+    rows = np.repeat(np.arange(out_len), idx.shape[1])
+    matrix = scipy.sparse.csr_matrix((w.ravel(), (rows, idx.ravel())), shape=(out_len, in_len), dtype=np.float32)
+    for a in (idx, w):
+        a.setflags(write=False)
+    return AxisPlan(idx, w, matrix)
 
 
-def resample_axis(img: np.ndarray, axis: int, idx: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Resample ``img`` (float32) along ``axis`` with taps ``idx`` and weights ``w`` (out_len, taps)."""
-    moved = np.moveaxis(img, axis, 0)
-    shape = (-1,) + (1,) * (moved.ndim - 1)
-    out = moved[idx[:, 0]] * w[:, 0].reshape(shape)
-    for k in range(1, idx.shape[1]):
-        out += moved[idx[:, k]] * w[:, k].reshape(shape)
-    return np.moveaxis(out, 0, axis)
+def resample_axis(img: np.ndarray, axis: int, plan: AxisPlan) -> np.ndarray:
+    """Resample an HxWxC float32 ``img`` along ``axis`` (0 rows, 1 columns) with ``plan``: a new array."""
+    src = img if axis == 0 else cv2.transpose(img).reshape(img.shape[1], img.shape[0], -1)
+    out = (plan.matrix @ src.reshape(src.shape[0], -1)).reshape(plan.matrix.shape[0], *src.shape[1:])
+    return out if axis == 0 else cv2.transpose(out).reshape(img.shape[0], out.shape[0], -1)
 
 
 def resize(img: np.ndarray, out_h: int, out_w: int, kernel: str, antialias: bool,
@@ -96,9 +123,9 @@ def resize(img: np.ndarray, out_h: int, out_w: int, kernel: str, antialias: bool
     h, w = img.shape[:2]
     out = img
     if out_h != h:
-        out = resample_axis(out, 0, *contributions(h, out_h, scale or out_h / h, kernel, antialias))
+        out = resample_axis(out, 0, axis_plan(h, out_h, scale or out_h / h, kernel, antialias))
     if out_w != w:
-        out = resample_axis(out, 1, *contributions(w, out_w, scale or out_w / w, kernel, antialias))
+        out = resample_axis(out, 1, axis_plan(w, out_w, scale or out_w / w, kernel, antialias))
     return np.ascontiguousarray(out) if out is not img else img.copy()
 
 
@@ -114,7 +141,4 @@ def downsample(img: np.ndarray, factor: float, kernel: str, antialias: bool, ups
 
 def resize_matrix(in_len: int, out_len: int, scale: float, kernel: str, antialias: bool) -> np.ndarray:
     """The (out_len, in_len) float32 matrix of one resampled axis (dense form of :func:`contributions`)."""
-    idx, w = contributions(in_len, out_len, scale, kernel, antialias)
-    m = np.zeros((out_len, in_len), np.float32)
-    np.add.at(m, (np.repeat(np.arange(out_len), idx.shape[1]), idx.ravel()), w.ravel())
-    return m
+    return axis_plan(in_len, out_len, scale, kernel, antialias).matrix.toarray()
