@@ -32,14 +32,15 @@ def rate(fn: Callable[[], object], items_per_call: int, seconds: float = 1.0, sy
     return best
 
 
-def single_thread() -> None:
-    """Pin numpy/OpenCV/torch to one thread (the CPU comparisons are per core) and keep freed memory
-    for reuse (``restorebench.memory``; it speeds up every library timed in the process alike)."""
+def single_thread(keep_memory: bool = True) -> None:
+    """Pin numpy/OpenCV/torch to one thread (the CPU comparisons are per core); ``keep_memory`` also keeps
+    freed memory for reuse (``restorebench.memory``: it speeds up every library timed in the process alike)."""
     import os
 
     from restorebench.memory import keep_freed_memory
 
-    keep_freed_memory()
+    if keep_memory:
+        keep_freed_memory()
 
     os.environ["OMP_NUM_THREADS"] = "1"
     import cv2

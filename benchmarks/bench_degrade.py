@@ -2,7 +2,8 @@
 
 CPU section: img/s at SIZE x SIZE, one thread, one image at a time (params sampled every call, as a
 data loader would). restorebench works on float32 [0,1]; albumentations and imagecorruptions get uint8,
-their fast path. Batch section: the torch batch path at batch B on --device, beside kornia's GPU
+their fast path. The process keeps freed memory for reuse (``restorebench.memory``, as restorebench's CLI
+and corpus workers do) unless ``--default-allocator`` is given; either way both libraries share it. Batch section: the torch batch path at batch B on --device, beside kornia's GPU
 augmentations and a plain copy of the batch.
 
     python benchmarks/bench_degrade.py [--device cuda] [--size 512] [--batch 64] [--seconds 1] [--ops 'rain.*']
@@ -135,6 +136,8 @@ def main() -> None:
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--seconds", type=float, default=1.0, help="time per measurement")
     p.add_argument("--skip-cpu", action="store_true", help="only the batch section")
+    p.add_argument("--default-allocator", action="store_true",
+                   help="leave glibc's malloc thresholds alone (image-sized temporaries then fault in fresh pages)")
     p.add_argument("--ops", default="*", help="shell pattern of operators to time, e.g. 'rain.*' or 'mixture'")
     args = p.parse_args()
     import torch
@@ -142,8 +145,9 @@ def main() -> None:
     names = selected(args.ops)
 
     if not args.skip_cpu:
-        single_thread()
-        print(f"## CPU, one thread, {args.size}x{args.size}, img/s (severity 3)\n")
+        single_thread(keep_memory=not args.default_allocator)
+        allocator = "default allocator" if args.default_allocator else "freed memory kept"
+        print(f"## CPU, one thread, {allocator}, {args.size}x{args.size}, img/s (severity 3)\n")
         print(table(["restorebench", "img/s", "albumentations 2.0.8", "img/s", "ours/albu", "imagecorruptions", "img/s"],
                     cpu_rows(names, args.size, args.seconds)))
         torch.set_num_threads(os.cpu_count() or 1)
