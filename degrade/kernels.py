@@ -8,6 +8,7 @@ Lengths and radii are in pixels.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -100,12 +101,17 @@ def _trim(k: np.ndarray) -> np.ndarray:
 def disk_kernel(radius: float) -> np.ndarray:
     """Defocus PSF: a uniform disk of ``radius`` pixels, anti-aliased by pixel area coverage.
 
-    Radius 0 gives the delta; radii below half a pixel give a kernel close to it.
+    Radius 0 gives the delta; radii below half a pixel give a kernel close to it. Read-only: disks are
+    cached by radius (a 13x13 disk takes 0.2 ms to supersample, a large part of a blur at 512 px).
     """
-    radius = _check_nonneg("radius", radius)
-    if radius == 0:
-        return delta_kernel()
-    return _coverage(lambda x, y: x * x + y * y <= radius * radius, radius)
+    return _disk(_check_nonneg("radius", radius))
+
+
+@functools.lru_cache(maxsize=256)
+def _disk(radius: float) -> np.ndarray:
+    k = delta_kernel() if radius == 0 else _coverage(lambda x, y: x * x + y * y <= radius * radius, radius)
+    k.setflags(write=False)
+    return k
 
 
 def line_kernel(length: float, angle_deg: float, width: float = 1.0) -> np.ndarray:
