@@ -7,6 +7,7 @@ Kernels are 2-D float arrays with odd sides; images HxWxC (numpy) or NxCxHxW (to
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import cv2
@@ -36,19 +37,34 @@ def convolve(img: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     (one thread: 2-3x faster than OpenCV's DFT); else ``cv2.filter2D``'s DFT.
     """
     k = np.ascontiguousarray(kernel[::-1, ::-1], dtype=np.float32)
+    route, args = _route(k.shape, k.tobytes())
+    if route == "separable":
+        out = cv2.sepFilter2D(img, -1, args[1], args[0], borderType=cv2.BORDER_REFLECT_101)
+    elif route == "pieces":
+        out = None
+        for piece, anchor in args:
+            part = cv2.filter2D(img, -1, piece, anchor=anchor, borderType=cv2.BORDER_REFLECT_101)
+            out = part if out is None else cv2.add(out, part, dst=out)
+    else:
+        out = cv2.filter2D(img, -1, k, borderType=cv2.BORDER_REFLECT_101)
+    return out.reshape(img.shape)
+
+
+@functools.lru_cache(maxsize=256)
+def _route(shape: tuple[int, int], data: bytes) -> tuple[str, Any]:
+    """How :func:`convolve` applies the correlation kernel of ``shape`` with float32 ``data`` (cached:
+    fixed kernels such as disks and Gaussians come back call after call): ("direct", None),
+    ("separable", (column, row)), ("pieces", [(piece, anchor), ...]) or ("dft", None)."""
+    k = np.frombuffer(data, np.float32).reshape(shape)
     if k.size <= DIRECT_TAPS:
-        return cv2.filter2D(img, -1, k, borderType=cv2.BORDER_REFLECT_101).reshape(img.shape)
+        return "direct", None
     if (factors := _rank_one(k)) is not None:
-        return cv2.sepFilter2D(img, -1, factors[1], factors[0], borderType=cv2.BORDER_REFLECT_101).reshape(img.shape)
+        return "separable", factors
     cuts = [cut for cut in (_pieces(k, split) for split in SPLITS)
             if max(p.size for p, _ in cut) <= DIRECT_TAPS and sum(p.size for p, _ in cut) <= SPLIT_TAPS]
     if not cuts:
-        return cv2.filter2D(img, -1, k, borderType=cv2.BORDER_REFLECT_101).reshape(img.shape)
-    out = None
-    for piece, anchor in min(cuts, key=lambda c: sum(p.size + PASS_TAPS for p, _ in c)):
-        part = cv2.filter2D(img, -1, piece, anchor=anchor, borderType=cv2.BORDER_REFLECT_101)
-        out = part if out is None else cv2.add(out, part, dst=out)
-    return out.reshape(img.shape)
+        return "dft", None
+    return "pieces", min(cuts, key=lambda c: sum(p.size + PASS_TAPS for p, _ in c))
 
 
 def _rank_one(k: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
