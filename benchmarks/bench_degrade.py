@@ -143,6 +143,10 @@ def main() -> None:
     import torch
 
     names = selected(args.ops)
+    if not args.default_allocator:
+        from restorebench.memory import keep_freed_memory
+
+        keep_freed_memory()
 
     if not args.skip_cpu:
         single_thread(keep_memory=not args.default_allocator)

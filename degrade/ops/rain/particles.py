@@ -7,7 +7,7 @@ the kernel radius around it (so particles enter from the borders) and convolves 
 * numpy: ``Binomial(area, density)`` centres drawn from a numpy generator, rendered by
   :func:`degrade.filtering.splat` (cost ~ particles x kernel taps, far below one image-sized filter);
 * torch: a Bernoulli(density) impulse image per layer from a ``torch.Generator`` on the device, all
-  layers and samples convolved at once by :func:`degrade.filtering.convolve_batch` (FFT).
+  layers and samples convolved at once by circular FFT convolution (:func:`render_layers_batch`).
 
 Both give every particle an amplitude ``opacity * U[AMP_LOW, 1)``; the two paths agree in
 distribution (coverage, mean opacity), not pixel by pixel.
@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from scipy.signal import convolve2d
 
-from degrade.filtering import convolve_batch, pad_kernels, splat
+from degrade.filtering import pad_kernels, splat
 from degrade.ops.haze.batch import upsample
 from degrade.ops.haze.functional import coarse_synthetic_depths, depth_draws
 from restorebench.seeding import field_rng
@@ -101,22 +101,33 @@ def render_layers(layers: list[ParticleLayer], h: int, w: int, rng: np.random.Ge
 
 
 def render_layers_batch(layers: list[list[ParticleLayer]], seeds: list[int], h: int, w: int, device) -> torch.Tensor:
-    """Per-sample particle layers -> Nx1xHxW float32 on ``device`` (torch generator seeded per sample)."""
+    """Per-sample particle layers -> Nx1xHxW float32 on ``device`` (torch generator seeded per sample).
+
+    Each layer's Bernoulli impulse image is convolved with its kernel circularly (FFT on the image's own
+    grid, at least the kernel's size): particles leaving one border enter from the opposite one, so the
+    field stays a stationary point process as on the numpy path, where centres fill the kernel radius
+    beyond the borders. The layers' spectra are summed before one inverse FFT per sample.
+    """
     n_layers = max(len(ls) for ls in layers)
     empty = np.zeros((1, 1), np.float32)
     kernels = pad_kernels([ls[k].kernel if k < len(ls) else empty for ls in layers for k in range(n_layers)])
     kernels = torch.from_numpy(kernels.reshape(len(layers), n_layers, *kernels.shape[1:])).to(device)
-    u = torch.empty((len(layers), n_layers, h, w), dtype=torch.float32, device=device)
+    size, r = kernels.shape[-1], kernels.shape[-1] // 2
+    grid = (max(h, size), max(w, size))
+    u = torch.empty((len(layers), n_layers, *grid), dtype=torch.float32, device=device)
     gen = torch.Generator(device=device)  # one generator re-seeded per sample: creating one per sample is slower
     for i, seed in enumerate(seeds):
-        torch.rand((n_layers, h, w), generator=gen.manual_seed(int(seed)), out=u[i])
+        torch.rand((n_layers, *grid), generator=gen.manual_seed(int(seed)), out=u[i])
     table = [[(ls[k].density, ls[k].opacity) if k < len(ls) else (0.0, 0.0) for k in range(n_layers)] for ls in layers]
     table = torch.tensor(table, dtype=torch.float32, device=device).view(len(layers), n_layers, 2, 1, 1)
     density, opacity = table[:, :, 0], table[:, :, 1]
     # given u < density, u / density is uniform in [0, 1): it doubles as the amplitude draw
     amp = opacity * (AMP_LOW + (1.0 - AMP_LOW) * u / density.clamp(min=1e-12))
     impulses = torch.where(u < density, amp, torch.zeros((), device=device))
-    return convolve_batch(impulses, kernels).sum(dim=1, keepdim=True)
+    spectrum = (torch.fft.rfft2(impulses) * torch.fft.rfft2(kernels, s=grid)).sum(dim=1, keepdim=True)
+    # the kernel sits at the grid's corner: rolling by its radius centres every particle on its impulse
+    out = torch.roll(torch.fft.irfft2(spectrum, s=grid), shifts=(-r, -r), dims=(-2, -1))
+    return out[..., :h, :w].clamp_(min=0.0)
 
 
 def veil_transmission(params: list[dict], key: str, h: int, w: int, device: torch.device) -> torch.Tensor:
