@@ -114,11 +114,24 @@ def pad_kernels(kernels: list[np.ndarray]) -> np.ndarray:
     return out
 
 
+def fft_size(n: int) -> int:
+    """The smallest integer >= ``n`` with no prime factor above 7 (fast for cuFFT, MKL and pocketfft alike;
+    e.g. 542 = 2 x 271 -> 560, about twice as fast)."""
+    while True:
+        m = n
+        for p in (2, 3, 5, 7):
+            while m % p == 0:
+                m //= p
+        if m == 1:
+            return n
+        n += 1
+
+
 def convolve_batch(x: Any, kernels: Any) -> Any:
     """Per-sample convolution: x (N,C,H,W), kernels (N,K,K) or (N,C,K,K) torch -> (N,C,H,W).
 
-    FFT convolution (rfft2, multiply, irfft2) on a reflect-padded copy; the cost does not grow
-    with the kernel size, which makes long motion and streak kernels cheap on the GPU.
+    FFT convolution (rfft2, multiply, irfft2) on a reflect-padded copy, on a grid of :func:`fft_size`;
+    the cost does not grow with the kernel size, which makes long motion kernels cheap on the GPU.
     """
     import torch
     import torch.nn.functional as F
@@ -134,10 +147,11 @@ def convolve_batch(x: Any, kernels: Any) -> Any:
         xp = F.pad(x.float(), (r, r, r, r), mode="replicate")
     else:
         xp = F.pad(x.float(), (r, r, r, r), mode="reflect")
-    hp, wp = xp.shape[-2:]
-    fx = torch.fft.rfft2(xp, s=(hp, wp))
-    fk = torch.fft.rfft2(k, s=(hp, wp))
-    y = torch.fft.irfft2(fx * fk, s=(hp, wp))
+    # any grid at least as large as the padded image gives the same crop: take one whose FFT is fast
+    grid = (fft_size(xp.shape[-2]), fft_size(xp.shape[-1]))
+    fx = torch.fft.rfft2(xp, s=grid)
+    fk = torch.fft.rfft2(k, s=grid)
+    y = torch.fft.irfft2(fx * fk, s=grid)
     return y[..., 2 * r:2 * r + h, 2 * r:2 * r + w].to(x.dtype)
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from degrade.filtering import convolve, splat
+from degrade.filtering import convolve, fft_size, splat
 from degrade.kernels import disk_kernel, line_kernel
 from degrade.ops.rain.functional import streak_kernel, streak_layers
 from degrade.ops.rain.particles import AMP_LOW, ParticleLayer, render_layers, render_layers_batch
@@ -49,6 +49,30 @@ def test_layer_statistics_match_between_numpy_and_torch():
         assert abs(hits.mean() - expected_amp) < 0.02
         # amplitudes lie in [opacity * AMP_LOW, opacity); two particles on one pixel add up (rare)
         assert hits.min() >= 0.8 * AMP_LOW - 1e-6 and (hits <= 0.8 + 1e-6).mean() > 0.98
+
+
+def test_batch_layers_keep_every_particle_whole_across_borders():
+    kernel = streak_kernel(21.0, 10.0, 1.5, 0.0)
+    layer = ParticleLayer(kernel, density=0.002, opacity=0.7)
+    h, w, seed = 48, 40, 3
+    field = render_layers_batch([[layer]], [seed], h, w, torch.device("cpu"))[0, 0]
+    u = torch.rand((1, h, w), generator=torch.Generator().manual_seed(seed))[0]
+    amps = 0.7 * (AMP_LOW + (1 - AMP_LOW) * u / 0.002)[u < 0.002]
+    # circular convolution: streaks leaving one border re-enter from the other, so no mass is lost
+    assert float(field.sum()) == pytest.approx(float(amps.sum()) * float(kernel.sum()), rel=1e-4)
+    assert float(field.min()) >= 0.0
+
+
+def test_fft_size_is_the_next_7_smooth_integer():
+    def smooth(n: int) -> bool:
+        for p in (2, 3, 5, 7):
+            while n % p == 0:
+                n //= p
+        return n == 1
+
+    for n in range(1, 700):
+        m = fft_size(n)
+        assert m >= n and smooth(m) and not any(smooth(k) for k in range(n, m))
 
 
 @pytest.mark.parametrize("angle", [-30.0, 0.0, 24.0])
