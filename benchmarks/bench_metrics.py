@@ -3,7 +3,7 @@
 Pairs are 512x512 crops of scikit-image photos with Gaussian noise, already on the device. LPIPS and DISTS
 use the real weights when `restorebench weights` finds them, else random-weight backbones of the same
 architecture (timing only; the table says which). FID features: the TF-FID InceptionV3 at 299x299,
-strict fp32, tf32 and bf16 (channels-last), with the relative FID difference to fp32 on the same image sets.
+strict fp32, tf32, bf16 and fp16 (channels-last), with the relative FID difference to fp32 on the same image sets.
 
     .venv/bin/python benchmarks/bench_metrics.py                      # CPU, small counts
     .venv/bin/python benchmarks/bench_metrics.py --device cuda --pairs 256 --fid-images 4096
@@ -116,7 +116,7 @@ def bench_pairs(args: argparse.Namespace, device: torch.device) -> Iterator[tupl
             variants = (
                 [("pyiqa", {})]
                 if name not in fake
-                else [("tf32", {"precision": "tf32"}), ("bf16", {"precision": "bf16"})]
+                else [(p, {"precision": p}) for p in ("tf32", "bf16", "fp16")]
             )
             ref = pyiqa_metric(name, device, None if real else fake)
             b = args.batch_size
@@ -139,7 +139,7 @@ def bench_fid(args: argparse.Namespace, device: torch.device) -> list[tuple]:
     pred, gt = make_pairs(n, 299, "cpu")
     out = []
     fids = {}
-    for precision in ("fp32", "tf32", "bf16"):
+    for precision in ("fp32", "tf32", "bf16", "fp16"):
         ext = InceptionFeatures(device, resize="torch", precision=precision, weights_path=args.inception)
         x = gt[:b].to(device)
         r = device_rate(batches(lambda p, _, f=ext: f(p), x, x, b), b, device)

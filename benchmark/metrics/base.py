@@ -25,9 +25,13 @@ from restorebench import weights as rw
 from restorebench.errors import InputError
 
 KINDS = ("fr", "nr", "dist")
-PRECISIONS = ("fp32", "tf32", "bf16")
+PRECISIONS = ("fp32", "tf32", "bf16", "fp16")
 """Network precisions: ``fp32`` strict float32 (cuDNN TF32 off), ``tf32`` (PyTorch's default for CUDA
-convolutions, also pyiqa's), ``bf16`` (autocast to bfloat16). They differ on CUDA only (bf16 also on CPU)."""
+convolutions, also pyiqa's), ``bf16`` and ``fp16`` (autocast to bfloat16 / float16: the same tensor-core
+rate on recent GPUs; float16 keeps 3 more mantissa bits, bfloat16 a float32-wide exponent). fp32 and
+tf32 differ on CUDA only; the autocast modes run on the CPU too (emulated there, slowly)."""
+AUTOCAST = {"bf16": torch.bfloat16, "fp16": torch.float16}
+"""Autocast dtype of each reduced precision."""
 
 
 def check_precision(precision: str) -> str:
@@ -45,7 +49,8 @@ def precision_context(device: torch.device, precision: str) -> Iterator[None]:
         if device.type == "cuda"
         else contextlib.nullcontext()
     )
-    with flags, torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
+    dtype = AUTOCAST.get(precision, torch.bfloat16)
+    with flags, torch.autocast(device.type, dtype=dtype, enabled=precision in AUTOCAST):
         yield
 
 

@@ -7,7 +7,7 @@ and it fixes device and dtype. Here the torchvision architectures are rebuilt la
 strictly), the weights come from :mod:`restorebench.weights` (torchvision backbones from
 ``hub/checkpoints/``, the LPIPS/DISTS heads from ``hub/pyiqa/``), pred and gt go through the backbone as
 one batch of 2N, and ``precision`` picks ``"fp32"`` (strict float32), ``"tf32"`` (PyTorch's default for
-convolutions on CUDA, which pyiqa also uses) or ``"bf16"`` (autocast; statistics stay in float32).
+convolutions on CUDA, which pyiqa also uses), ``"bf16"`` or ``"fp16"`` (autocast; statistics stay in float32).
 
 The arithmetic follows pyiqa 0.1.16 (which reproduces the official implementations on the calibration set):
 LPIPS v0.1 maps [0,1] to [-1,1], applies the scaling layer (shift -0.030 -0.088 -0.188, scale 0.458 0.448

@@ -115,3 +115,11 @@ def test_inception_batching_is_invisible(fid_ready, pairs):
     batched = fid.extractor(x)
     assert batched.shape == (2, 2048) and torch.isfinite(batched).all() and float(batched.std()) > 0
     np.testing.assert_allclose(fid.extractor(x[1:]).numpy(), batched[1:].numpy(), rtol=1e-4, atol=1e-4)
+
+
+def test_fp16_features_are_closer_to_fp32_than_bf16(fid_ready, pairs):
+    pred, _ = pairs
+    x = to_batch(pred[:2, :96, :96])
+    feats = {p: build_metric("fid", "rgb", precision=p).extractor(x).double() for p in ("fp32", "fp16", "bf16")}
+    err = {p: float((feats[p] - feats["fp32"]).abs().max() / feats["fp32"].abs().max()) for p in ("fp16", "bf16")}
+    assert 0 < err["fp16"] < 1e-2 and err["fp16"] < err["bf16"] / 3, err  # 3 more mantissa bits: ~8x smaller

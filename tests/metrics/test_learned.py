@@ -191,7 +191,7 @@ def test_cuda_matches_cpu(lpips_files, dists_files, images):
         cpu = build_metric(name, "rgb", backbone_path=backbone, head_path=head, precision="fp32").score(
             pred, gt
         )
-        for precision, tol in (("fp32", 1e-4), ("tf32", 1e-2), ("bf16", 5e-2)):
+        for precision, tol in (("fp32", 1e-4), ("tf32", 1e-2), ("bf16", 5e-2), ("fp16", 1e-2)):
             gpu = build_metric(
                 name, "rgb", "cuda", backbone_path=backbone, head_path=head, precision=precision
             ).score(pred, gt)
