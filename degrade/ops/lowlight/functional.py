@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from degrade.color import linear_to_srgb, srgb_to_linear
+from degrade.color import linear_to_srgb, power_, srgb_to_linear
 from degrade.ops.noise.functional import sensor_noise
 from restorebench.seeding import field_rng
 
@@ -24,7 +24,7 @@ def darken(img: np.ndarray, factor: float, gamma: float, photons: float | None, 
     """Darken by ``factor`` (exposure multiplier) and ``gamma`` in linear light, then add shot + read noise."""
     lin = srgb_to_linear(img)
     if gamma != 1.0:
-        lin = lin ** np.float32(gamma)
+        power_(lin, gamma)
     lin *= np.float32(factor)
     if photons is not None:
         lin = sensor_noise(lin, photons, read_noise, bayer, field_rng(seed))
