@@ -1,3 +1,3 @@
-"""JPEG compression: libjpeg (OpenCV) on the CPU, nvJPEG (torchvision) for 4:4:4 on CUDA tensors."""
+"""JPEG compression: libjpeg (OpenCV) on the CPU, the same integer pipeline as tensor ops on accelerators."""
 
 from degrade.ops.jpeg import ops  # noqa: F401  (registers the operators)

@@ -1,10 +1,9 @@
-"""JPEG, torch batch path.
+"""JPEG, torch batch path; both routes equal ``apply`` (libjpeg through OpenCV) bit for bit.
 
-* CUDA tensors, subsampling "444": torchvision's nvJPEG encoder on the GPU (one call per distinct
-  quality; torchvision's GPU encoder always writes 4:4:4), decoded by nvJPEG on the GPU.
-* Everything else (CPU tensors, or 4:2:2 / 4:2:0 on CUDA, which torchvision's GPU encoder cannot
-  write): each sample goes through the numpy libjpeg route (samples spread over
-  ``torch.get_num_threads()`` threads), so CPU batches equal ``apply`` exactly.
+* CUDA (any accelerator) tensors: :mod:`degrade.ops.jpeg.tensor_codec`, libjpeg's integer pipeline as
+  batched tensor ops on the device, one call per subsampling with per-sample qualities.
+* CPU tensors: each sample goes through the numpy libjpeg route (samples spread over
+  ``torch.get_num_threads()`` threads), faster there than the tensor codec.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import torch
 
-from degrade.ops.jpeg import functional
+from degrade.ops.jpeg import functional, tensor_codec
 
 
 def _libjpeg(x: torch.Tensor, params: list[dict]) -> torch.Tensor:
@@ -36,27 +35,14 @@ def _libjpeg(x: torch.Tensor, params: list[dict]) -> torch.Tensor:
     return torch.from_numpy(np.stack(outs)).to(x.device).permute(0, 3, 1, 2).to(x.dtype)
 
 
-def _nvjpeg(x: torch.Tensor, quality: int) -> torch.Tensor:
-    from torchvision.io import decode_jpeg, encode_jpeg
-
-    u8 = (x.float() * 255.0).round_().clamp_(0, 255).to(torch.uint8)
-    encoded = encode_jpeg(list(u8), quality=quality)
-    decoded = decode_jpeg([e.cpu() for e in encoded], device=x.device)
-    return torch.stack(decoded).to(x.dtype) / 255.0
-
-
 def jpeg_compress(x: torch.Tensor, params: list[dict]) -> torch.Tensor:
     """Per-sample JPEG round trip of an Nx3xHxW float tensor in [0,1] (see module docstring for the route)."""
+    if x.device.type == "cpu":
+        return _libjpeg(x, params)
     out = torch.empty_like(x)
-    gpu_groups: dict[int, list[int]] = {}
-    cpu_idx = []
+    groups: dict[str, list[int]] = {}
     for i, p in enumerate(params):
-        if x.is_cuda and p["subsampling"] == "444":
-            gpu_groups.setdefault(p["quality"], []).append(i)
-        else:
-            cpu_idx.append(i)
-    if cpu_idx:
-        out[cpu_idx] = _libjpeg(x[cpu_idx], [params[i] for i in cpu_idx])
-    for quality, idx in gpu_groups.items():
-        out[idx] = _nvjpeg(x[idx], quality)
+        groups.setdefault(p["subsampling"], []).append(i)
+    for subsampling, idx in groups.items():
+        out[idx] = tensor_codec.jpeg_roundtrip(x[idx], [params[i]["quality"] for i in idx], subsampling)
     return out
