@@ -77,17 +77,11 @@ def streaks(img: np.ndarray, density: float, length: float, angle_deg: float, wi
     s = render_layers(streak_layers(density, length, angle_deg, width, brightness, layers), h, w, positions)
     np.minimum(s, 1.0, out=s)
     if accumulation > 0:
-        # I = T (J (1 - S) + S) + (1 - T) A = J * gain + offset with offset = T (S - A) + A and
-        # gain = T (1 - S) = T (1 - A) - offset + A, both computed in place on the 1-channel maps
-        a = np.float32(airlight)
-        t = synthetic_transmission(depth, h, w, accumulation)
-        s -= a
-        s *= t
-        s += a
-        t *= 1 - a
-        t -= s
-        t += a
-        gain, offset = t, s
+        # I = T (J (1 - S) + S) + (1 - T) A = J * gain + offset, gain = T (1 - S), offset = A + T (S - A)
+        t = torch.from_numpy(synthetic_transmission(depth, h, w, accumulation))
+        st = torch.from_numpy(s)
+        offset = torch.addcmul(torch.tensor(airlight, dtype=torch.float32), t, st - airlight).numpy()
+        gain = t.mul_(st.neg_().add_(1.0)).numpy()
     else:
         gain, offset = 1.0 - s, s
     return blend_gain_offset(img, gain, offset)
