@@ -17,7 +17,7 @@ import sys
 import warnings
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _timing import fmt, interleaved_rates, rate, single_thread, table  # noqa: E402
+from _timing import fmt, interleaved_rates, rate, single_thread, table
 
 MIXTURE = ["rain.streaks", "noise.gaussian", "snow.layers"]
 WARMUP = 50

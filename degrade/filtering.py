@@ -136,7 +136,7 @@ def convolve_batch(x: Any, kernels: Any) -> Any:
     import torch
     import torch.nn.functional as F
 
-    n, c, h, w = x.shape
+    h, w = x.shape[-2:]
     k = torch.as_tensor(kernels, dtype=torch.float32, device=x.device)
     if k.ndim == 3:
         k = k[:, None]
