@@ -8,8 +8,9 @@ Every step is libjpeg(-turbo)'s default integer arithmetic: RGB -> YCbCr in 16-b
 (``jidctint.c``) clamped to 0..255, "fancy" triangle-filter chroma upsampling (``jdsample.c``) and
 YCbCr -> RGB (``jdcolor.c``). Sides that are not multiples of the MCU (8 px, 16 px along subsampled
 axes) are padded as libjpeg pads them (edge pixels replicated; chroma rows below the image copied from
-the last downsampled row) and the decoder upsamples only the chroma samples that cover the image. The result equals OpenCV's libjpeg-turbo round trip bit for bit
-(tested on photos and noise, every subsampling, odd sizes).
+the last downsampled row) and the decoder upsamples only the chroma samples that cover the image. The
+result equals OpenCV's libjpeg-turbo round trip bit for bit (tested on photos and noise, every
+subsampling, odd sizes). All sample arithmetic is int32, as in libjpeg.
 """
 
 from __future__ import annotations
@@ -75,8 +76,8 @@ def downsample(c: torch.Tensor, fy: int, fx: int) -> torch.Tensor:
     if (fy, fx) == (1, 1):
         return c
     n, h, w = c.shape
-    total = c.view(n, h // fy, fy, w // fx, fx).sum(dim=(2, 4))
-    cols = torch.arange(w // fx, device=c.device) % 2
+    total = c.view(n, h // fy, fy, w // fx, fx).sum(dim=(2, 4), dtype=torch.int32)
+    cols = torch.arange(w // fx, dtype=torch.int32, device=c.device) % 2
     bias = 1 + cols if fy == 2 else cols  # h2v2: 1, 2, 1, 2, ...; h2v1: 0, 1, 0, 1, ...
     return (total + bias) >> (1 if fy * fx == 2 else 2)
 
