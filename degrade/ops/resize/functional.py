@@ -6,7 +6,8 @@ weighted by the kernel, normalised to sum 1; out-of-range taps mirror (symmetric
 shrinking with ``antialias`` the kernel is stretched by ``1/s`` (``h(x) = s*k(s*x)``), which is
 what makes MATLAB's bicubic free of aliasing. Kernels: bicubic (Keys, a = -0.5, width 4),
 bilinear (triangle, width 2), area (box, width 1; stretched it averages the covered pixels).
-The contributions (tap indices and weights) are computed once per axis and shared by the batch path.
+The contributions (tap indices and weights) are computed once per axis, as a sparse matrix, and
+shared by the batch path (in dense form).
 
 An axis is resampled as one sparse matrix product (scipy CSR, float32) over the image viewed as
 ``in_len x (other pixels * channels)``; columns are brought to the front with ``cv2.transpose``.
@@ -18,7 +19,6 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -61,26 +61,11 @@ def output_length(in_len: int, factor: float) -> int:
     return max(1, math.ceil(in_len / factor - 1e-9))
 
 
-@dataclass(frozen=True)
-class AxisPlan:
-    """How one axis is resampled: ``idx``/``w`` (out_len, taps) mirrored 0-based tap indices and float32
-    weights (MATLAB's contributions), and ``matrix``, the same as an (out_len, in_len) float32 CSR matrix."""
-
-    idx: np.ndarray
-    w: np.ndarray
-    matrix: scipy.sparse.csr_matrix
-
-
-def contributions(in_len: int, out_len: int, scale: float, kernel: str, antialias: bool
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Tap indices (0-based, int64) and float32 weights, both (out_len, taps), of one resampled axis."""
-    plan = axis_plan(in_len, out_len, scale, kernel, antialias)
-    return plan.idx, plan.w
-
-
 @functools.lru_cache(maxsize=64)
-def axis_plan(in_len: int, out_len: int, scale: float, kernel: str, antialias: bool) -> AxisPlan:
-    """The :class:`AxisPlan` of one axis (cached: a corpus resizes many images of the same size)."""
+def axis_matrix(in_len: int, out_len: int, scale: float, kernel: str, antialias: bool) -> scipy.sparse.csr_matrix:
+    """MATLAB's contributions of one resampled axis as an (out_len, in_len) float32 CSR matrix: row ``i``
+    holds the normalised kernel weights of output ``i`` at its (mirrored) taps. Cached: a corpus resizes
+    many images of the same size."""
     fn, width = KERNELS[kernel]
     stretch = scale < 1 and antialias
 
@@ -100,16 +85,13 @@ def axis_plan(in_len: int, out_len: int, scale: float, kernel: str, antialias: b
     keep = np.any(w != 0, axis=0)
     idx, w = idx[:, keep], w[:, keep].astype(np.float32)
     rows = np.repeat(np.arange(out_len), idx.shape[1])
-    matrix = scipy.sparse.csr_matrix((w.ravel(), (rows, idx.ravel())), shape=(out_len, in_len), dtype=np.float32)
-    for a in (idx, w):
-        a.setflags(write=False)
-    return AxisPlan(idx, w, matrix)
+    return scipy.sparse.csr_matrix((w.ravel(), (rows, idx.ravel())), shape=(out_len, in_len), dtype=np.float32)
 
 
-def resample_axis(img: np.ndarray, axis: int, plan: AxisPlan) -> np.ndarray:
-    """Resample an HxWxC float32 ``img`` along ``axis`` (0 rows, 1 columns) with ``plan``: a new array."""
+def resample_axis(img: np.ndarray, axis: int, matrix: scipy.sparse.csr_matrix) -> np.ndarray:
+    """Resample an HxWxC float32 ``img`` along ``axis`` (0 rows, 1 columns) with an :func:`axis_matrix`."""
     src = img if axis == 0 else cv2.transpose(img).reshape(img.shape[1], img.shape[0], -1)
-    out = (plan.matrix @ src.reshape(src.shape[0], -1)).reshape(plan.matrix.shape[0], *src.shape[1:])
+    out = (matrix @ src.reshape(src.shape[0], -1)).reshape(matrix.shape[0], *src.shape[1:])
     return out if axis == 0 else cv2.transpose(out).reshape(img.shape[0], out.shape[0], -1)
 
 
@@ -123,9 +105,9 @@ def resize(img: np.ndarray, out_h: int, out_w: int, kernel: str, antialias: bool
     h, w = img.shape[:2]
     out = img
     if out_h != h:
-        out = resample_axis(out, 0, axis_plan(h, out_h, scale or out_h / h, kernel, antialias))
+        out = resample_axis(out, 0, axis_matrix(h, out_h, scale or out_h / h, kernel, antialias))
     if out_w != w:
-        out = resample_axis(out, 1, axis_plan(w, out_w, scale or out_w / w, kernel, antialias))
+        out = resample_axis(out, 1, axis_matrix(w, out_w, scale or out_w / w, kernel, antialias))
     return np.ascontiguousarray(out) if out is not img else img.copy()
 
 
@@ -140,5 +122,5 @@ def downsample(img: np.ndarray, factor: float, kernel: str, antialias: bool, ups
 
 
 def resize_matrix(in_len: int, out_len: int, scale: float, kernel: str, antialias: bool) -> np.ndarray:
-    """The (out_len, in_len) float32 matrix of one resampled axis (dense form of :func:`contributions`)."""
-    return axis_plan(in_len, out_len, scale, kernel, antialias).matrix.toarray()
+    """The (out_len, in_len) float32 matrix of one resampled axis (dense form of :func:`axis_matrix`)."""
+    return axis_matrix(in_len, out_len, scale, kernel, antialias).toarray()
