@@ -16,7 +16,6 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
-import torch
 
 from degrade.params import Param, check_params, sample_value
 from restorebench.errors import InputError
@@ -72,6 +71,8 @@ class Operator:
 
     def apply_valid(self, img: np.ndarray, params: dict) -> np.ndarray:
         """:meth:`apply` for an image already known to be valid (another operator's output): no image check."""
+        import torch  # here, not at module level: `import degrade` stays free of torch until an operator runs
+
         out = np.asarray(self._apply(img, self.check(params)), np.float32)
         torch.from_numpy(out).clamp_(0.0, 1.0)  # in place; about 1.7x faster than np.clip on one thread
         return out
