@@ -34,9 +34,9 @@ SCALEBITS = 16
 ONE_HALF = 1 << (SCALEBITS - 1)
 
 
-def fix(x: float) -> int:
-    """libjpeg's FIX(x): ``x`` in fixed point with SCALEBITS fractional bits, rounded."""
-    return int(x * (1 << SCALEBITS) + 0.5)
+def fix(x: float, bits: int = SCALEBITS) -> int:
+    """libjpeg's FIX(x): ``x`` in fixed point with ``bits`` fractional bits, rounded."""
+    return int(x * (1 << bits) + 0.5)
 
 
 def quant_tables(qualities: list[int], device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
@@ -105,11 +105,9 @@ def upsample(c: torch.Tensor, fy: int, fx: int) -> torch.Tensor:
 
 CONST_BITS, PASS1_BITS = 13, 2
 """Fixed-point precision of libjpeg's islow DCTs (8-bit samples)."""
-C = {k: int(v * (1 << CONST_BITS) + 0.5) for k, v in {
-    "0.298631336": 0.298631336, "0.390180644": 0.390180644, "0.541196100": 0.541196100,
-    "0.765366865": 0.765366865, "0.899976223": 0.899976223, "1.175875602": 1.175875602,
-    "1.501321110": 1.501321110, "1.847759065": 1.847759065, "1.961570560": 1.961570560,
-    "2.053119869": 2.053119869, "2.562915447": 2.562915447, "3.072711026": 3.072711026}.items()}
+C = {k: fix(float(k), CONST_BITS) for k in (
+    "0.298631336", "0.390180644", "0.541196100", "0.765366865", "0.899976223", "1.175875602",
+    "1.501321110", "1.847759065", "1.961570560", "2.053119869", "2.562915447", "3.072711026")}
 """The islow rotation constants in CONST_BITS fixed point."""
 
 
