@@ -28,7 +28,7 @@ import numpy as np
 from degrade.grounds import make_ground
 from degrade.recipe import Recipe, Step, replay, replay_batch
 from restorebench.errors import InputError
-from restorebench.seeding import SEED_BOUND, draw_seed, sample_rng
+from restorebench.seeding import check_seed, draw_seed, sample_rng
 from restorebench.validate import check_image
 
 
@@ -44,12 +44,6 @@ class Instruction:
     ground: str
     """The ground's name, or ``"array"`` when the ground was passed as an array."""
     seed: int
-
-
-def check_seed(seed: Any) -> None:
-    """Raise a one-line InputError unless ``seed`` is an integer in [0, 2**32)."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < SEED_BOUND:
-        raise InputError(f"instruction seed {seed!r}: expected an integer in [0, 2**32)")
 
 
 def reseed(recipe: Recipe | dict, seed: int) -> Recipe:
@@ -89,7 +83,7 @@ def make_instruction(recipe: Recipe | dict, seed: int, ground: np.ndarray | str 
     ``seed``: integer in [0, 2**32). ``ground``: a ground name (``"te42"``, ``"blank"``, ``"simple"`` or
     an element name) or an HxWx3 float32 [0,1] array. ``size``: side of a named ground in pixels.
     """
-    check_seed(seed)
+    check_seed(seed, "instruction seed")
     clean, name = resolve_ground(ground, size, int(seed if ground_seed is None else ground_seed))
     return apply_to_ground(reseed(recipe, int(seed)), clean, name, int(seed))
 
@@ -134,7 +128,7 @@ def make_instructions_batch(recipes: Sequence[Recipe | dict], seeds: Sequence[in
     if not recipes:
         raise InputError("make_instructions_batch: empty batch")
     for s in seeds:
-        check_seed(s)
+        check_seed(s, "instruction seed")
     applied = tuple(reseed(r, int(s)) for r, s in zip(recipes, seeds))
     grounds = np.stack([resolve_ground(ground, size, int(s))[0] for s in ground_seeds])
     clean = torch.from_numpy(grounds).permute(0, 3, 1, 2).to(device)

@@ -7,7 +7,11 @@ Seeds stored in parameter dicts are integers in ``[0, 2**32)`` (JSON-safe everyw
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+
+from restorebench.errors import InputError
 
 SEED_BOUND = 2**32
 
@@ -25,3 +29,9 @@ def draw_seed(rng: np.random.Generator) -> int:
 def field_rng(seed: int) -> np.random.Generator:
     """The generator an operator uses to draw its stochastic field from the ``seed`` in its params."""
     return np.random.Generator(np.random.PCG64(int(seed)))
+
+
+def check_seed(seed: Any, what: str = "seed") -> None:
+    """Raise a one-line InputError (``"<what> <seed>: ..."``) unless ``seed`` is an integer in [0, 2**32)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < SEED_BOUND:
+        raise InputError(f"{what} {seed!r}: expected an integer in [0, 2**32)")

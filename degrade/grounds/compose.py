@@ -36,7 +36,7 @@ from degrade.grounds import bank
 from degrade.grounds.primitives import CHART_MID, centered_grid, square_wave, tone
 from degrade.grounds.registry import GROUPS, get_element, is_deterministic, list_elements, version
 from restorebench.errors import InputError
-from restorebench.seeding import SEED_BOUND, sample_rng
+from restorebench.seeding import check_seed, sample_rng
 
 GROUND_STREAM = 0x67726E64
 """Sub-stream tag of element variants' randomness ('grnd'): keeps it apart from the per-step streams of instructions."""
@@ -64,7 +64,7 @@ def variant_rng(group: str, variant: int) -> np.random.Generator:
 
 def te42_choices(seed: int) -> dict[str, tuple[str, int]]:
     """The (element, variant) drawn for each group (quadrant) of a ground with ``seed``: {group: (name, v)}."""
-    _check_seed(seed)
+    check_seed(seed, "ground seed")
     rng = sample_rng(seed, CHOICE_STREAM)
     chosen = {}
     for group in GROUPS:
@@ -105,11 +105,6 @@ def _simple(size: int) -> np.ndarray:
     return tone(square_wave(2 * np.pi * x / period, 2 * np.pi / period))
 
 
-def _check_seed(seed: int) -> None:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < SEED_BOUND:
-        raise InputError(f"ground seed {seed!r}: expected an integer in [0, 2**32)")
-
-
 def _ablation(name: str, size: int) -> np.ndarray:
     if name == "blank":
         return np.full((size, size, 3), CHART_MID, np.float32)
@@ -126,7 +121,7 @@ def make_ground(name: str = COMPOSED, size: int = 256, seed: int = 0) -> np.ndar
         raise InputError(f"unknown ground {name!r}; use one of {', '.join(list_grounds())}")
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < MIN_GROUND_SIZE:
         raise InputError(f"ground size {size!r}: expected an integer of at least {MIN_GROUND_SIZE} pixels")
-    _check_seed(seed)
+    check_seed(seed, "ground seed")
     size, seed = int(size), int(seed)
     if name == COMPOSED:
         return np.ascontiguousarray(_te42(size, seed))
