@@ -22,6 +22,19 @@ def run(name: str, value: float, params: dict, path: str) -> np.ndarray:
 PATHS = ["numpy", "torch"]
 
 
+@pytest.mark.parametrize("gray", [False, True])
+@pytest.mark.parametrize("multiply", [False, True])
+def test_compiled_normal_pass_equals_numpy_arithmetic(crop, gray, multiply):
+    from degrade.ops.noise.functional import _normal_table, add_normal, normal_indices
+
+    h, w, _ = crop.shape
+    index = normal_indices(np.random.default_rng(9), h * w * (1 if gray else 3)).reshape(h, w, -1)
+    field = np.take(_normal_table() * np.float32(0.2), index)
+    expected = crop + field * crop if multiply else crop + field
+    got = add_normal(crop, np.random.default_rng(9), 0.2, gray=gray, multiply=multiply)
+    assert got.dtype == np.float32 and np.array_equal(got, expected)
+
+
 @pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("sigma", [5.0, 15.0, 30.0])
 def test_gaussian_sigma_on_flat_gray(sigma, path):
@@ -87,9 +100,9 @@ def test_gaussian_noise_stays_float32(crop):
 def test_table_normal_field_is_standard_normal():
     from scipy import stats
 
-    from degrade.ops.noise.functional import standard_normal
+    from degrade.ops.noise.functional import add_normal
 
-    z = standard_normal(np.random.default_rng(3), (501, 333, 3))  # odd count: the halves differ in length
+    z = add_normal(np.zeros((501, 333, 3), np.float32), np.random.default_rng(3), 1.0)  # odd count: halves differ
     assert z.dtype == np.float32 and z.shape == (501, 333, 3) and np.isfinite(z).all()
     assert stats.kstest(z.ravel()[::7], "norm").pvalue > 1e-3
     assert abs(stats.kurtosis(z.ravel())) < 0.02

@@ -8,18 +8,17 @@ are converted once). Linear light means the sRGB transfer undone (``degrade.colo
 from __future__ import annotations
 
 import functools
-import math
 
 import numpy as np
 from scipy.special import ndtri
 
 from degrade.color import linear_to_srgb, srgb_to_linear
 from degrade.filtering import convolve
+from restorebench.jit import compiled
 from restorebench.seeding import field_rng
 
-
 NORMAL_LEVELS = 1 << 16
-"""Equiprobable levels of the inverse-CDF table behind :func:`standard_normal` (one per 16 random bits)."""
+"""Equiprobable levels of the inverse-CDF table behind :func:`add_normal` (one per 16 random bits)."""
 
 
 @functools.lru_cache(maxsize=1)
@@ -29,28 +28,47 @@ def _normal_table() -> np.ndarray:
     return (q / np.sqrt(np.mean(q * q))).astype(np.float32)
 
 
-def standard_normal(rng: np.random.Generator, shape: tuple[int, ...], std: float = 1.0) -> np.ndarray:
-    """A float32 N(0, std^2) field of ``shape``: 16 random bits per sample index an inverse-CDF table.
-
-    The table holds the 65,536 equiprobable midpoint quantiles of the standard normal (rescaled to unit
-    variance), so the field's CDF is within 1e-5 of the normal's everywhere and its tails stop at
-    4.32 sigma (the normal puts 1.6e-5 of its mass beyond). The bits are the generator's raw 64-bit
-    outputs (``rng.integers`` over the full uint64 range) split little-endian into four 16-bit indices,
-    so the field is the same on every platform; about 4x faster on one thread than numpy's float32
-    ziggurat or a float32 Box-Muller transform, whose transcendental functions dominate a noise operator.
-    """
-    n = math.prod(shape)
+def normal_indices(rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` uint16 indices into the normal table: the generator's raw 64-bit words (``rng.integers`` over
+    the full uint64 range) split little-endian into four 16-bit indices, the same on every platform."""
     words = rng.integers(0, 2**64 - 1, -(-n // 4), dtype=np.uint64, endpoint=True)
-    index = words.astype("<u8", copy=False).view("<u2")[:n]
+    return words.astype("<u8", copy=False).view("<u2")[:n]
+
+
+def add_normal(base: np.ndarray, rng: np.random.Generator, std: float, gray: bool = False,
+               multiply: bool = False, out: np.ndarray | None = None) -> np.ndarray:
+    """``base + std * n`` (``multiply``: ``base + std * n * base``) for float32 HxWxC ``base``, in ``out`` if given.
+
+    n ~ N(0,1) per value (``gray``: one value per pixel, shared by its channels): 16 random bits per
+    sample (:func:`normal_indices`) index an inverse-CDF table of the 65,536 equiprobable midpoint
+    quantiles of the standard normal, rescaled to unit variance, so the field's CDF is within 1e-5 of
+    the normal's everywhere and its tails stop at 4.32 sigma (the normal puts 1.6e-5 of its mass
+    beyond). The lookup and the sum run as one compiled pass (:mod:`restorebench.jit`) with numpy's
+    float32 arithmetic: about 4x faster on one thread than numpy's float32 ziggurat or Box-Muller.
+    """
+    h, w, c = base.shape
+    index = normal_indices(rng, h * w * (1 if gray else c)).reshape(h * w, -1)
     table = _normal_table() * np.float32(std)
-    return np.take(table, index).reshape(shape)
+    out = np.empty_like(base) if out is None else out
+    _add_table(base.reshape(h * w, c), index, table, multiply, out.reshape(h * w, c))
+    return out
+
+
+@compiled
+def _add_table(base: np.ndarray, index: np.ndarray, table: np.ndarray, multiply: bool, out: np.ndarray) -> None:
+    """out[p, c] = base[p, c] + v (``multiply``: + v * base[p, c]), v = table[index[p, c or 0]]; (P, C) float32."""
+    shared = index.shape[1] == 1
+    for p in range(base.shape[0]):
+        for c in range(base.shape[1]):
+            v = table[index[p, 0 if shared else c]]
+            if multiply:
+                v = v * base[p, c]
+            out[p, c] = base[p, c] + v
 
 
 def gaussian_noise(img: np.ndarray, sigma: float, gray: bool, seed: int) -> np.ndarray:
     """Add zero-mean Gaussian noise of std ``sigma`` (0-255 units); ``gray`` shares one field across channels."""
-    h, w, _ = img.shape
-    field = standard_normal(field_rng(seed), (h, w, 1 if gray else 3), sigma / 255.0)
-    return img + field if gray else np.add(field, img, out=field)
+    return add_normal(img, field_rng(seed), sigma / 255.0, gray=gray)
 
 
 def shot_read_noise(signal: np.ndarray, photons: float, read_noise: float, rng: np.random.Generator) -> np.ndarray:
@@ -62,7 +80,8 @@ def shot_read_noise(signal: np.ndarray, photons: float, read_noise: float, rng: 
     """
     out = rng.poisson(signal * np.float32(photons)).astype(np.float32)
     if read_noise > 0:
-        out += standard_normal(rng, signal.shape, read_noise)
+        values = out.reshape(*out.shape[:2], -1)  # HxW raw mosaics as HxWx1
+        add_normal(values, rng, read_noise, out=values)
     out *= np.float32(1.0 / photons)
     return out
 
@@ -81,9 +100,7 @@ def poisson_noise(img: np.ndarray, photons: float, linear: bool, seed: int) -> n
 
 def speckle_noise(img: np.ndarray, sigma: float, seed: int) -> np.ndarray:
     """Multiplicative noise ``img * (1 + n)``, n ~ N(0, sigma^2) per pixel and channel (sigma: a fraction)."""
-    field = standard_normal(field_rng(seed), img.shape, sigma)
-    field *= img
-    return img + field
+    return add_normal(img, field_rng(seed), sigma, multiply=True)
 
 
 def salt_pepper_noise(img: np.ndarray, amount: float, salt_ratio: float, seed: int) -> np.ndarray:
