@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from restorebench.errors import InputError
+from restorebench.jit import compiled
 
 SUPERSAMPLE = 8
 """Sub-samples per pixel side used to anti-alias disks and lines by area coverage."""
@@ -166,8 +167,8 @@ def shake_trajectories(
     small probability per step, an impulsive shake that reverses the direction. ``anxiety`` (0..0.1
     in the paper) scales the perturbations; when None it is drawn uniformly from [0, 0.1), as are the
     model's other coefficients (centripetal pull in [0, 0.7), Gaussian term in [0, 10), impulsive
-    shake frequency in [0, 0.2)). Trajectory i depends on ``rngs[i]`` alone; the step recurrence runs
-    on Python scalars for one trajectory and vectorized over N for several.
+    shake frequency in [0, 0.2)). Trajectory i depends on ``rngs[i]`` alone; the step recurrence is a
+    compiled loop (:func:`_walk`).
     """
     lengths = [_check_nonneg("length", v) for v in lengths]
     m = n_steps - 1
@@ -177,23 +178,27 @@ def shake_trajectories(
     # a zero length would normalise a zero velocity: draw at unit length and scale the positions
     unit = np.where(step > 0, step, 1.0 / m)
     v = np.array([d[2] for d in draws]) * np.where(anx > 0, anx, unit)
-    gain, centripetal = anx * unit, np.array([d[1] for d in draws])
-    kicks = np.stack([d[3] for d in draws], axis=1)
-    reversals = np.stack([d[4] for d in draws], axis=1)
-    if len(draws) == 1:  # Python complex arithmetic is several times faster than numpy on 1-element arrays
-        v, gain, centripetal, unit_s = v[0].item(), gain[0].item(), centripetal[0].item(), unit[0].item()
-        kicks, reversals = kicks[:, 0].tolist(), reversals[:, 0].tolist()
-    else:
-        unit_s = unit
-    x = v * 0
-    pos = [x]
-    for t in range(m):
-        v = v + gain * (kicks[t] - centripetal * x) + reversals[t] * v
-        v = v * (unit_s / abs(v))
-        x = x + v
-        pos.append(x)
-    out = np.array(pos, np.complex128).reshape(n_steps, len(draws)).T
+    centripetal = np.array([d[1] for d in draws])
+    kicks = np.stack([d[3] for d in draws])
+    reversals = np.stack([d[4] for d in draws])
+    out = np.empty((len(draws), n_steps), np.complex128)
+    _walk(v, anx * unit, centripetal, unit, kicks, reversals, out)
     return out * (step / unit)[:, None]
+
+
+@compiled
+def _walk(v0: np.ndarray, gain: np.ndarray, centripetal: np.ndarray, unit: np.ndarray, kicks: np.ndarray,
+          reversals: np.ndarray, out: np.ndarray) -> None:
+    """The trajectories' step recurrence, one row of ``out`` (N, steps) complex128 per initial velocity ``v0[i]``:
+    each step the velocity gets its kick, pull and reversal, is renormalised to speed ``unit[i]``, and moves x."""
+    for i in range(out.shape[0]):
+        v, x = v0[i], 0j
+        out[i, 0] = x
+        for t in range(kicks.shape[1]):
+            v = v + gain[i] * (kicks[i, t] - centripetal[i] * x) + reversals[i, t] * v
+            v = v * (unit[i] / abs(v))
+            x = x + v
+            out[i, t + 1] = x
 
 
 def shake_trajectory(
