@@ -13,6 +13,8 @@ from typing import Any
 import cv2
 import numpy as np
 
+from restorebench.jit import compiled
+
 DIRECT_TAPS = 129
 """Largest float32 kernel (entries) ``cv2.filter2D`` applies directly; from 130 on it takes a slower DFT route."""
 
@@ -172,25 +174,23 @@ def splat(shape: tuple[int, int], groups: list[tuple[np.ndarray, np.ndarray, np.
     rx = max((g[3].shape[1] // 2 for g in groups), default=0)
     # canvas padded by twice the largest radius: every tap of every allowed impulse lands inside it
     wp = w + 4 * rx
-    taps = []
+    canvas = np.zeros((h + 4 * ry) * wp, np.float64)  # summed in float64, rounded to float32 once
     for rows, cols, amps, kernel in groups:
         ky, kx = kernel.shape[0] // 2, kernel.shape[1] // 2
         rows, cols = np.asarray(rows), np.asarray(cols)
         if rows.size and (rows.min() < -ky or rows.max() >= h + ky or cols.min() < -kx or cols.max() >= w + kx):
             raise ValueError(f"splat: impulse positions must lie within the kernel radius ({ky}, {kx}) of the image")
         ty, tx = np.nonzero(kernel >= floor * kernel.max())
-        taps.append(((ty - ky) * wp + (tx - kx), np.asarray(kernel, np.float32)[ty, tx]))
-    # one flat index and weight array for all groups, filled in place (large temporaries are costly)
-    total = sum(len(g[0]) * len(t[0]) for g, t in zip(groups, taps))
-    flat = np.empty(total, np.int32 if (h + 4 * ry) * wp < 2**31 else np.int64)
-    weights = np.empty(total, np.float32)
-    start = 0
-    for (rows, cols, amps, _), (offsets, values) in zip(groups, taps):
-        n, m = len(rows), len(offsets)
-        base = (np.asarray(rows, np.int64) + 2 * ry) * wp + (np.asarray(cols, np.int64) + 2 * rx)
-        np.add(base[:, None], offsets, out=flat[start:start + n * m].reshape(n, m), casting="unsafe")
-        np.multiply(np.asarray(amps, np.float32)[:, None], values, out=weights[start:start + n * m].reshape(n, m))
-        start += n * m
-    # bincount sums in float64 (faster than np.add.at's float32 scatter, and exact to float32 rounding)
-    canvas = np.bincount(flat, weights, minlength=(h + 4 * ry) * wp).astype(np.float32)
+        base = (rows.astype(np.int64) + 2 * ry) * wp + (cols.astype(np.int64) + 2 * rx)
+        _scatter(canvas, base, np.asarray(amps, np.float32), (ty - ky) * wp + (tx - kx),
+                 np.asarray(kernel, np.float32)[ty, tx])
+    canvas = canvas.astype(np.float32)
     return canvas.reshape(h + 4 * ry, wp)[2 * ry:2 * ry + h, 2 * rx:2 * rx + w]
+
+
+@compiled
+def _scatter(canvas: np.ndarray, base: np.ndarray, amps: np.ndarray, offsets: np.ndarray, values: np.ndarray) -> None:
+    """canvas[base[i] + offsets[j]] += float32(amps[i] * values[j]) for every impulse i and tap j (float64 canvas)."""
+    for i in range(base.shape[0]):
+        for j in range(offsets.shape[0]):
+            canvas[base[i] + offsets[j]] += amps[i] * values[j]

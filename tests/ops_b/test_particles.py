@@ -11,7 +11,7 @@ import torch
 from degrade.filtering import convolve, fft_size, splat
 from degrade.kernels import disk_kernel, line_kernel
 from degrade.ops.rain.functional import streak_kernel, streak_layers
-from degrade.ops.rain.particles import AMP_LOW, ParticleLayer, render_layers, render_layers_batch
+from degrade.ops.rain.particles import AMP_LOW, ParticleLayer, render_layers, render_layers_batch, veil_blend
 from degrade.ops.snow.functional import flake_kernel, flake_layers
 
 
@@ -35,6 +35,22 @@ def test_splat_lets_shapes_enter_from_outside_and_rejects_far_positions():
     assert out[:, 5].tolist()[:4] == [1.0, 1.0, 1.0, 0.0] and out.sum() == 3.0
     with pytest.raises(ValueError, match="radius"):
         splat((20, 20), [(np.array([-5]), np.array([5]), np.array([1.0]), k)])
+
+
+@pytest.mark.parametrize("veiled", [False, True])
+@pytest.mark.parametrize("color", [1.0, 0.9])
+def test_veil_blend_follows_the_compositing_formula(veiled, color):
+    rng = np.random.default_rng(4)
+    img = rng.random((23, 31, 3), dtype=np.float32)
+    canvas = rng.random((29, 41), dtype=np.float32) * 1.5  # a strided view, partly above 1 (clipped)
+    cover = canvas[3:26, 5:36]
+    t = rng.random((23, 31), dtype=np.float32) if veiled else None
+    s = np.minimum(cover.astype(np.float64), 1.0)[..., None]
+    tt = np.ones_like(s) if t is None else t.astype(np.float64)[..., None]
+    expected = tt * (img * (1 - s) + color * s) + (1 - tt) * 0.8
+    out = veil_blend(img, cover, t, color, 0.8)
+    assert out.dtype == np.float32 and out.shape == img.shape
+    np.testing.assert_allclose(out, expected, atol=1e-6)
 
 
 def test_layer_statistics_match_between_numpy_and_torch():

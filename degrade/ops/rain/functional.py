@@ -23,13 +23,13 @@ from degrade.kernels import gaussian_kernel, line_kernel
 from degrade.ops.haze.functional import synthetic_transmission
 from degrade.ops.rain.particles import (
     ParticleLayer,
-    blend_gain_offset,
     compose,
     layer_schedule,
     particle_field,
     peak_normalized,
     render_layers,
     snap,
+    veil_blend,
 )
 from restorebench.seeding import field_rng
 
@@ -75,17 +75,9 @@ def streaks(img: np.ndarray, density: float, length: float, angle_deg: float, wi
     h, w, _ = img.shape
     depth, positions = particle_field(seed)
     s = render_layers(streak_layers(density, length, angle_deg, width, brightness, layers), h, w, positions)
-    np.minimum(s, 1.0, out=s)
-    if accumulation > 0:
-        # I = T (J (1 - S) + S) + (1 - T) A = J * gain + offset, gain = T (1 - S), offset = A + T (S - A)
-        t = torch.from_numpy(synthetic_transmission(depth, h, w, accumulation))
-        st = torch.from_numpy(s)
-        offset = torch.addcmul(torch.tensor(airlight, dtype=torch.float32), t, st - airlight).numpy()
-        gain = t.mul_(st.neg_().add_(1.0)).numpy()
-    else:
-        gain, offset = 1.0 - s, s
-    return blend_gain_offset(img, gain, offset)
-
+    t = synthetic_transmission(depth, h, w, accumulation) if accumulation > 0 else None
+    # I = T (J (1 - S) + S) + (1 - T) A: streaks screen-blended (bright, color 1), then the veil
+    return veil_blend(img, s, t, 1.0, airlight)
 
 
 DROP_THRESHOLD = 0.5

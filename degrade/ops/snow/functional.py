@@ -22,12 +22,12 @@ from degrade.kernels import disk_kernel, gaussian_kernel, line_kernel
 from degrade.ops.haze.functional import synthetic_transmission
 from degrade.ops.rain.particles import (
     ParticleLayer,
-    blend_gain_offset,
     compose,
     layer_schedule,
     particle_field,
     render_layers,
     snap,
+    veil_blend,
 )
 
 LAYER_SCALE = 0.55
@@ -77,17 +77,6 @@ def snow(img: np.ndarray, layers: int, density: float, size: float, motion: floa
     h, w, _ = img.shape
     depth, positions = particle_field(seed)
     a = render_layers(flake_layers(density, size, motion, angle_deg, opacity, layers), h, w, positions)
-    np.minimum(a, 1.0, out=a)
-    light = np.float32(airlight)
-    if veil > 0:
-        # gain = T (1 - a) computed in a's buffer, offset = A (1 - gain) in T's
-        t = synthetic_transmission(depth, h, w, veil)
-        a -= 1.0
-        a *= -t
-        gain = a
-    else:
-        gain = np.subtract(1.0, a, out=a)
-        t = np.empty_like(gain)
-    np.multiply(gain, -light, out=t)
-    t += light
-    return blend_gain_offset(img, gain, t)
+    t = synthetic_transmission(depth, h, w, veil) if veil > 0 else None
+    # I = T (J (1 - a) + A a) + (1 - T) A: flakes take the ambient light's colour, then the veil
+    return veil_blend(img, a, t, airlight, airlight)
