@@ -3,8 +3,8 @@
 * Shards: source ``k`` (with all its samples) belongs to shard ``k % N``. A shard run writes its files into
   the shared ``gt/``/``lq/`` folders (names never collide) and its manifest to ``shards/``; ``merge_shards``
   joins the N shard manifests into the ``manifest.parquet`` a single machine would have written.
-* Workers: ``workers > 1`` runs units in a ``ProcessPoolExecutor`` (``forkserver`` with torch, OpenCV and the
-  operators preloaded; ``spawn`` where forkserver is missing), one thread each (torch, OpenCV, OpenMP); the
+* Workers: ``workers > 1`` runs units in a ``ProcessPoolExecutor`` (``forkserver`` with torch, OpenCV, numba and
+  the operators preloaded; ``spawn`` where forkserver is missing), one thread each (torch, OpenCV, OpenMP); the
   parent alone writes the record log and the manifest. ``workers == 1`` runs in this process. A worker that
   dies (out of memory) stops the run with a one-line error; ``--resume`` continues it.
 * Resume: the parent appends each finished source's rows to ``.partial/<run>.jsonl``. ``resume=True`` re-hashes
@@ -94,14 +94,14 @@ def _run_unit(unit: Unit) -> UnitResult:
 
 
 def _pool_context() -> mp.context.BaseContext:
-    """'forkserver' (Linux, macOS) preloading torch, OpenCV and the operators, so workers fork warm; else 'spawn'."""
+    """'forkserver' (Linux, macOS) preloading torch, OpenCV, numba and the operators, so workers fork warm; else 'spawn'."""
     if "forkserver" not in mp.get_all_start_methods():
         return mp.get_context("spawn")
     import degrade.ops
 
     ctx = mp.get_context("forkserver")
     families = [f"degrade.ops.{m.name}" for m in pkgutil.iter_modules(degrade.ops.__path__)]
-    ctx.set_forkserver_preload(["torch", "cv2", "degrade.corpus.run", *families])
+    ctx.set_forkserver_preload(["torch", "cv2", "numba", "degrade.corpus.run", *families])
     return ctx
 
 

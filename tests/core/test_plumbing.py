@@ -116,3 +116,16 @@ def test_missing_file_is_sent_to_the_root_that_holds_its_kind(tmp_path, monkeypa
     assert weights.home_of(weights.WeightFile("net.pth", None)) == bare / "net.pth"
     assert weights.home_of(weights.WeightFile("h.pth", None, subdir="hub/pyiqa")) == torch_tree / "hub/pyiqa/h.pth"
     assert weights.home_of(weights.WeightFile("b.pth", None, subdir="hub/checkpoints")) == torch_tree / "hub/checkpoints/b.pth"
+
+
+def test_compiled_loops_load_numba_on_first_call_only(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "loops.py").write_text(
+        "from restorebench.jit import compiled\n\n\n@compiled\ndef twice(a, out):\n"
+        "    for i in range(a.size):\n        out[i] = a[i] * 2\n")
+    code = ("import sys, numpy as np, degrade, degrade.ops, loops; assert 'numba' not in sys.modules\n"
+            "out = np.empty(3, np.float32); loops.twice(np.arange(3, dtype=np.float32), out)\n"
+            "assert 'numba' in sys.modules and out.tolist() == [0.0, 2.0, 4.0] and loops.twice.__name__ == 'twice'\n")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path)
