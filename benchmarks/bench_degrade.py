@@ -32,7 +32,7 @@ PEERS = {
                       lambda K: K.RandomGaussianBlur((11, 11), (2.0, 2.0), p=1)),
     "blur.motion": (lambda A: A.MotionBlur(blur_limit=(15, 15), p=1), "motion_blur",
                     lambda K: K.RandomMotionBlur(15, 35.0, 0.5, p=1)),
-    "blur.defocus": (lambda A: A.Defocus(radius=(5, 5), p=1), "defocus_blur", None),
+    "blur.defocus": (lambda A: A.Defocus(radius=(6, 6), p=1), "defocus_blur", None),  # ImageNet-C severity 3, as ours
     "haze.atmospheric": (lambda A: A.RandomFog(fog_coef_range=(0.5, 0.5), p=1), "fog", None),
     "rain.streaks": (lambda A: A.RandomRain(rain_type="heavy", p=1), "", lambda K: K.RandomRain(p=1)),
     "snow.layers": (lambda A: A.RandomSnow(p=1), "snow", lambda K: K.RandomSnow(p=1)),
