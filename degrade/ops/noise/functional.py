@@ -122,13 +122,15 @@ BAYER_G = np.array([[0.0, 0.25, 0.0], [0.25, 1.0, 0.25], [0.0, 0.25, 0.0]], np.f
 """Bilinear demosaicking kernel of the green plane of an RGGB mosaic."""
 
 
+RGGB = ((0, 0, 0), (0, 1, 1), (1, 0, 1), (1, 1, 2))
+"""(row, column, channel) of the four sites of an RGGB colour filter array's 2x2 tile."""
+
+
 def bayer_mask(h: int, w: int) -> np.ndarray:
     """HxWx3 float32 0/1 sampling pattern of an RGGB colour filter array (R at (0, 0), B at (1, 1))."""
     m = np.zeros((h, w, 3), np.float32)
-    m[0::2, 0::2, 0] = 1.0
-    m[0::2, 1::2, 1] = 1.0
-    m[1::2, 0::2, 1] = 1.0
-    m[1::2, 1::2, 2] = 1.0
+    for y, x, c in RGGB:
+        m[y::2, x::2, c] = 1.0
     return m
 
 
@@ -154,11 +156,15 @@ def sensor_noise(lin: np.ndarray, photons: float, read_noise: float, bayer: bool
     """
     if not bayer:
         return shot_read_noise(lin, photons, read_noise, rng)
-    mask = bayer_mask(*lin.shape[:2])
-    raw = np.einsum("hwc,hwc->hw", lin, mask)
+    raw = np.empty(lin.shape[:2], np.float32)
+    for y, x, c in RGGB:
+        raw[y::2, x::2] = lin[y::2, x::2, c]
     noise = shot_read_noise(raw, photons, read_noise, rng)
     noise -= raw
-    return lin + demosaic_bilinear(noise[..., None] * mask)
+    sparse = np.zeros_like(lin)
+    for y, x, c in RGGB:
+        sparse[y::2, x::2, c] = noise[y::2, x::2]
+    return lin + demosaic_bilinear(sparse)
 
 
 def camera_noise(img: np.ndarray, photons: float, read_noise: float, bayer: bool, seed: int) -> np.ndarray:
