@@ -140,17 +140,19 @@ def line_kernel(length: float, angle_deg: float, width: float = 1.0) -> np.ndarr
 
 
 def _shake_draws(rng: np.random.Generator, anxiety: float | None, m: int) -> tuple:
-    """One trajectory's random inputs, in a fixed draw order: (anxiety, centripetal, initial direction,
-    kicks (m,) complex, reversals (m,) complex and zero where no impulsive shake happens)."""
+    """One trajectory's random inputs, in a fixed draw order: (anxiety, centripetal, Gaussian term, shake
+    frequency, initial direction, (4, m) float64 rows: shake and reversal-angle uniforms, kick normals x and y)."""
     anxiety = 0.1 * rng.random() if anxiety is None else float(anxiety)
     centripetal = 0.7 * rng.random()
     gaussian_term = 10.0 * rng.random()
     freq_big_shakes = 0.2 * rng.random()
     a = 2 * math.pi * rng.random()
-    shakes = rng.random(m) < freq_big_shakes * anxiety
-    reversals = 2.0 * np.exp(1j * (math.pi + rng.random(m) - 0.5)) * shakes
-    kicks = (rng.standard_normal(m) + 1j * rng.standard_normal(m)) * gaussian_term
-    return anxiety, centripetal, complex(math.cos(a), math.sin(a)), kicks, reversals
+    steps = np.empty((4, m))
+    rng.random(out=steps[0])
+    rng.random(out=steps[1])
+    rng.standard_normal(out=steps[2])
+    rng.standard_normal(out=steps[3])
+    return anxiety, centripetal, gaussian_term, freq_big_shakes, complex(math.cos(a), math.sin(a)), steps
 
 
 def shake_trajectories(
@@ -173,29 +175,36 @@ def shake_trajectories(
     lengths = [_check_nonneg("length", v) for v in lengths]
     m = n_steps - 1
     draws = [_shake_draws(rng, anxiety, m) for rng in rngs]
-    anx = np.array([d[0] for d in draws])
+    anx, centripetal, gaussian_term, freq = (np.array([d[k] for d in draws]) for k in range(4))
     step = np.array(lengths) / m
     # a zero length would normalise a zero velocity: draw at unit length and scale the positions
     unit = np.where(step > 0, step, 1.0 / m)
-    v = np.array([d[2] for d in draws]) * np.where(anx > 0, anx, unit)
-    centripetal = np.array([d[1] for d in draws])
-    kicks = np.stack([d[3] for d in draws])
-    reversals = np.stack([d[4] for d in draws])
+    v = np.array([d[4] for d in draws]) * np.where(anx > 0, anx, unit)
     out = np.empty((len(draws), n_steps), np.complex128)
-    _walk(v, anx * unit, centripetal, unit, kicks, reversals, out)
+    _walk(v, anx * unit, centripetal, unit, gaussian_term, freq * anx, np.stack([d[5] for d in draws]), out)
     return out * (step / unit)[:, None]
 
 
 @compiled
-def _walk(v0: np.ndarray, gain: np.ndarray, centripetal: np.ndarray, unit: np.ndarray, kicks: np.ndarray,
-          reversals: np.ndarray, out: np.ndarray) -> None:
-    """The trajectories' step recurrence, one row of ``out`` (N, steps) complex128 per initial velocity ``v0[i]``:
-    each step the velocity gets its kick, pull and reversal, is renormalised to speed ``unit[i]``, and moves x."""
+def _walk(v0: np.ndarray, gain: np.ndarray, centripetal: np.ndarray, unit: np.ndarray, gaussian_term: np.ndarray,
+          shake_p: np.ndarray, steps: np.ndarray, out: np.ndarray) -> None:
+    """The trajectories' step recurrence, one row of ``out`` (N, steps) complex128 per initial velocity ``v0[i]``.
+
+    Each step the velocity gets a Gaussian kick (``gaussian_term`` times the normals ``steps[i, 2:4]``),
+    the centripetal pull and, where the uniform ``steps[i, 0]`` falls below ``shake_p``, an impulsive
+    reversal by twice a unit vector at angle pi + ``steps[i, 1]`` - 0.5; it is renormalised to speed
+    ``unit[i]`` and moves x.
+    """
     for i in range(out.shape[0]):
         v, x = v0[i], 0j
         out[i, 0] = x
-        for t in range(kicks.shape[1]):
-            v = v + gain[i] * (kicks[i, t] - centripetal[i] * x) + reversals[i, t] * v
+        for t in range(steps.shape[2]):
+            kick = complex(steps[i, 2, t] * gaussian_term[i], steps[i, 3, t] * gaussian_term[i])
+            moved = v + gain[i] * (kick - centripetal[i] * x)
+            if steps[i, 0, t] < shake_p[i]:
+                angle = math.pi + steps[i, 1, t] - 0.5
+                moved = moved + complex(2.0 * math.cos(angle), 2.0 * math.sin(angle)) * v
+            v = moved
             v = v * (unit[i] / abs(v))
             x = x + v
             out[i, t + 1] = x
@@ -217,13 +226,23 @@ def render_trajectory(pos: np.ndarray) -> np.ndarray:
     x, y = p.real, p.imag
     r = math.ceil(max(np.abs(x).max(), np.abs(y).max())) + 1
     n = 2 * r + 1
-    x0, y0 = np.floor(x), np.floor(y)
-    fx, fy = x - x0, y - y0
-    ix, iy = x0.astype(np.int64) + r, y0.astype(np.int64) + r
-    base = iy * n + ix
-    index = np.concatenate([base, base + 1, base + n, base + n + 1])
-    weight = np.concatenate([(1 - fy) * (1 - fx), (1 - fy) * fx, fy * (1 - fx), fy * fx])
-    return _trim(np.bincount(index, weight, minlength=n * n).reshape(n, n))
+    k = np.zeros((n, n))
+    _bilinear_splat(x, y, r, k)
+    return _trim(k)
+
+
+@compiled
+def _bilinear_splat(x: np.ndarray, y: np.ndarray, r: int, k: np.ndarray) -> None:
+    """Add each sample's bilinear weights to the float64 grid ``k`` ((2r+1) x (2r+1), origin at its centre):
+    first every sample's top-left share, then top-right, bottom-left, bottom-right (a fixed summation order)."""
+    for corner in range(4):
+        dy, dx = corner // 2, corner % 2
+        for t in range(x.shape[0]):
+            x0, y0 = math.floor(x[t]), math.floor(y[t])
+            fx, fy = x[t] - x0, y[t] - y0
+            wx = fx if dx else 1 - fx
+            wy = fy if dy else 1 - fy
+            k[int(y0) + r + dy, int(x0) + r + dx] += wy * wx
 
 
 def trajectory_kernels(
