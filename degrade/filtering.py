@@ -167,7 +167,6 @@ def splat(shape: tuple[int, int], groups: list[tuple[np.ndarray, np.ndarray, np.
     with its kernel (true convolution), but the cost grows with impulses x kernel taps instead of the
     image area, and impulses may lie up to their kernel's radius outside the image (shapes then enter
     from the borders; no reflection). Taps below ``floor`` times a kernel's peak are skipped.
-    The result is a writeable view into a padded canvas (rows are not contiguous).
     """
     h, w = shape
     ry = max((g[3].shape[0] // 2 for g in groups), default=0)
@@ -184,8 +183,7 @@ def splat(shape: tuple[int, int], groups: list[tuple[np.ndarray, np.ndarray, np.
         base = (rows.astype(np.int64) + 2 * ry) * wp + (cols.astype(np.int64) + 2 * rx)
         _scatter(canvas, base, np.asarray(amps, np.float32), (ty - ky) * wp + (tx - kx),
                  np.asarray(kernel, np.float32)[ty, tx])
-    canvas = canvas.astype(np.float32)
-    return canvas.reshape(h + 4 * ry, wp)[2 * ry:2 * ry + h, 2 * rx:2 * rx + w]
+    return canvas.reshape(h + 4 * ry, wp)[2 * ry:2 * ry + h, 2 * rx:2 * rx + w].astype(np.float32)
 
 
 @compiled

@@ -59,30 +59,34 @@ def veil_blend(img: np.ndarray, cover: np.ndarray, transmission: np.ndarray | No
                airlight: float) -> np.ndarray:
     """Particles seen through a veil: ``I = T (J (1 - S) + color S) + (1 - T) airlight`` -> HxWx3 float32.
 
-    ``img`` J: HxWx3 float32; ``cover`` S: HxW particle opacity (clipped to 1 here; any strides);
+    ``img`` J: HxWx3 float32; ``cover`` S: HxW float32 particle opacity (clipped to 1 here);
     ``transmission`` T: HxW float32, None for no veil (T = 1); ``color``: the particles' gray level
     (1 for the screen blend of bright rain streaks, the ambient light for snow flakes). One compiled
     pass over the pixels (:mod:`restorebench.jit`) in float32.
     """
-    h, w, _ = img.shape
-    t = np.broadcast_to(np.float32(1.0), (h, w)) if transmission is None else transmission
+    cover = np.ascontiguousarray(cover, np.float32)
+    veiled = transmission is not None
+    t = np.ascontiguousarray(transmission, np.float32) if veiled else cover
     out = np.empty_like(img)
-    _veil_blend(img, cover, t, np.float32(color), np.float32(airlight), out)
+    _veil_blend(np.ascontiguousarray(img), cover, t, veiled, np.float32(color), np.float32(airlight), out)
     return out
 
 
 @compiled
-def _veil_blend(img: np.ndarray, cover: np.ndarray, t: np.ndarray, color: np.float32, airlight: np.float32,
-                out: np.ndarray) -> None:
-    """out = img * gain + offset, gain = t (1 - s), offset = airlight + t (color s - airlight), s = min(cover, 1)."""
+def _veil_blend(img: np.ndarray, cover: np.ndarray, t: np.ndarray, veiled: bool, color: np.float32,
+                airlight: np.float32, out: np.ndarray) -> None:
+    """out = img * gain + offset, gain = T (1 - s), offset = airlight + T (color s - airlight), s = min(cover, 1),
+    T = ``t`` where ``veiled`` else 1; HxWx3 images, HxW maps, all C-contiguous float32."""
     one = np.float32(1.0)
     for y in range(img.shape[0]):
         for x in range(img.shape[1]):
             s = min(cover[y, x], one)
-            gain = t[y, x] * (one - s)
-            offset = airlight + t[y, x] * (color * s - airlight)
-            for c in range(img.shape[2]):
-                out[y, x, c] = img[y, x, c] * gain + offset
+            tt = t[y, x] if veiled else one
+            gain = tt * (one - s)
+            offset = airlight + tt * (color * s - airlight)
+            out[y, x, 0] = img[y, x, 0] * gain + offset
+            out[y, x, 1] = img[y, x, 1] * gain + offset
+            out[y, x, 2] = img[y, x, 2] * gain + offset
 
 
 def peak_normalized(kernel: np.ndarray) -> np.ndarray:
