@@ -195,19 +195,19 @@ def _walk(v0: np.ndarray, gain: np.ndarray, centripetal: np.ndarray, unit: np.nd
     reversal by twice a unit vector at angle pi + ``steps[i, 1]`` - 0.5; it is renormalised to speed
     ``unit[i]`` and moves x.
     """
-    for i in range(out.shape[0]):
-        v, x = v0[i], 0j
-        out[i, 0] = x
-        for t in range(steps.shape[2]):
+    out[:, 0] = 0j
+    v = v0.copy()
+    # steps outer, trajectories inner: the N recurrences are independent chains the CPU overlaps
+    for t in range(steps.shape[2]):
+        for i in range(out.shape[0]):
+            x = out[i, t]
             kick = complex(steps[i, 2, t] * gaussian_term[i], steps[i, 3, t] * gaussian_term[i])
-            moved = v + gain[i] * (kick - centripetal[i] * x)
+            moved = v[i] + gain[i] * (kick - centripetal[i] * x)
             if steps[i, 0, t] < shake_p[i]:
                 angle = math.pi + steps[i, 1, t] - 0.5
-                moved = moved + complex(2.0 * math.cos(angle), 2.0 * math.sin(angle)) * v
-            v = moved
-            v = v * (unit[i] / abs(v))
-            x = x + v
-            out[i, t + 1] = x
+                moved = moved + complex(2.0 * math.cos(angle), 2.0 * math.sin(angle)) * v[i]
+            v[i] = moved * (unit[i] / abs(moved))
+            out[i, t + 1] = x + v[i]
 
 
 def shake_trajectory(
