@@ -35,6 +35,17 @@ def test_compiled_normal_pass_equals_numpy_arithmetic(crop, gray, multiply):
     assert got.dtype == np.float32 and np.array_equal(got, expected)
 
 
+@pytest.mark.parametrize("name", ["noise.gaussian", "noise.speckle", "noise.camera", "rain.streaks", "snow.layers"])
+def test_strided_views_give_the_bytes_of_their_contiguous_copy(crop, name):
+    import degrade
+    from restorebench.seeding import sample_rng
+
+    op = degrade.get(name)
+    params = op.sample(sample_rng(0, 3), severity=3)
+    view = crop.transpose(1, 0, 2)  # neither C- nor F-contiguous in its (H*W, C) reading
+    assert np.array_equal(op.apply(view, params), op.apply(np.ascontiguousarray(view), params))
+
+
 @pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("sigma", [5.0, 15.0, 30.0])
 def test_gaussian_sigma_on_flat_gray(sigma, path):

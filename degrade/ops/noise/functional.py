@@ -37,7 +37,8 @@ def normal_indices(rng: np.random.Generator, n: int) -> np.ndarray:
 
 def add_normal(base: np.ndarray, rng: np.random.Generator, std: float, gray: bool = False,
                multiply: bool = False, out: np.ndarray | None = None) -> np.ndarray:
-    """``base + std * n`` (``multiply``: ``base + std * n * base``) for float32 HxWxC ``base``, in ``out`` if given.
+    """``base + std * n`` (``multiply``: ``base + std * n * base``) for float32 HxWxC ``base``, in ``out`` if given
+    (a C-contiguous array of that shape, ``base`` itself allowed).
 
     n ~ N(0,1) per value (``gray``: one value per pixel, shared by its channels): 16 random bits per
     sample (:func:`normal_indices`) index an inverse-CDF table of the 65,536 equiprobable midpoint
@@ -46,6 +47,7 @@ def add_normal(base: np.ndarray, rng: np.random.Generator, std: float, gray: boo
     beyond). The lookup and the sum run as one compiled pass (:mod:`restorebench.jit`) with numpy's
     float32 arithmetic: about 4x faster on one thread than numpy's float32 ziggurat or Box-Muller.
     """
+    base = np.ascontiguousarray(base)  # the compiled pass reads and writes (H*W, C) views
     h, w, c = base.shape
     index = normal_indices(rng, h * w * (1 if gray else c)).reshape(h * w, -1)
     table = _normal_table() * np.float32(std)

@@ -67,8 +67,9 @@ def veil_blend(img: np.ndarray, cover: np.ndarray, transmission: np.ndarray | No
     cover = np.ascontiguousarray(cover, np.float32)
     veiled = transmission is not None
     t = np.ascontiguousarray(transmission, np.float32) if veiled else cover
+    img = np.ascontiguousarray(img)
     out = np.empty_like(img)
-    _veil_blend(np.ascontiguousarray(img), cover, t, veiled, np.float32(color), np.float32(airlight), out)
+    _veil_blend(img, cover, t, veiled, np.float32(color), np.float32(airlight), out)
     return out
 
 
