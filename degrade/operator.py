@@ -34,6 +34,8 @@ class Operator:
     schema: ClassVar[dict[str, Param]] = {}
     ranges: ClassVar[dict[str, Any]] = {}
     severities: ClassVar[dict[int, dict[str, Any]]] = {}
+    clips_itself: ClassVar[bool] = False
+    """True where ``_apply`` already returns float32 values in [0,1], so :meth:`apply` skips its clamp pass."""
 
     @classmethod
     def full_schema(cls) -> dict[str, Param]:
@@ -71,10 +73,11 @@ class Operator:
 
     def apply_valid(self, img: np.ndarray, params: dict) -> np.ndarray:
         """:meth:`apply` for an image already known to be valid (another operator's output): no image check."""
-        import torch  # here, not at module level: `import degrade` stays free of torch until an operator runs
-
         out = np.asarray(self._apply(img, self.check(params)), np.float32)
-        torch.from_numpy(out).clamp_(0.0, 1.0)  # in place; about 1.7x faster than np.clip on one thread
+        if not self.clips_itself:
+            import torch  # here, not at module level: `import degrade` stays free of torch until an operator runs
+
+            torch.from_numpy(out).clamp_(0.0, 1.0)  # in place; about 1.7x faster than np.clip on one thread
         return out
 
     def apply_batch(self, x: Any, params: list[dict]) -> Any:

@@ -42,5 +42,5 @@ def user_psf(kernel: list | None, path: str | None) -> np.ndarray:
 
 
 def blur(img: np.ndarray, psf: np.ndarray) -> np.ndarray:
-    """Convolve an HxWx3 float32 image with ``psf`` (odd sides, sums to 1), reflect-101 borders."""
-    return convolve(img, psf)
+    """Convolve an HxWx3 float32 image with ``psf`` (odd sides, sums to 1), reflect-101 borders; clamped to [0,1]."""
+    return convolve(img, psf, clip=True)

@@ -14,6 +14,8 @@ from degrade.registry import register
 class BlurOperator(Operator):
     """A blur defined by its PSF: ``psf(params)`` -> 2-D kernel; CPU and batch paths convolve with it."""
 
+    clips_itself = True
+
     def psf(self, params: dict) -> np.ndarray:
         """The odd-sided, non-negative, unit-sum kernel of these (validated) params."""
         raise NotImplementedError
