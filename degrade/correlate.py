@@ -6,7 +6,7 @@ the flat inside of a defocus disk) is summed as vertical runs: for every output 
 input rows each run spans are built once (a run nested in a longer one is extended by its extra rows),
 then each kernel column adds its run's sum, shifted, and the total is scaled by the plateau weight.
 The other taps are multiply-adds, eight at a time. A radius-6 disk (137 taps, 97 on its plateau) costs
-about 70 loads per output value instead of 137, a camera-shake kernel about its number of taps.
+62 loads per output value instead of 137, a camera-shake kernel about its number of taps.
 
 Arithmetic is plain IEEE float32 in a fixed order (no fused multiply-add, no reordering; ``restorebench.jit``),
 so results are the same bits on every machine, unlike OpenCV's CPU-dispatched ``filter2D``; they differ
@@ -32,14 +32,17 @@ class TapPlan:
     """How to correlate with a kh x kw kernel (rows and columns index the kernel, 0..kh-1 / 0..kw-1).
 
     runs (R, 2): inclusive kernel-row ranges summed per output row, shortest first; parents (R,): index of
-    a run nested in each (extended by the extra rows) or -1; plateau_runs, plateau_cols (P,): for each
-    plateau column its run and column; scale: the plateau weight (1 when there is none); tap_rows,
-    tap_cols, tap_weights (T,): the other non-zero taps, row-major.
+    a run nested in each (extended by the extra rows) or -1; run_rows, run_ends: the rows each run adds
+    to its parent's sum (all its rows without one), concatenated, and where each run's rows end;
+    plateau_runs, plateau_cols (P,): for each plateau column its run and column; scale: the plateau
+    weight (1 when there is none); tap_rows, tap_cols, tap_weights (T,): the other non-zero taps, row-major.
     """
 
     shape: tuple[int, int]
     runs: np.ndarray
     parents: np.ndarray
+    run_rows: np.ndarray
+    run_ends: np.ndarray
     plateau_runs: np.ndarray
     plateau_cols: np.ndarray
     scale: np.float32
@@ -50,8 +53,7 @@ class TapPlan:
     @property
     def loads(self) -> int:
         """Input values read per output value: run rows, plateau columns and taps."""
-        extra = sum(_extra_rows(self.runs, self.parents, j).size for j in range(len(self.runs)))
-        return int(extra + self.plateau_cols.size + self.tap_weights.size)
+        return int(self.run_rows.size + self.plateau_cols.size + self.tap_weights.size)
 
 
 def tap_plan(kernel: np.ndarray) -> TapPlan:
@@ -63,38 +65,46 @@ def tap_plan(kernel: np.ndarray) -> TapPlan:
 @functools.lru_cache(maxsize=256)
 def _cached_plan(shape: tuple[int, int], data: bytes) -> TapPlan:
     k = np.frombuffer(data, np.float32).reshape(shape)
-    on_plateau = np.zeros(shape, bool)
-    run_of_col: dict[int, tuple[int, int]] = {}
-    values, counts = np.unique(k[k != 0], return_counts=True)
-    if counts.size and counts.max() >= PLATEAU_MIN:
-        scale = values[np.argmax(counts)]
-        for col in range(shape[1]):
-            rows = np.flatnonzero(k[:, col] == scale)
-            if rows.size >= 2:
-                pieces = np.split(rows, np.flatnonzero(np.diff(rows) != 1) + 1)
-                run = max(pieces, key=len)
-                if run.size >= 2:
-                    run_of_col[col] = (int(run[0]), int(run[-1]))
-                    on_plateau[run, col] = True
+    run_of_col, scale = _plateau_runs(k)
     runs = sorted(set(run_of_col.values()), key=lambda r: (r[1] - r[0], r))
     parents = [max((i for i in range(j) if runs[i][0] >= a and runs[i][1] <= b),
                    key=lambda i: runs[i][1] - runs[i][0], default=-1) for j, (a, b) in enumerate(runs)]
-    plan_runs = np.array(runs, np.int64).reshape(-1, 2)
-    plan_parents = np.array(parents, np.int64)
-    tap_rows, tap_cols = np.nonzero((k != 0) & ~on_plateau)
+    extra = [_extra_rows(runs, parents, j) for j in range(len(runs))]
+    on_plateau = sum(b - a + 1 for a, b in run_of_col.values())
+    if runs and sum(e.size for e in extra) + len(run_of_col) >= on_plateau:
+        # the run sums would cost as many reads as the plateau taps themselves: all taps instead
+        run_of_col, runs, parents, extra, scale = {}, [], [], [], np.float32(1)
+    taps = k != 0
+    for col, (a, b) in run_of_col.items():
+        taps[a:b + 1, col] = False
+    tap_rows, tap_cols = np.nonzero(taps)
     plateau_cols = np.array(sorted(run_of_col), np.int64)
-    plan = TapPlan(shape, plan_runs, plan_parents, np.array([runs.index(run_of_col[c]) for c in plateau_cols], np.int64),
-                   plateau_cols, np.float32(scale) if runs else np.float32(1), tap_rows.astype(np.int64),
-                   tap_cols.astype(np.int64), np.ascontiguousarray(k[tap_rows, tap_cols]))
-    if runs and plan.loads >= int(on_plateau.sum()) + plan.tap_weights.size:
-        rows, cols = np.nonzero(k)
-        empty = np.zeros(0, np.int64)
-        return TapPlan(shape, empty.reshape(0, 2), empty, empty, empty, np.float32(1), rows.astype(np.int64),
-                       cols.astype(np.int64), np.ascontiguousarray(k[rows, cols]))
-    return plan
+    return TapPlan(
+        shape, np.array(runs, np.int64).reshape(-1, 2), np.array(parents, np.int64),
+        np.concatenate(extra).astype(np.uint64) if extra else np.zeros(0, np.uint64),
+        np.cumsum([e.size for e in extra], dtype=np.int64),
+        np.array([runs.index(run_of_col[c]) for c in plateau_cols], np.int64), plateau_cols, scale,
+        tap_rows.astype(np.int64), tap_cols.astype(np.int64), np.ascontiguousarray(k[tap_rows, tap_cols]))
 
 
-def _extra_rows(runs: np.ndarray, parents: np.ndarray, j: int) -> np.ndarray:
+def _plateau_runs(k: np.ndarray) -> tuple[dict[int, tuple[int, int]], np.float32]:
+    """The kernel's plateau: {column: (first row, last row)} of the longest run of at least two taps of
+    its most frequent weight in each column, and that weight; ({}, 1) when it has fewer than PLATEAU_MIN taps."""
+    values, counts = np.unique(k[k != 0], return_counts=True)
+    if not counts.size or counts.max() < PLATEAU_MIN:
+        return {}, np.float32(1)
+    scale = np.float32(values[np.argmax(counts)])
+    run_of_col = {}
+    for col in range(k.shape[1]):
+        rows = np.flatnonzero(k[:, col] == scale)
+        if rows.size >= 2:
+            run = max(np.split(rows, np.flatnonzero(np.diff(rows) != 1) + 1), key=len)
+            if run.size >= 2:
+                run_of_col[col] = (int(run[0]), int(run[-1]))
+    return run_of_col, (scale if run_of_col else np.float32(1))
+
+
+def _extra_rows(runs: list[tuple[int, int]], parents: list[int], j: int) -> np.ndarray:
     """Kernel rows that run ``j`` adds to its parent's sum (all its rows when it has none)."""
     a, b = runs[j]
     if parents[j] < 0:
@@ -109,19 +119,20 @@ def correlate(img: np.ndarray, kernel: np.ndarray, clip: bool = False) -> np.nda
     The kernel's radius must be below the image's sides. ``clip`` clamps the result to [0,1] in the same pass.
     Returns a new HxWxC float32 array.
     """
-    kh, kw = kernel.shape
+    return correlate_plan(img, tap_plan(kernel), clip)
+
+
+def correlate_plan(img: np.ndarray, plan: TapPlan, clip: bool = False) -> np.ndarray:
+    """:func:`correlate` with the kernel's :class:`TapPlan` already made."""
+    kh, kw = plan.shape
     h, w, c = img.shape
     if kh // 2 >= h or kw // 2 >= w:
         raise ValueError(f"correlate: a {kh}x{kw} kernel needs an image larger than its radius, got {h}x{w}")
-    plan = tap_plan(kernel)
     pad = cv2.copyMakeBorder(np.ascontiguousarray(img, np.float32), kh // 2, kh // 2, kw // 2, kw // 2,
                              cv2.BORDER_REFLECT_101).reshape(h + kh - 1, (w + kw - 1) * c)
     stride = pad.shape[1]
-    extra = [_extra_rows(plan.runs, plan.parents, j) for j in range(len(plan.runs))]
-    run_rows = np.concatenate(extra).astype(np.uint64) if extra else np.zeros(0, np.uint64)
-    run_ends = np.cumsum([e.size for e in extra], dtype=np.int64)
     out = np.empty((h, w * c), np.float32)
-    _correlate(pad, out, run_rows, run_ends, plan.parents,
+    _correlate(pad, out, plan.run_rows, plan.run_ends, plan.parents,
                (plan.plateau_runs * stride + plan.plateau_cols * c).astype(np.uint64), plan.scale,
                (plan.tap_rows * stride + plan.tap_cols * c).astype(np.uint64), plan.tap_weights, clip)
     return out.reshape(h, w, c)

@@ -13,7 +13,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from degrade.correlate import correlate, tap_plan
+from degrade.correlate import correlate_plan, tap_plan
 from restorebench.jit import compiled
 
 SMALL_KERNEL = 49
@@ -35,11 +35,11 @@ def convolve(img: np.ndarray, kernel: np.ndarray, clip: bool = False) -> np.ndar
     the result to [0,1]. Returns a new HxWxC float32 array.
     """
     k = np.ascontiguousarray(kernel[::-1, ::-1], dtype=np.float32)
-    route, factors = _route(k.shape, k.tobytes())
+    route, how = _route(k.shape, k.tobytes())
     if route == "taps" and k.shape[0] // 2 < img.shape[0] and k.shape[1] // 2 < img.shape[1]:
-        return correlate(img, k, clip)
+        return correlate_plan(img, how, clip)
     if route == "separable":
-        out = cv2.sepFilter2D(img, -1, factors[1], factors[0], borderType=cv2.BORDER_REFLECT_101)
+        out = cv2.sepFilter2D(img, -1, how[1], how[0], borderType=cv2.BORDER_REFLECT_101)
     else:
         out = cv2.filter2D(img, -1, k, borderType=cv2.BORDER_REFLECT_101)
     out = out.reshape(img.shape)
@@ -50,13 +50,14 @@ def convolve(img: np.ndarray, kernel: np.ndarray, clip: bool = False) -> np.ndar
 def _route(shape: tuple[int, int], data: bytes) -> tuple[str, Any]:
     """How :func:`convolve` applies the correlation kernel of ``shape`` with float32 ``data`` (cached:
     fixed kernels such as disks and Gaussians come back call after call): ("direct", None),
-    ("separable", (column, row)), ("taps", None) or ("dft", None)."""
+    ("separable", (column, row)), ("taps", TapPlan) or ("dft", None)."""
     k = np.frombuffer(data, np.float32).reshape(shape)
     if k.size <= SMALL_KERNEL:
         return "direct", None
     if (factors := _rank_one(k)) is not None:
         return "separable", factors
-    return ("taps" if tap_plan(k).loads <= TAPS_MAX else "dft"), None
+    plan = tap_plan(k)
+    return ("taps", plan) if plan.loads <= TAPS_MAX else ("dft", None)
 
 
 def _rank_one(k: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
