@@ -83,18 +83,59 @@ def load_strict(module: Any, state: dict, what: str) -> None:
     module.load_state_dict(state, strict=True)
 
 
+def adapter_attr(info: ModelInfo, attr: str) -> Any:
+    """Attribute ``attr`` of the module holding ``info``'s adapter factory, or None when it has none."""
+    return getattr(importlib.import_module(info.adapter.partition(":")[0]), attr, None)
+
+
+def arch_sizes(info: ModelInfo) -> dict[str, dict]:
+    """Named configurations of ``info``'s architecture (``SIZES`` beside its factory): name -> factory
+    arguments over the registry ``args``; ``{"paper": {}}`` for architectures with one size."""
+    return dict(adapter_attr(info, "SIZES") or {"paper": {}})
+
+
+def build_module(info: ModelInfo, size: str = "paper") -> Any:
+    """A randomly initialized module of ``info`` at the named ``size`` (see :func:`arch_sizes`)."""
+    sizes = arch_sizes(info)
+    if size not in sizes:
+        raise InputError(f"{info.name}: unknown size {size!r}; choose one of {sorted(sizes)}")
+    return import_adapter(info.adapter)(**{**info.args, **sizes[size]})
+
+
+def detected_args(info: ModelInfo, state: dict) -> dict:
+    """Factory arguments read off a user's state dict, for architectures with named sizes (``SIZES`` and a
+    ``detect`` beside the factory); ``{}`` otherwise or when ``detect`` does not recognize the state dict (the
+    strict load then reports the mismatch)."""
+    detect = adapter_attr(info, "detect")
+    if adapter_attr(info, "SIZES") is None or not callable(detect):
+        return {}
+    try:
+        found = detect(state)
+    except (KeyError, IndexError, ValueError, AttributeError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
 def build_network(info: ModelInfo, weights: str | os.PathLike | None = None) -> Any:
-    """The adapter's module in eval mode with its weights: registry files (None), ``"random"`` or a file path."""
-    module = import_adapter(info.adapter)(**info.args)
+    """The adapter's module in eval mode with its weights: registry files (None), ``"random"`` or a file path.
+
+    For architectures with named sizes, the hyper-parameters of a user's file are read off its state dict, so
+    a checkpoint of any size (``paper``, ``small``, ...) loads strictly.
+    """
     if weights == "random":
-        return module.eval()
+        return import_adapter(info.adapter)(**info.args).eval()
     if weights is None:
         if not info.weights:
             raise InputError(f"{info.name}: the registry lists no weight file; pass weights=PATH or weights='random'")
         path = resolve(info.weights[0])
     else:
         path = Path(weights)
-    load_strict(module, read_state_dict(path, info.state_key, info.strip_prefix), f"{info.name} <- {path}")
+    state = read_state_dict(path, info.state_key, info.strip_prefix)
+    args = dict(info.args)
+    if weights is not None:
+        args.update(detected_args(info, state))
+    module = import_adapter(info.adapter)(**args)
+    load_strict(module, state, f"{info.name} <- {path}")
     return module.eval()
 
 

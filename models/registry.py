@@ -32,7 +32,9 @@ ENV_REGISTRY = "RESTOREBENCH_REGISTRY"
 FAMILIES = ("classical", "learned", "all-in-one")
 GRAY_MODES = ("per_channel", "y")
 OPT_INS = ("academic",)
-WEIGHT_KEYS = {"file", "sha256", "url", "license", "source"}
+WEIGHT_KEYS = {"file", "sha256", "url", "license", "source", "bundled"}
+BUNDLED_WEIGHTS = Path(__file__).with_name("weights")
+"""Weight files trained by this project and shipped with it (registry items with ``bundled: true``)."""
 REQUIRED = ("family", "adapter", "tasks", "paper", "code")
 OPTIONAL = {"args": {}, "weights": [], "state_key": None, "strip_prefix": None, "size_multiple": 1, "channels": 3,
             "gray_mode": None, "inputs": {}, "fp16": False, "receptive_field": None, "license_opt_in": None,
@@ -54,8 +56,13 @@ def _weight(where: str, w: Any) -> WeightFile:
     sha = w.get("sha256")
     if sha is not None and not re.fullmatch(r"[0-9a-f]{64}", str(sha)):
         raise _fail(where, f"weights {w['file']}: sha256 must be 64 lower-case hex digits, got {sha!r}")
+    if w.get("bundled", False) not in (True, False):
+        raise _fail(where, f"weights {w['file']}: bundled must be true or false")
+    if w.get("bundled") and sha is None:
+        raise _fail(where, f"weights {w['file']}: a bundled file needs its sha256")
     return WeightFile(name=str(w["file"]), sha256=sha, subdir="restoration", url=w.get("url"),
-                      license=w.get("license"), source=w.get("source"))
+                      license=w.get("license"), source=w.get("source"),
+                      bundled=str(BUNDLED_WEIGHTS) if w.get("bundled") else None)
 
 
 def parse_entry(name: str, raw: Any, origin: str = "registry") -> ModelInfo:

@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "weights": ("benchmark.cli_weights", "list every weight file each metric and model needs, and whether it is present"),
     "models": ("models.cli:models_main", "list restoration methods with family, tasks and availability here"),
     "restore": ("models.cli:restore_main", "restore a folder of images with one method (tiling, progress, resume)"),
+    "train": ("train.cli", "train a restoration model on a corpus or on pairs degraded on the fly (resumable)"),
 }
 """name -> (module with ``main(argv) -> int``, or ``module:function``, one-line help)."""
 

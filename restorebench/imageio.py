@@ -127,6 +127,15 @@ def to_uint16(img: np.ndarray) -> np.ndarray:
     return (np.clip(img, 0.0, 1.0) * 65535.0 + 0.5).astype(np.uint16)
 
 
+def as_stored(img: np.ndarray, bits: int = 8) -> np.ndarray:
+    """The HxWx3 float32 that writing ``img`` as a ``bits``-bit PNG and reading it back gives, without the file."""
+    if bits == 8:
+        return to_uint8(img).astype(np.float32) * np.float32(1 / 255)
+    if bits == 16:
+        return to_rgb_float(to_uint16(img))
+    raise InputError(f"bits={bits}: PNG output supports 8 or 16")
+
+
 def encode_png(img: np.ndarray, bits: int = 8, compress_level: int = 1, fast: bool = False) -> bytes:
     """Encode HxWx3 float [0,1] as PNG bytes (8- or 16-bit); lossless and deterministic.
 

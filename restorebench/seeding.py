@@ -7,6 +7,8 @@ Seeds stored in parameter dicts are integers in ``[0, 2**32)`` (JSON-safe everyw
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -35,3 +37,19 @@ def check_seed(seed: Any, what: str = "seed") -> None:
     """Raise a one-line InputError (``"<what> <seed>: ..."``) unless ``seed`` is an integer in [0, 2**32)."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < SEED_BOUND:
         raise InputError(f"{what} {seed!r}: expected an integer in [0, 2**32)")
+
+
+@contextmanager
+def torch_seeded(seed: int) -> Iterator[None]:
+    """Run the block with torch's default generator seeded from ``seed`` and restore its state afterwards.
+
+    For code that draws from torch's default generator and cannot be given one, above all the parameter
+    initializers inside ``nn.Module`` constructors: the same seed builds the same weights, and no state leaks
+    out (CPU generator only; CUDA generators are left untouched).
+    """
+    import torch
+
+    check_seed(seed)
+    with torch.random.fork_rng(devices=[]):
+        torch.random.default_generator.manual_seed(int(seed))
+        yield

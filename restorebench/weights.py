@@ -5,6 +5,7 @@ A :class:`WeightFile` names a file, its sha256, where it lives in a TORCH_HOME-s
 ``restoration`` for restoration checkpoints) and where to download it.
 
 Search order of :func:`resolve`:
+0. the folder shipped with the code (``bundled``), for weights this project trains and ships;
 1. every folder in ``$RESTOREBENCH_WEIGHTS`` (``os.pathsep``-separated), as ``ROOT/SUBDIR/NAME`` or ``ROOT/NAME``;
 2. the standard caches: ``$TORCH_HOME`` (default ``~/.cache/torch``) and ``~/.cache/restorebench``;
 3. a download into ``~/.cache/restorebench/SUBDIR`` (or the first RESTOREBENCH_WEIGHTS root) when a URL is
@@ -41,6 +42,8 @@ class WeightFile:
     license: str | None = None
     source: str | None = None
     notes: str = field(default="", compare=False)
+    bundled: str | None = None
+    """A folder shipped with the code that holds the file (weights trained by this project); searched first."""
 
     def to_dict(self) -> dict:
         """JSON-serializable description (for reports and ``restorebench weights``)."""
@@ -68,7 +71,7 @@ def cache_root() -> Path:
 
 def candidates(wf: WeightFile) -> list[Path]:
     """Every path at which ``wf`` is looked for, in search order."""
-    out: list[Path] = []
+    out: list[Path] = [Path(wf.bundled) / wf.name] if wf.bundled else []
     for root in search_roots():
         out += [root / wf.subdir / wf.name, root / wf.name]
     return out

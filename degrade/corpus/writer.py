@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from degrade.corpus.config import CorpusConfig
-from degrade.corpus.patches import check_source_size, crop_box
+from degrade.corpus.config import CorpusConfig, Task
+from degrade.corpus.patches import Box, check_source_size, crop_box
 from degrade.corpus.sampling import crop_rng, draw_sample, instruction_seed, task_labels
 from degrade.corpus.sources import Source
 from degrade.recipe import Recipe, replay
@@ -78,6 +78,20 @@ def _timed(seconds: dict[str, float], stage: str) -> Iterator[None]:
         seconds[stage] += time.perf_counter() - t0
 
 
+def crop_sample(config: CorpusConfig, img: np.ndarray, patch_index: int, index: int) -> tuple[Box, np.ndarray]:
+    """The crop box and the gt pixels (HxWx3 float32, contiguous) of sample ``index``, patch ``patch_index`` of
+    the source image ``img`` (HxWx3 float32 in [0,1])."""
+    height, width = img.shape[:2]
+    x, y, w, h = crop_box(width, height, config.patches, patch_index, crop_rng(config, index))
+    return (x, y, w, h), np.ascontiguousarray(img[y:y + h, x:x + w])
+
+
+def degrade_sample(config: CorpusConfig, gt: np.ndarray, index: int) -> tuple[Task, Recipe, np.ndarray]:
+    """The task, applied recipe and degraded image (HxWx3 float32 in [0,1]) of sample ``index``."""
+    task, recipe = draw_sample(config, index)
+    return task, recipe, replay(gt, recipe)
+
+
 def _instruction_image(job: Job, recipe: Recipe, index: int) -> np.ndarray:
     from degrade.instructions import make_instruction
 
@@ -116,11 +130,9 @@ def process_unit(job: Job, unit: Unit) -> UnitResult:
             i = unit.first + j
             sid = sample_id(i, job.id_width)
             with _timed(res.seconds, "decode"):
-                x, y, w, h = crop_box(width, height, cfg.patches, j, crop_rng(cfg, i))
-                gt = np.ascontiguousarray(img[y:y + h, x:x + w])
+                (x, y, w, h), gt = crop_sample(cfg, img, j, i)
             with _timed(res.seconds, "degrade"):
-                task, recipe = draw_sample(cfg, i)
-                lq = replay(gt, recipe)
+                task, recipe, lq = degrade_sample(cfg, gt, i)
                 ins = _instruction_image(job, recipe, i) if cfg.instructions.enabled else None
             row = {"index": i, "id": sid, "source": name, "source_index": k, "patch_index": j, "crop_x": x,
                    "crop_y": y, "crop_w": w, "crop_h": h, "seed": cfg.seed, "task": task.name,

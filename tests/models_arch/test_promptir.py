@@ -56,3 +56,14 @@ def test_prompt_block_mixes_components_by_softmax_weights():
         expected = block.conv3x3(F.interpolate(block.prompt_param[:, 0].expand(2, -1, -1, -1), size=(9, 11),
                                                mode="bilinear", align_corners=False))
         assert torch.allclose(block(x), expected, atol=1e-5)
+
+
+def test_small_size_detects_from_its_state_dict_and_fits_5_mb():
+    from models.arch.promptir import SIZES, promptir
+
+    state = promptir(**SIZES["small"]).state_dict()
+    found = detect(state)
+    assert {k: found[k] for k in SIZES["small"]} == SIZES["small"]
+    promptir(**found).load_state_dict(state, strict=True)
+    assert 4 * sum(v.numel() for v in state.values()) < 5_000_000
+    assert promptir(**SIZES["small"])(X67[..., :64, :88]).shape == (1, 3, 64, 88)

@@ -14,7 +14,8 @@
 
 Parameter names follow XLearning-SCU/2022-CVPR-AirNet (``R.*`` restorer, ``E.E.encoder_q/encoder_k/queue``).
 The deformable convolution is torchvision's ``deform_conv2d`` (same offset layout as the mmcv op the authors
-used). Batch norms run in inference mode.
+used) at inference; with gradients on (training) the same operation runs as bilinear sampling plus a matrix
+product (``deform_conv_sampled``), whose backward pass is several times faster on the CPU. Batch norms run in inference mode.
 """
 
 from __future__ import annotations
@@ -52,26 +53,32 @@ class ResBlock(nn.Module):
 
 
 class DegradationEncoder(nn.Module):
-    """CBDE's ResEncoder: ``inter`` (N, 64, H, W) full-resolution map, pooled 256-d feature, MLP projection."""
+    """CBDE's ResEncoder: ``inter`` (N, feats, H, W) full-resolution map, pooled ``dim``-d feature, MLP projection
+    (paper: feats 64, widths 64 -> 128 -> 256)."""
 
-    def __init__(self, dim: int = 256):
+    def __init__(self, dim: int = 256, feats: int = 64):
         super().__init__()
-        self.E_pre = ResBlock(3, 64)
-        self.E = nn.Sequential(ResBlock(64, 128, 2), ResBlock(128, dim, 2), nn.AdaptiveAvgPool2d(1))
+        self.E_pre = ResBlock(3, feats)
+        self.E = nn.Sequential(ResBlock(feats, dim // 2, 2), ResBlock(dim // 2, dim, 2), nn.AdaptiveAvgPool2d(1))
         self.mlp = nn.Sequential(nn.Linear(dim, dim), nn.LeakyReLU(SLOPE, inplace=True), nn.Linear(dim, dim))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """The degradation map ``inter`` (what DGRN consumes at test time)."""
         return self.E_pre(x)
 
+    def embed(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(``inter``, the unit-norm MLP projection (N, dim) that the contrastive loss compares)."""
+        inter = self.E_pre(x)
+        return inter, F.normalize(self.mlp(self.E(inter).flatten(1)), dim=1)
+
 
 class MoCoState(nn.Module):
     """Query and key encoders plus the negative-key queue (training state of the MoCo objective)."""
 
-    def __init__(self, dim: int, queue_size: int):
+    def __init__(self, dim: int, queue_size: int, feats: int = 64):
         super().__init__()
-        self.encoder_q = DegradationEncoder(dim)
-        self.encoder_k = DegradationEncoder(dim)
+        self.encoder_q = DegradationEncoder(dim, feats)
+        self.encoder_k = DegradationEncoder(dim, feats)
         self.register_buffer("queue", torch.zeros(dim, queue_size))
         self.register_buffer("queue_ptr", torch.zeros(1, dtype=torch.long))
 
@@ -79,12 +86,30 @@ class MoCoState(nn.Module):
 class CBDE(nn.Module):
     """Contrastive-based degraded encoder (``E.E.*`` in the release)."""
 
-    def __init__(self, dim: int = 256, queue_size: int = 1280):
+    def __init__(self, dim: int = 256, queue_size: int = 1280, feats: int = 64):
         super().__init__()
-        self.E = MoCoState(dim, queue_size)
+        self.E = MoCoState(dim, queue_size, feats)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.E.encoder_q(x)
+
+
+def deform_conv_sampled(x: torch.Tensor, offset: torch.Tensor, weight: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Modulated deformable k x k convolution (stride 1, padding k // 2, no bias) as bilinear sampling plus a
+    matrix product: the same values as ``torchvision.ops.deform_conv2d`` (offsets as (dy, dx) pairs per kernel
+    tap, row-major taps; zero outside the image) up to float rounding, with a much cheaper backward pass on
+    the CPU, at the cost of a k*k x larger intermediate (N, C, k*k, H, W). x: (N, C, H, W); offset:
+    (N, 2 k k, H, W); weight: (O, C, k, k); mask: (N, k k, H, W) -> (N, O, H, W)."""
+    n, c, h, w = x.shape
+    k = weight.shape[-1]
+    taps = torch.arange(k, dtype=x.dtype, device=x.device) - k // 2
+    rows = torch.arange(h, dtype=x.dtype, device=x.device).view(1, 1, h, 1) + taps.repeat_interleave(k).view(1, -1, 1, 1)
+    cols = torch.arange(w, dtype=x.dtype, device=x.device).view(1, 1, 1, w) + taps.repeat(k).view(1, -1, 1, 1)
+    py, px = rows + offset[:, 0::2], cols + offset[:, 1::2]
+    grid = torch.stack([2 * px / max(w - 1, 1) - 1, 2 * py / max(h - 1, 1) - 1], dim=-1).view(n, k * k * h, w, 2)
+    sampled = F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=True)
+    sampled = sampled.view(n, c, k * k, h, w) * mask.unsqueeze(1)
+    return torch.einsum("nckhw,ock->nohw", sampled, weight.reshape(weight.shape[0], c, k * k))
 
 
 class ModulatedDeformConv(nn.Module):
@@ -101,8 +126,10 @@ class ModulatedDeformConv(nn.Module):
 
     def forward(self, x: torch.Tensor, inter: torch.Tensor) -> torch.Tensor:
         o1, o2, mask = self.conv_offset_mask(torch.cat([x, inter], dim=1)).chunk(3, dim=1)
-        return deform_conv2d(x, torch.cat([o1, o2], dim=1), self.weight, padding=self.k // 2,
-                             mask=torch.sigmoid(mask))
+        offset, mask = torch.cat([o1, o2], dim=1), torch.sigmoid(mask)
+        if torch.is_grad_enabled() and min(x.shape[-2:]) > 1:
+            return deform_conv_sampled(x, offset, self.weight, mask)
+        return deform_conv2d(x, offset, self.weight, padding=self.k // 2, mask=mask)
 
 
 class SFT(nn.Module):
@@ -184,18 +211,28 @@ class DGRN(nn.Module):
 
 
 class AirNet(nn.Module):
-    """AirNet: (N, 3, H, W) degraded RGB in [0,1] -> restored RGB, same shape (any size)."""
+    """AirNet: (N, 3, H, W) degraded RGB in [0,1] -> restored RGB, same shape (any size).
+
+    The degradation map has ``n_feats`` channels (the paper's 64), the width of the restoration features too.
+    """
 
     def __init__(self, n_feats: int = 64, n_groups: int = 5, n_blocks: int = 5, dim: int = 256,
                  queue_size: int = 1280):
         super().__init__()
-        if n_feats != 64:
-            raise InputError("AirNet: the degradation map has 64 channels, so n_feats must be 64")
+        if dim % 2 or dim < 2:
+            raise InputError(f"AirNet: dim={dim} must be an even positive width (the encoder halves it)")
         self.R = DGRN(n_feats, n_groups, n_blocks)
-        self.E = CBDE(dim, queue_size)
+        self.E = CBDE(dim, queue_size, n_feats)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.R(x, self.E(x))
+
+
+SIZES = {
+    "paper": {},
+    "small": {"n_feats": 32, "n_groups": 2, "n_blocks": 2, "dim": 128, "queue_size": 768},
+}
+"""Named configurations: ``paper`` is the released model's; ``small`` trains on a CPU (trained-here weights)."""
 
 
 def airnet(**hparams) -> AirNet:

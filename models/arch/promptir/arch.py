@@ -127,6 +127,15 @@ class PromptIR(nn.Module):
         return self.output(self.refinement(z)) + x
 
 
+SIZES = {
+    "paper": {},
+    "small": {"dim": 12, "num_blocks": [1, 2, 2, 2], "num_refinement_blocks": 1, "prompt_dims": [16, 32, 64],
+              "prompt_sizes": [32, 16, 8]},
+}
+"""Named configurations: ``paper`` is the paper's (and the official checkpoint's); ``small`` trains on a CPU
+(the trained-here weights; under 1.3 M parameters)."""
+
+
 def promptir(**hparams) -> PromptIR:
     """A PromptIR; defaults are the paper's (and the official checkpoint's) hyper-parameters."""
     return PromptIR(**hparams)

@@ -1,0 +1,148 @@
+"""Training data: the pairs of a corpus (on disk or degraded on the fly), split, cropped and flipped by seed.
+
+The training stream is indexed by the global sample number ``k = step * batch + j``: ``k`` falls in epoch
+``k // n`` at position ``k % n``, the epoch's order is a permutation drawn from ``sample_rng(seed, epoch,
+ORDER_STREAM)``, and the crop position and the flip/rotation (one of the 8 symmetries of the square) of
+``k`` come from ``sample_rng(seed, k, AUGMENT_STREAM)``. So what step ``s`` sees depends on (seed, s) alone:
+not on DataLoader workers, and not on whether the run was resumed.
+
+Validation: a ``val`` corpus, or else the last ``val_count`` samples of the training corpus, held out (a
+source's samples are consecutive, so whole sources are held out but for the first one at the boundary);
+each validation image is cropped to a multiple of the model's size multiple (top-left kept).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from restorebench.errors import InputError
+from restorebench.seeding import sample_rng
+from train.config import TrainConfig
+
+ORDER_STREAM = 11
+AUGMENT_STREAM = 12
+
+
+def open_pairs(cfg: TrainConfig) -> tuple[Dataset, dict[str, Any]]:
+    """The paired dataset the config names and a description of it for the run record."""
+    from degrade.corpus import PairedCorpus, load_config, open_source
+    from degrade.corpus.onthefly import OnTheFlyCorpus
+
+    if cfg.corpus is not None:
+        root = Path(cfg.corpus)
+        data = PairedCorpus(root)
+        info = read_corpus_info(root)
+        return data, {"kind": "corpus", "path": str(root), "samples": len(data), "corpus": info}
+    corpus_cfg = load_config(cfg.spec)
+    data = OnTheFlyCorpus(open_source(cfg.source), corpus_cfg)
+    return data, {"kind": "on-the-fly", "spec": str(cfg.spec), "source": str(cfg.source), "samples": len(data),
+                  "corpus": {"config": corpus_cfg.to_dict()}}
+
+
+def read_corpus_info(root: Path) -> dict:
+    """The corpus.json of a corpus folder (its config and source fingerprint), or {} for an HF export."""
+    from degrade.corpus.manifest import CORPUS_JSON, read_corpus_json
+
+    return read_corpus_json(root / CORPUS_JSON) or {}
+
+
+def split(n: int, cfg: TrainConfig) -> tuple[list[int], list[int]]:
+    """(training indices, held-out indices) of a corpus of ``n`` samples (see the module doc)."""
+    hold = 0 if cfg.val is not None else cfg.val_count
+    if n - hold < 1:
+        raise InputError(f"the corpus has {n} sample(s); holding out val_count={hold} leaves none to train on "
+                         f"(lower --val-count or pass --val DIR)")
+    return list(range(n - hold)), list(range(n - hold, n))
+
+
+def dihedral(x: torch.Tensor, code: int) -> torch.Tensor:
+    """One of the 8 symmetries of the square on a ...xHxW tensor: bit 0 flips left-right, bit 1 flips
+    top-bottom, bit 2 swaps H and W."""
+    if code & 1:
+        x = x.flip(-1)
+    if code & 2:
+        x = x.flip(-2)
+    if code & 4:
+        x = x.transpose(-1, -2)
+    return x.contiguous()
+
+
+def _pair(item: dict, what: str) -> tuple[torch.Tensor, torch.Tensor]:
+    lq, gt = item["lq"], item["gt"]
+    if lq.shape != gt.shape:
+        raise InputError(f"sample {what}: lq {tuple(lq.shape)} and gt {tuple(gt.shape)} differ in size; "
+                         f"training needs same-size pairs")
+    return lq, gt
+
+
+class TrainStream(Dataset):
+    """Global sample ``k`` -> {"lq", "gt"} 3 x patch x patch float32 crops (plus "lq2", a second crop of the
+    same degraded image at its own position, when ``views`` is 2)."""
+
+    def __init__(self, pairs: Dataset, indices: Sequence[int], seed: int, patch: int, views: int = 1):
+        self.pairs = pairs
+        self.indices = list(indices)
+        self.seed = seed
+        self.patch = patch
+        self.views = views
+        self._order: tuple[int, np.ndarray] | None = None
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def order(self, epoch: int) -> np.ndarray:
+        """The permutation of the training indices used in ``epoch``."""
+        if self._order is None or self._order[0] != epoch:
+            self._order = (epoch, sample_rng(self.seed, epoch, ORDER_STREAM).permutation(len(self.indices)))
+        return self._order[1]
+
+    def _corner(self, rng: np.random.Generator, h: int, w: int) -> tuple[int, int]:
+        return int(rng.integers(0, h - self.patch + 1)), int(rng.integers(0, w - self.patch + 1))
+
+    def __getitem__(self, k: int) -> dict[str, torch.Tensor]:
+        epoch, pos = divmod(int(k), len(self.indices))
+        index = self.indices[int(self.order(epoch)[pos])]
+        item = self.pairs[index]
+        lq, gt = _pair(item, str(item.get("id", index)))
+        h, w = lq.shape[-2:]
+        if min(h, w) < self.patch:
+            raise InputError(f"sample {item.get('id', index)}: {w}x{h} is smaller than the {self.patch}-pixel "
+                             f"training patch; lower --patch or regenerate the corpus with larger patches")
+        rng = sample_rng(self.seed, k, AUGMENT_STREAM)
+        y, x = self._corner(rng, h, w)
+        code = int(rng.integers(0, 8))
+        p = self.patch
+        out = {"lq": dihedral(lq[:, y:y + p, x:x + p], code), "gt": dihedral(gt[:, y:y + p, x:x + p], code)}
+        if self.views == 2:
+            y2, x2 = self._corner(rng, h, w)
+            out["lq2"] = dihedral(lq[:, y2:y2 + p, x2:x2 + p], code)
+        return out
+
+
+class ValidationSet(Dataset):
+    """Held-out pairs, each cropped to a multiple of ``multiple`` (top-left kept): {"lq", "gt", "id"}."""
+
+    def __init__(self, pairs: Dataset, indices: Sequence[int], multiple: int):
+        self.pairs = pairs
+        self.indices = list(indices)
+        self.multiple = multiple
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, i: int) -> dict[str, Any]:
+        item = self.pairs[self.indices[i]]
+        what = str(item.get("id", self.indices[i]))
+        lq, gt = _pair(item, what)
+        m = self.multiple
+        h, w = (s // m * m for s in lq.shape[-2:])
+        if h == 0 or w == 0:
+            raise InputError(f"validation sample {what}: {lq.shape[-1]}x{lq.shape[-2]} is smaller than the "
+                             f"model's size multiple {m}")
+        return {"lq": lq[:, :h, :w], "gt": gt[:, :h, :w], "id": what}
