@@ -55,10 +55,12 @@ def load(name: str, device: Any = "cpu", weights: str | os.PathLike | None = Non
     strictly). ``tile``/``overlap`` (pixels) enable overlap tiling. ``options`` override a classical
     method's registry ``args`` (e.g. ``sigma=25``) or, for networks, set ``noise_level`` (0-255) / ``half``.
     Non-commercial entries (``license_opt_in: academic``) need ``allow_academic=True`` or
-    ``RESTOREBENCH_ACADEMIC=1``.
+    ``RESTOREBENCH_ACADEMIC=1``, except an architecture written in this project (``models.arch.*``) given a
+    user's checkpoint path: there the opt-in guards only the registry's weight files.
     """
     meta = get_info(name)
-    if meta.license_opt_in and not academic_allowed(allow_academic):
+    own_code_and_weights = meta.adapter.startswith("models.arch.") and weights not in (None, "random")
+    if meta.license_opt_in and not own_code_and_weights and not academic_allowed(allow_academic):
         raise InputError(_opt_in_message(meta))
     adapter = import_adapter(meta.adapter)
     if meta.family == "classical":

@@ -59,6 +59,10 @@ def models_main(argv: list[str]) -> int:
             gray = f"; gray-only, run {meta.gray_mode}" if meta.channels == 1 else ""
             print(f"{'':<{width}}  paper: {meta.paper}\n{'':<{width}}  code license: {code_license}; "
                   f"weight license: {weight_licenses}; size multiple {meta.size_multiple}; fp16 {meta.fp16}{gray}")
+            if meta.training:
+                t = meta.training
+                print(f"{'':<{width}}  trained here: {t.get('budget', '')}; seed {t.get('seed')}; corpus "
+                      f"{t.get('corpus')}\n{'':<{width}}  command: {t.get('command')}")
     n_ok = sum(ok for _, ok, _ in rows)
     print(f"{len(rows)} methods, {n_ok} runnable here")
     return 0

@@ -38,7 +38,8 @@ BUNDLED_WEIGHTS = Path(__file__).with_name("weights")
 REQUIRED = ("family", "adapter", "tasks", "paper", "code")
 OPTIONAL = {"args": {}, "weights": [], "state_key": None, "strip_prefix": None, "size_multiple": 1, "channels": 3,
             "gray_mode": None, "inputs": {}, "fp16": False, "receptive_field": None, "license_opt_in": None,
-            "notes": ""}
+            "notes": "", "training": {}}
+TRAINING_KEYS = {"command", "corpus", "sources", "seed", "steps", "budget"}
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
 ADAPTER_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
@@ -96,9 +97,12 @@ def parse_entry(name: str, raw: Any, origin: str = "registry") -> ModelInfo:
     rf = e["receptive_field"]
     if rf is not None and (not isinstance(rf, int) or rf < 1):
         raise _fail(where, f"receptive_field {rf!r} must be a positive integer or null")
-    for key in ("args", "inputs", "code"):
+    for key in ("args", "inputs", "code", "training"):
         if not isinstance(e[key] if e[key] is not None else {}, dict):
             raise _fail(where, f"{key} must be a mapping")
+    unknown = sorted(set(e["training"] or {}) - TRAINING_KEYS)
+    if unknown:
+        raise _fail(where, f"unknown training key(s) {unknown}; expected {sorted(TRAINING_KEYS)}")
     if not isinstance(e["weights"] or [], list):
         raise _fail(where, "weights must be a list")
     return ModelInfo(
@@ -107,6 +111,7 @@ def parse_entry(name: str, raw: Any, origin: str = "registry") -> ModelInfo:
         state_key=e["state_key"], strip_prefix=e["strip_prefix"], size_multiple=e["size_multiple"],
         channels=e["channels"], gray_mode=e["gray_mode"], inputs=dict(e["inputs"] or {}), fp16=bool(e["fp16"]),
         receptive_field=rf, license_opt_in=e["license_opt_in"], notes=str(e["notes"] or ""),
+        training=dict(e["training"] or {}),
     )
 
 

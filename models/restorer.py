@@ -49,6 +49,7 @@ class ModelInfo:
     receptive_field: int | None = None
     license_opt_in: str | None = None
     notes: str = ""
+    training: dict = field(default_factory=dict)
 
     @property
     def accepts_prompt(self) -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 from restorebench.errors import InputError
 from restorebench.seeding import check_seed
 
-RESUME_FREE = ("workers", "progress", "device")
+RESUME_FREE = ("out", "workers", "progress", "device", "val_every", "ckpt_every", "keep")
 """Fields that may differ when a run is resumed (they do not change the weights on one device)."""
 
 

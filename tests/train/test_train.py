@@ -118,7 +118,10 @@ def test_workers_give_the_same_weights(fast, tmp_path):
 
 def test_final_weights_load_strictly_through_the_registry(fast, tmp_path, monkeypatch):
     result = train(fast)
-    restorer = models.load("promptir", weights=result.weights, allow_academic=True)
+    monkeypatch.delenv("RESTOREBENCH_ACADEMIC", raising=False)
+    with pytest.raises(InputError, match="non-commercial"):
+        models.load("promptir")  # the official (academic-license) weights still need the opt-in
+    restorer = models.load("promptir", weights=result.weights)  # own weights on this project's code do not
     x = torch.rand(1, 3, 20, 28)
     assert restorer(x).shape == x.shape
     state = torch.load(result.weights, weights_only=True)
@@ -126,7 +129,7 @@ def test_final_weights_load_strictly_through_the_registry(fast, tmp_path, monkey
     bad = tmp_path / "bad.pth"
     torch.save(state, bad)
     with pytest.raises(InputError, match="1 unexpected"):
-        models.load("promptir", weights=bad, allow_academic=True)
+        models.load("promptir", weights=bad)
     registry = tmp_path / "mine.yaml"
     assert cli(["train", "--model", "promptir", "--corpus", fast.corpus, "--out", str(tmp_path / "cli"), "--steps", "2",
                 "--batch", "2", "--patch", "16", "--val-count", "2", "--no-progress", "--register", "promptir-mine",

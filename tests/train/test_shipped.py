@@ -1,0 +1,51 @@
+"""Weights trained by this project and shipped in models/weights: bundled, at most 5 MB, verified, licensed as
+the project, loadable on a fresh machine, and better than the input on each of their tasks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import degrade
+import models
+from models.registry import BUNDLED_WEIGHTS
+from restorebench.seeding import sample_rng
+from restorebench.weights import locate, sha256_file
+
+TRAINED = [name for name, info in models.entries().items() if info.training]
+TASK_OPS = {"noise": ("noise.gaussian", 3), "rain": ("rain.streaks", 2), "haze": ("haze.atmospheric", 3)}
+
+
+def _psnr(a: np.ndarray, b: np.ndarray) -> float:
+    return float(10 * np.log10(1.0 / np.mean((np.clip(a, 0, 1) - b) ** 2)))
+
+
+def test_the_aio3_baselines_are_shipped():
+    assert {"promptir-small-aio3", "airnet-small-aio3"} <= set(TRAINED)
+
+
+@pytest.mark.parametrize("name", TRAINED)
+def test_bundled_small_verified_and_described(name):
+    info = models.info(name)
+    (wf,) = info.weights
+    path = locate(wf)
+    assert path is not None and path.parent == BUNDLED_WEIGHTS
+    assert path.stat().st_size <= 5_000_000
+    assert sha256_file(path) == wf.sha256
+    assert wf.license == "Apache-2.0" and info.code["license"] == "Apache-2.0" and info.license_opt_in is None
+    assert {"command", "corpus", "seed", "steps", "budget"} <= set(info.training)
+    assert "restorebench train" in info.training["command"] and f"--model {info.adapter.split('.')[2].split(':')[0]}" \
+        in info.training["command"]
+
+
+@pytest.mark.parametrize("name", TRAINED)
+def test_restores_better_than_the_input_on_each_task(name, astronaut):
+    restorer = models.load(name)
+    clean = astronaut[96:288, 160:352]
+    for task in restorer.info.tasks:
+        op, severity = TASK_OPS[task]
+        degraded, _ = degrade.get(op)(clean, sample_rng(5, 0), severity=severity)
+        with torch.no_grad():
+            restored = restorer.restore_image(degraded)
+        assert _psnr(restored, clean) > _psnr(degraded, clean) + 0.5, task
