@@ -16,10 +16,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from restorebench.cli import plain
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="restorebench score", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="restorebench score", description=plain(__doc__), formatter_class=argparse.RawDescriptionHelpFormatter
     )
     p.add_argument(
         "--pred", type=Path, required=True, help="folder of restored images (searched recursively)"

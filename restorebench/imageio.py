@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from restorebench.atomic import atomic_path
+from restorebench.atomic import atomic_path, is_temporary
 from restorebench.errors import InputError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
@@ -25,12 +25,30 @@ Image.MAX_IMAGE_PIXELS = None  # our own MAX_PIXELS check replaces PIL's warning
 
 
 def list_images(root: str | os.PathLike, recursive: bool = True) -> list[Path]:
-    """Image files under ``root`` (by suffix), sorted by their path relative to ``root``."""
+    """Image files under ``root`` (by suffix), sorted by their path relative to ``root``.
+
+    Broken and looping symbolic links with an image suffix are listed too (reading them raises InputError
+    naming the link), so a batch job reports them; restorebench's own temporary files are never listed.
+    """
     root = Path(root)
     if not root.is_dir():
         raise InputError(f"{root}: not a directory; pass a folder of images")
     pattern = "**/*" if recursive else "*"
-    return sorted(p for p in root.glob(pattern) if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    return sorted(p for p in root.glob(pattern)
+                  if p.suffix.lower() in IMAGE_SUFFIXES and not is_temporary(p) and (p.is_file() or dangling(p)))
+
+
+def dangling(path: Path) -> bool:
+    """True for a symbolic link whose target is missing or that loops back on itself."""
+    return path.is_symlink() and not path.exists()
+
+
+def check_readable(path: Path) -> None:
+    """Raise InputError naming ``path`` when it is missing, a broken or looping link, or not a file."""
+    if dangling(path):
+        raise InputError(f"{path}: broken or looping symbolic link; fix or remove the link")
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
 
 
 def to_rgb_float(arr: np.ndarray) -> np.ndarray:
@@ -61,8 +79,8 @@ def to_rgb_float(arr: np.ndarray) -> np.ndarray:
 
 def _header(path: Path, data: bytes | None = None) -> Image.Image:
     """Open the header only (no pixel decode): size and mode checks."""
-    if data is None and not path.is_file():
-        raise InputError(f"{path}: no such file")
+    if data is None:
+        check_readable(path)
     try:
         im = Image.open(path if data is None else io.BytesIO(data))
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:

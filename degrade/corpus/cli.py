@@ -17,11 +17,12 @@ from pathlib import Path
 from degrade.corpus.config import CorpusConfig, load_config, parse_config
 from degrade.corpus.run import RunSummary, generate, limit_threads, merge_shards, parse_shard
 from degrade.corpus.writer import STAGES
+from restorebench.cli import plain
 from restorebench.errors import InputError
 
 
 def build_generate_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="restorebench generate", description=__doc__,
+    p = argparse.ArgumentParser(prog="restorebench generate", description=plain(__doc__),
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("paths", nargs="+", type=Path, help="SOURCE OUT (or OUT alone with --merge)")
     p.add_argument("--config", type=Path, help="corpus config YAML (tasks, patches, output)")
