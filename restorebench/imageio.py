@@ -121,16 +121,22 @@ def read_image(path: str | os.PathLike, convert: bool = False, data: bytes | Non
     opaque alpha channel and scales 16-bit by 1/65535 (CMYK JPEGs are converted by the decoder).
     ``data``: the encoded file's bytes when it is not on disk (a dataset cell); ``path`` then only names it.
     """
+    return read_image_kind(path, convert, data)[0]
+
+
+def read_image_kind(path: str | os.PathLike, convert: bool = False,
+                    data: bytes | None = None) -> tuple[np.ndarray, str]:
+    """:func:`read_image` and the file's kind (see :func:`image_kind`); a kind other than ``rgb8`` was converted."""
     path = Path(path)
     im = _header(path, data)
     arr = _decode(path, im.format, data)
     kind = image_kind(arr, im.mode)
     if kind == "rgb8":
-        return arr.astype(np.float32) * np.float32(1 / 255)
+        return arr.astype(np.float32) * np.float32(1 / 255), kind
     if not convert:
         raise InputError(f"{path}: {kind} image; restorebench expects 8-bit RGB (pass convert=True / --convert to convert)")
     try:
-        return to_rgb_float(arr)
+        return to_rgb_float(arr), kind
     except InputError as exc:
         raise InputError(f"{path}: {exc}") from exc
 

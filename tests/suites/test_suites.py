@@ -171,13 +171,9 @@ def test_real_paired_folders_pair_by_stem_and_id_prefix(tmp_path):
         write_image(tmp_path / "in" / name, img)
     for name in ("0001.png", "0002.png"):
         write_image(tmp_path / "gt" / name, img)
-    suite = build_suite(
-        tiny_cfg(
-            h={"paired": {"input": str(tmp_path / "in"), "target": str(tmp_path / "gt")}, "kinds": ["haze"],
-               "crop": None}
-        )
-    )
-    td = prepare_task(suite.task("h"), tmp_path / "cache")
+    cfg = tiny_cfg(h={"paired": {"input": str(tmp_path / "in"), "target": str(tmp_path / "gt")}, "kinds": ["haze"]})
+    del cfg["task_defaults"]["crop"]
+    td = prepare_task(build_suite(cfg).task("h"), tmp_path / "cache")
     assert [(i.image_id, i.target.name) for i in td.items] == [
         ("0001_0.8_0.2", "0001.png"),
         ("0002", "0002.png"),
