@@ -164,8 +164,8 @@ def encode_png(img: np.ndarray, bits: int = 8, compress_level: int = 1, fast: bo
     """Encode HxWx3 float [0,1] as PNG bytes (8- or 16-bit); lossless and deterministic.
 
     Default: OpenCV (libpng + zlib at ``compress_level``, adaptive filters). ``fast=True``: 8-bit images go
-    through fpng (its own deflate, about 10x faster than zlib level 1, files about 10% larger on photos);
-    16-bit images use OpenCV with the Up filter and zlib's RLE strategy (about 2x faster than the default).
+    through fpng (its own deflate: much faster than zlib, files somewhat larger on photos); 16-bit images use
+    OpenCV with the Up filter and zlib's RLE strategy (faster than the default filters).
     """
     import cv2
 
