@@ -24,8 +24,8 @@ from tqdm import tqdm
 
 from degrade.jobfile import Degradation, load_degradation, parse_degradation
 from degrade.recipe import replay
-from restorebench.cli import plain
 from restorebench.atomic import remove_stale_temporaries, write_text_atomic
+from restorebench.cli import plain
 from restorebench.errors import InputError
 from restorebench.imageio import list_images, read_image, write_image
 from restorebench.outputs import plan_outputs
