@@ -15,6 +15,7 @@ import argparse
 import os
 from pathlib import Path
 
+from restorebench.cli import plain
 from restorebench.errors import InputError
 
 KEYWORDS = ("available", "all", "classical", "learned", "all-in-one")
@@ -45,7 +46,7 @@ def select_models(spec: str) -> list[str]:
 def _parser(prog: str, demo: bool) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog=prog,
-        description=__doc__.split("\n\n")[0]
+        description=plain(__doc__.split("\n\n")[0])
         if not demo
         else "Run the demo suite (scikit-image's bundled photos) with every method runnable "
         "here and print the path of the HTML report.",

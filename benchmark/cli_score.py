@@ -5,7 +5,8 @@ Scores every prediction against its ground truth (paired by file name, or by id 
 protocols (comma-separated) are scored side by side. Per-image rows (image_id, metric, value, protocol,
 note) go to a parquet file (``--out``, default ``scores.parquet``) with the protocols' conventions in its
 metadata; a table of means is printed. Missing partners, size mismatches and unreadable files are listed
-(never dropped silently) and make the exit status 1.
+(never dropped silently) and make the exit status 1; files converted to RGB for scoring (gray, CMYK, 16-bit)
+get a note line each.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from restorebench.cli import plain
+from restorebench.errors import InputError
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="restorebench score", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="restorebench score", description=plain(__doc__), formatter_class=argparse.RawDescriptionHelpFormatter
     )
     p.add_argument(
         "--pred", type=Path, required=True, help="folder of restored images (searched recursively)"
@@ -51,8 +55,10 @@ def main(argv: list[str] | None = None) -> int:
     from benchmark.protocols import get_protocol
 
     args = build_parser().parse_args(argv)
-    names = args.metrics or ("psnr,ssim" if args.gt is not None else "niqe")
+    names = args.metrics if args.metrics is not None else ("psnr,ssim" if args.gt is not None else "niqe")
     metrics = [m.strip() for m in names.split(",") if m.strip()]
+    if not metrics:
+        raise InputError(f"--metrics {args.metrics!r}: name at least one metric (see `restorebench weights`)")
     protocols = [get_protocol(n.strip()) for n in args.protocol.split(",") if n.strip()]
     if args.crop_border is not None:
         protocols = [
@@ -71,8 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     save_scores(df, args.out, protocols)
     with pd.option_context("display.float_format", "{:.4f}".format, "display.width", 120):
         print(summarize(df).to_string())
-    failed = df[df["note"].notna()]
+    failed = df[df["value"].isna()]
     for line in problems + [f"{r.image_id} {r.metric} [{r.protocol}]: {r.note}" for r in failed.itertuples()]:
         print(f"problem: {line}", file=sys.stderr)
+    for note in dict.fromkeys(df[df["value"].notna() & df["note"].notna()]["note"]):
+        print(f"note: {note}", file=sys.stderr)
     print(f"{len(pairs)} images, {len(df)} rows -> {args.out}")
     return 1 if problems or len(failed) else 0

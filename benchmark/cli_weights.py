@@ -12,11 +12,12 @@ import argparse
 import json
 
 from restorebench import weights as rw
+from restorebench.cli import plain
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="restorebench weights", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="restorebench weights", description=plain(__doc__), formatter_class=argparse.RawDescriptionHelpFormatter
     )
     p.add_argument("--metrics", action="store_true", help="list metrics only")
     p.add_argument("--models", action="store_true", help="list models only")

@@ -71,11 +71,14 @@ def _safe(name: str) -> str:
 
 def write_gallery(
     rows: list[GalleryRow], out_dir: Path, title: str, crop: int = 128, scale: int = 2, intro: str = ""
-) -> Path:
-    """Write ``out_dir/gallery.html`` and its thumbnails under ``out_dir/gallery/``; returns the HTML path."""
+) -> tuple[Path, list[Path]]:
+    """Write ``out_dir/gallery.html`` and its thumbnails under ``out_dir/gallery/``.
+
+    Returns the HTML path and the thumbnail paths written.
+    """
     out_dir = Path(out_dir)
     e = html.escape
-    parts, current = [], None
+    parts, current, thumbs = [], None, []
     for row in rows:
         if row.task != current:
             current = row.task
@@ -92,7 +95,7 @@ def write_gallery(
         figs = []
         for label, src in panels:
             dest = folder / f"{_safe(row.image_id)}__{_safe(label)}.jpg"
-            _thumb(src, window, dest)
+            thumbs.append(_thumb(src, window, dest))
             caption = e(label) + (f"<br>{e(row.captions[label])}" if label in row.captions else "")
             px = window[2] * scale
             figs.append(
@@ -117,4 +120,4 @@ def write_gallery(
     )
     path = out_dir / "gallery.html"
     write_text_atomic(path, page)
-    return path
+    return path, thumbs

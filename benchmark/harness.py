@@ -9,7 +9,8 @@
   pandas DataFrame with one row per (image, metric): columns ``image_id``, ``metric``, ``value``,
   ``protocol``, ``note``. Distribution metrics (FID, KID) give one row with image_id ``"__set__"``.
   A pair that cannot be scored (unreadable file, pred and gt of different sizes, image too small) keeps
-  its rows with value NaN and the reason in ``note``: nothing is dropped silently.
+  its rows with value NaN and the reason in ``note``: nothing is dropped silently. A scored file that was
+  not 8-bit RGB (gray, CMYK, 16-bit, opaque RGBA) was converted: its rows say so in ``note``.
 - :func:`save_scores` writes the DataFrame as parquet (atomically) with the protocols in its metadata.
 """
 
@@ -32,7 +33,7 @@ from benchmark.metrics.base import ImageMetric, SetMetric
 from benchmark.protocols import Protocol, get_protocol
 from restorebench.atomic import atomic_path
 from restorebench.errors import InputError, RestoreBenchError
-from restorebench.imageio import list_images, read_image
+from restorebench.imageio import list_images, read_image_kind
 
 SET_ID = "__set__"
 COLUMNS = ["image_id", "metric", "value", "protocol", "note"]
@@ -112,12 +113,14 @@ class _Item:
     gt: Source | None
 
 
-def _load(src: Source, what: str) -> np.ndarray:
+def _load(src: Source, what: str) -> tuple[np.ndarray, str | None]:
+    """The image and, for a file that was not 8-bit RGB, a note saying how it was converted."""
     if isinstance(src, np.ndarray):
         from restorebench.validate import check_image
 
-        return check_image(src, what, min_side=1)
-    return read_image(src, convert=True)
+        return check_image(src, what, min_side=1), None
+    img, kind = read_image_kind(src, convert=True)
+    return img, None if kind == "rgb8" else f"{src}: {kind} file converted to RGB for scoring"
 
 
 def _size(src: Source) -> tuple[int, int]:
@@ -172,8 +175,14 @@ class _Run:
                 self.add(it.image_id, m, np.nan, note)
 
     def score_group(
-        self, items: list[_Item], preds: list[np.ndarray], gts: list[np.ndarray] | None, device: torch.device
+        self,
+        items: list[_Item],
+        preds: list[np.ndarray],
+        gts: list[np.ndarray] | None,
+        device: torch.device,
+        notes: list[str | None],
     ) -> None:
+        """Score same-size images; ``notes[i]`` (a conversion, or None) goes with item i's rows."""
         pred = _batch(preds, device)
         gt = _batch(gts, device) if gts is not None else None
         for name, metric in self.image.items():
@@ -182,8 +191,8 @@ class _Run:
             except (RestoreBenchError, ValueError) as exc:
                 self.fail(items, [name], str(exc))
                 continue
-            for it, v in zip(items, values.tolist(), strict=True):
-                self.add(it.image_id, name, v)
+            for it, v, note in zip(items, values.tolist(), notes, strict=True):
+                self.add(it.image_id, name, v, note if np.isfinite(v) else f"{name} gave {v}")
         for metric in self.sets.values():
             metric.update(pred, gt)
 
@@ -228,6 +237,14 @@ def _score(
                     "full-reference metrics never resize",
                 )
                 continue
+            if 0 in run.protocol.scored_size(*size):
+                run.fail(
+                    [it],
+                    every_metric,
+                    f"image is {size[0]}x{size[1]}: nothing is left after protocol {run.protocol.name}'s crop "
+                    f"(to a multiple of {run.protocol.crop_multiple}, border {run.protocol.crop_border})",
+                )
+                continue
         except RestoreBenchError as exc:
             run.fail([it], every_metric, str(exc))
             continue
@@ -241,20 +258,21 @@ def _score(
     for size_items in groups.values():
         for start in range(0, len(size_items), batch_size):
             chunk = size_items[start : start + batch_size]
-            loaded, preds, gts = [], [], []
+            loaded, preds, gts, notes = [], [], [], []
             for it in chunk:
                 try:
-                    p = _load(it.pred, f"pred {it.image_id}")
-                    g = _load(it.gt, f"gt {it.image_id}") if it.gt is not None else None
+                    p, p_note = _load(it.pred, f"pred {it.image_id}")
+                    g, g_note = _load(it.gt, f"gt {it.image_id}") if it.gt is not None else (None, None)
                 except RestoreBenchError as exc:
                     run.fail([it], every_metric, str(exc))
                     continue
                 loaded.append(it)
                 preds.append(p)
+                notes.append("; ".join(n for n in (p_note, g_note) if n) or None)
                 if g is not None:
                     gts.append(g)
             if loaded:
-                run.score_group(loaded, preds, gts if gt_given else None, dev)
+                run.score_group(loaded, preds, gts if gt_given else None, dev, notes)
             bar.update(len(chunk))
     bar.close()
     return run.finish()

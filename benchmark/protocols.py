@@ -64,6 +64,11 @@ class Protocol:
         if self.crop_border < 0 or self.crop_multiple < 1:
             raise InputError(f"protocol {self.name!r}: crop_border must be >= 0 and crop_multiple >= 1")
 
+    def scored_size(self, height: int, width: int) -> tuple[int, int]:
+        """(height, width) in pixels left of an image after ``crop_multiple`` and ``crop_border``."""
+        m, b = self.crop_multiple, self.crop_border
+        return max(height // m * m - 2 * b, 0), max(width // m * m - 2 * b, 0)
+
     def to_dict(self) -> dict:
         """All fields as a JSON-serializable dict (for reports and parquet metadata)."""
         return asdict(self)

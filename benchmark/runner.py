@@ -543,10 +543,10 @@ def write_report(
 ) -> dict[str, Path]:
     """Write ``results.parquet``, ``leaderboard.{md,csv,html}``, ``plots/*.png``, ``gallery.html``, ``run.json``.
 
-    Returns the written paths by kind. Report timings are added to ``rr.timings['report']``.
+    Files the previous report in ``out_dir`` recorded (``.report-files.json``) are removed first; other files
+    in ``out_dir`` are never touched. Returns the written paths by kind. Report timings are added to ``rr.timings['report']``.
     """
     import html as html_mod
-    import shutil
 
     from benchmark import leaderboard as lbm
     from benchmark import plots
@@ -555,8 +555,7 @@ def write_report(
     t0 = time.perf_counter()
     suite, out_dir = rr.suite, Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    for stale in ("plots", "gallery"):
-        shutil.rmtree(out_dir / stale, ignore_errors=True)
+    remove_recorded(out_dir)
     metrics = rr.metrics()
     higher = higher or metric_directions(metrics)
     lb = leaderboard_for(rr, higher)
@@ -579,7 +578,7 @@ def write_report(
                 figures.append((f"{m}: {title}", p))
     gcfg = suite.gallery
     rows = _gallery_rows(rr, int(gallery_images or gcfg.get("images", 2)))
-    paths["gallery"] = write_gallery(
+    paths["gallery"], thumbs = write_gallery(
         rows,
         out_dir,
         f"{suite.name}: input / methods / ground truth",
@@ -641,4 +640,37 @@ def write_report(
     }
     paths["run"] = out_dir / "run.json"
     write_text_atomic(paths["run"], json.dumps(run, indent=1, default=str))
+    record(out_dir, [*paths.values(), *(p for _, p in figures), *thumbs])
     return paths
+
+
+REPORT_RECORD = ".report-files.json"
+"""The files a report wrote, relative to its folder: the next report removes exactly these (never others)."""
+
+
+def record(out_dir: Path, files: list[Path]) -> None:
+    """Write the record of the report files ``files`` (paths under ``out_dir``)."""
+    rels = sorted({p.relative_to(out_dir).as_posix() for p in files})
+    write_text_atomic(out_dir / REPORT_RECORD, json.dumps(rels, indent=0))
+
+
+def remove_recorded(out_dir: Path) -> None:
+    """Delete the files the previous report in ``out_dir`` recorded, and the folders that this leaves empty."""
+    from restorebench.paths import inside
+
+    rec = out_dir / REPORT_RECORD
+    if not rec.is_file():
+        return
+    try:
+        rels = json.loads(rec.read_text())
+    except ValueError:
+        rels = []
+    folders = set()
+    for rel in rels if isinstance(rels, list) else []:
+        path = inside(out_dir, rel, str(rec))
+        path.unlink(missing_ok=True)
+        folders.update(p for p in path.parents if p != out_dir and p.is_relative_to(out_dir))
+    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+    rec.unlink()

@@ -6,6 +6,7 @@ import argparse
 import json
 
 from degrade.registry import get, list_ops
+from restorebench.cli import plain
 
 
 def describe(name: str) -> dict:
@@ -18,7 +19,7 @@ def describe(name: str) -> dict:
 
 
 def main(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(prog="restorebench ops", description=__doc__)
+    p = argparse.ArgumentParser(prog="restorebench ops", description=plain(__doc__))
     p.add_argument("pattern", nargs="?", default="*", help="shell pattern, e.g. 'rain.*'")
     p.add_argument("--json", action="store_true", help="print machine-readable JSON")
     args = p.parse_args(argv)

@@ -77,7 +77,7 @@ class Operator:
         if not self.clips_itself:
             import torch  # here, not at module level: `import degrade` stays free of torch until an operator runs
 
-            torch.from_numpy(out).clamp_(0.0, 1.0)  # in place; about 1.7x faster than np.clip on one thread
+            torch.from_numpy(out).clamp_(0.0, 1.0)  # in place, faster than np.clip
         return out
 
     def apply_batch(self, x: Any, params: list[dict]) -> Any:

@@ -60,13 +60,16 @@ class Recipe:
         """Parse and validate a recipe dict; each step's params are checked against its operator."""
         if not isinstance(data, dict) or not isinstance(data.get("steps"), list):
             raise InputError(f"{source}: a recipe is a mapping with a 'steps' list of {{op, params}}")
+        unknown = sorted(set(data) - {"version", "steps"})
+        if unknown:
+            raise InputError(f"{source}: unknown recipe key(s) {unknown}; a recipe has only 'version' and 'steps'")
         version = data.get("version", RECIPE_VERSION)
         if version != RECIPE_VERSION:
             raise InputError(f"{source}: recipe version {version!r} is not supported (expected {RECIPE_VERSION})")
         steps = []
         for i, s in enumerate(data["steps"]):
-            if not isinstance(s, dict) or "op" not in s:
-                raise InputError(f"{source}: step {i} must be a mapping with 'op' and 'params'")
+            if not isinstance(s, dict) or "op" not in s or set(s) - {"op", "params"}:
+                raise InputError(f"{source}: step {i} must be a mapping with 'op' and 'params' only")
             steps.append(Step(s["op"], get(s["op"]).check(dict(s.get("params") or {}))))
         return cls(tuple(steps), version)
 

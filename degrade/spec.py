@@ -31,34 +31,71 @@ from degrade.params import Param, sample_value
 from degrade.recipe import Recipe, Step
 from degrade.registry import get
 from restorebench.errors import InputError
+from restorebench.seeding import sample_rng
 
 POLICIES = ("chain", "shuffle", "one_of", "subset", "some_of")
 SEVERITY = Param(int, 1, 5, doc="severity level")
 
 
+NODE_KEYS = {"chain": set(), "shuffle": set(), "one_of": {"weights"}, "subset": {"p", "min", "max"},
+             "some_of": {"min", "max"}}
+"""Keys each policy takes besides ``policy`` and ``items``."""
+
+
 def validate_spec(spec: Any, where: str = "spec") -> None:
-    """Raise InputError if ``spec`` is malformed (unknown operator, policy, severity or key)."""
+    """Raise InputError if ``spec`` is malformed: unknown operator, policy, key, severity or parameter name, a
+    parameter value or range outside its operator's schema, or policy bounds no draw can satisfy."""
     if not isinstance(spec, dict):
         raise InputError(f"{where}: expected a mapping, got {type(spec).__name__}")
     if "op" in spec:
-        extra = set(spec) - {"op", "severity", "ranges", "params"}
-        if extra:
-            raise InputError(f"{where}: unknown key(s) {sorted(extra)} in operator leaf")
-        op = get(spec["op"])
-        sev = spec.get("severity")
-        levels = sev if isinstance(sev, list) else sev.get("choice") if isinstance(sev, dict) else [sev]
-        if sev is not None and not all(isinstance(v, int) and v in op.severities for v in levels or [None]):
-            raise InputError(f"{where}: {op.name} severity {sev!r}: use an int, [lo, hi] or {{choice: [...]}} "
-                             f"within {sorted(op.severities)}")
+        _validate_leaf(spec, where)
         return
     policy = spec.get("policy", "chain")
     if policy not in POLICIES:
         raise InputError(f"{where}: unknown policy {policy!r}; use one of {POLICIES}")
+    extra = set(spec) - {"policy", "items"} - NODE_KEYS[policy]
+    if extra:
+        raise InputError(f"{where}: key(s) {sorted(extra)} do not apply to policy {policy}")
     items = spec.get("items")
     if not isinstance(items, list) or not items:
         raise InputError(f"{where}: policy {policy} needs a non-empty 'items' list")
     for i, item in enumerate(items):
         validate_spec(item, f"{where}.items[{i}]")
+    n = len(items)
+    try:
+        if policy == "one_of":
+            _normalized(spec.get("weights"), n)
+        elif policy == "subset":
+            _subset_bounds(spec, n)
+        elif policy == "some_of":
+            _some_of_bounds(spec, n)
+    except InputError as exc:
+        raise InputError(f"{where}: {exc}") from None
+
+
+def _validate_leaf(spec: dict, where: str) -> None:
+    extra = set(spec) - {"op", "severity", "ranges", "params"}
+    if extra:
+        raise InputError(f"{where}: unknown key(s) {sorted(extra)} in operator leaf")
+    op = get(spec["op"])
+    sev = spec.get("severity")
+    levels = sev if isinstance(sev, list) else sev.get("choice") if isinstance(sev, dict) else [sev]
+    if sev is not None and not all(isinstance(v, int) and v in op.severities for v in levels or [None]):
+        raise InputError(f"{where}: {op.name} severity {sev!r}: use an int, [lo, hi] or {{choice: [...]}} "
+                         f"within {sorted(op.severities)}")
+    for key in ("ranges", "params"):
+        if not isinstance(spec.get(key, {}), dict):
+            raise InputError(f"{where}: {key} must be a mapping of parameter names, got {spec[key]!r}")
+    if isinstance(sev, list):
+        if len(sev) != 2:
+            raise InputError(f"{where}: {op.name} severity {sev!r}: a range is [lo, hi]")
+        levels = range(sev[0], sev[1] + 1)
+    # a trial draw at every severity the leaf can use checks names, values and range endpoints up front
+    for level in levels if sev is not None else [None]:
+        try:
+            op.sample(sample_rng(0, 0), level, **{**spec.get("ranges", {}), **spec.get("params", {})})
+        except InputError as exc:
+            raise InputError(f"{where}: {exc}") from None
 
 
 def sample_recipe(spec: dict, rng: np.random.Generator) -> Recipe:
@@ -87,7 +124,7 @@ def _sample(spec: dict, rng: np.random.Generator) -> list[Step]:
     elif policy == "subset":
         order = _subset(spec, rng, n)
     else:
-        lo, hi = int(spec.get("min", 1)), int(spec.get("max", n))
+        lo, hi = _some_of_bounds(spec, n)
         k = int(rng.integers(lo, hi + 1))
         order = [int(i) for i in rng.choice(n, size=k, replace=False)]
     steps: list[Step] = []
@@ -97,19 +134,44 @@ def _sample(spec: dict, rng: np.random.Generator) -> list[Step]:
 
 
 def _normalized(weights: Any, n: int) -> np.ndarray:
-    w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
-    if w.shape != (n,) or (w < 0).any() or w.sum() <= 0:
+    try:
+        w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
+    except (ValueError, TypeError):
+        raise InputError(f"weights {weights!r}: need {n} non-negative numbers with a positive sum") from None
+    if w.shape != (n,) or not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
         raise InputError(f"weights {weights!r}: need {n} non-negative numbers with a positive sum")
     return w / w.sum()
 
 
-def _subset(spec: dict, rng: np.random.Generator, n: int) -> list[int]:
-    p = np.broadcast_to(np.asarray(spec.get("p", 0.5), dtype=np.float64), (n,))
-    if ((p < 0) | (p > 1)).any():
+def _count(spec: dict, key: str, default: int) -> int:
+    value = spec.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputError(f"{key}={value!r}: expected an integer")
+    return value
+
+
+def _subset_bounds(spec: dict, n: int) -> tuple[np.ndarray, int, int]:
+    try:
+        p = np.broadcast_to(np.asarray(spec.get("p", 0.5), dtype=np.float64), (n,))
+    except (ValueError, TypeError):
+        raise InputError(f"subset p={spec.get('p')!r}: expected a number or one per item") from None
+    if not np.isfinite(p).all() or ((p < 0) | (p > 1)).any():
         raise InputError(f"subset p={spec.get('p')!r}: probabilities must lie in [0, 1]")
-    lo, hi = int(spec.get("min", 0)), int(spec.get("max", n))
+    lo, hi = _count(spec, "min", 0), _count(spec, "max", n)
     if not 0 <= lo <= hi <= n or (lo > 0 and (p == 0).sum() > n - lo):
         raise InputError(f"subset min={lo} max={hi}: impossible with {n} items and p={p.tolist()}")
+    return p, lo, hi
+
+
+def _some_of_bounds(spec: dict, n: int) -> tuple[int, int]:
+    lo, hi = _count(spec, "min", 1), _count(spec, "max", n)
+    if not 0 <= lo <= hi <= n:
+        raise InputError(f"some_of min={lo} max={hi}: need 0 <= min <= max <= {n} (the number of items)")
+    return lo, hi
+
+
+def _subset(spec: dict, rng: np.random.Generator, n: int) -> list[int]:
+    p, lo, hi = _subset_bounds(spec, n)
     for _ in range(10_000):
         keep = [i for i in range(n) if rng.random() < p[i]]
         if lo <= len(keep) <= hi:

@@ -1,7 +1,8 @@
 """``restorebench models`` (list methods and whether they can run here) and ``restorebench restore`` (a folder).
 
 ``restore`` writes ``OUT_DIR/<relative path>.png`` (8-bit by default) through a temporary name and a rename,
-so an output that exists is complete: a re-run skips it (resume). A failing image is reported and the run
+so an output that exists is complete: a re-run skips it (resume) and removes temporaries a killed run left.
+OUT_DIR may be neither IN_DIR nor inside it; inputs whose names differ only in suffix are reported, not written. A failing image is reported and the run
 goes on; the exit status is 1 when any image failed.
 """
 
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from restorebench.errors import InputError, RestoreBenchError
+from restorebench.errors import DiskFull, InputError, RestoreBenchError
 
 
 def _short(reason: str, width: int = 70) -> str:
@@ -89,7 +90,9 @@ def restore_main(argv: list[str]) -> int:
     from tqdm import tqdm
 
     import models
+    from restorebench.atomic import remove_stale_temporaries
     from restorebench.imageio import list_images, read_image, write_image
+    from restorebench.outputs import plan_outputs
 
     ap = argparse.ArgumentParser(prog="restorebench restore", description="restore a folder of images")
     ap.add_argument("in_dir")
@@ -111,12 +114,15 @@ def restore_main(argv: list[str]) -> int:
     files = list_images(in_dir)
     if not files:
         raise InputError(f"{in_dir}: no images found (.png, .jpg, .bmp, .tif, .webp, ...)")
+    jobs, clashes = plan_outputs(in_dir, out_dir, files)
     restorer = models.load(args.model, device=args.device, weights=args.weights, tile=args.tile,
                            overlap=args.overlap, allow_academic=True if args.allow_academic else None,
                            **parse_options(args.options))
-    jobs = [(f, (out_dir / f.relative_to(in_dir)).with_suffix(".png")) for f in files]
+    remove_stale_temporaries(out_dir)
     todo = [(f, o) for f, o in jobs if args.overwrite or not o.is_file()]
     skipped, failed, pixels = len(jobs) - len(todo), [], 0
+    for reason in clashes.values():
+        print(f"restorebench restore: {reason}", file=sys.stderr)
     start = time.perf_counter()
     for src, dst in tqdm(todo, desc=f"restore {args.model}", unit="img", file=sys.stderr):
         try:
@@ -124,11 +130,13 @@ def restore_main(argv: list[str]) -> int:
             y = restorer(torch.from_numpy(img).permute(2, 0, 1)[None])
             write_image(dst, np.ascontiguousarray(y[0].permute(1, 2, 0).cpu().numpy()), bits=args.bits)
             pixels += img.shape[0] * img.shape[1]
+        except DiskFull:
+            raise
         except (RestoreBenchError, RuntimeError, OSError, ValueError) as exc:
             failed.append(src)
             tqdm.write(f"restorebench restore: {src}: failed: {' '.join(str(exc).split())[:300]}", file=sys.stderr)
     took = time.perf_counter() - start
     rate = pixels / 1e6 / took if took > 0 and pixels else 0.0
-    print(f"{len(todo) - len(failed)} restored, {skipped} already done, {len(failed)} failed -> {out_dir} "
-          f"({rate:.3g} MP/s)")
-    return 1 if failed else 0
+    print(f"{len(todo) - len(failed)} restored, {skipped} already done, {len(failed) + len(clashes)} failed "
+          f"-> {out_dir} ({rate:.3g} MP/s)")
+    return 1 if failed or clashes else 0

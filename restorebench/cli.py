@@ -6,7 +6,9 @@ Each subcommand lives in the layer it belongs to and is imported only when it ru
 
 from __future__ import annotations
 
+import difflib
 import importlib
+import re
 import sys
 
 from restorebench.errors import RestoreBenchError
@@ -30,6 +32,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
 """name -> (module with ``main(argv) -> int``, or ``module:function``, one-line help)."""
 
 
+def plain(doc: str) -> str:
+    """A docstring as help text: reST roles and literal markup (``:func:`x```, ````x````) become plain ``x``."""
+    return re.sub(r"``([^`]+)``", r"\1", re.sub(r":[a-z]+:`([^`]+)`", r"\1", doc))
+
+
 def usage() -> str:
     width = max(map(len, COMMANDS))
     lines = ["usage: restorebench COMMAND [ARGS]  (restorebench COMMAND --help for details)", "", "commands:"]
@@ -49,7 +56,9 @@ def main(argv: list[str] | None = None) -> int:
         print(__version__)
         return 0
     if argv[0] not in COMMANDS:
-        print(f"restorebench: unknown command {argv[0]!r}\n\n{usage()}", file=sys.stderr)
+        close = difflib.get_close_matches(argv[0], COMMANDS, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else "; see restorebench --help"
+        print(f"restorebench: unknown command {argv[0]!r}{hint}", file=sys.stderr)
         return 2
     keep_freed_memory()
     module_name, _, function = COMMANDS[argv[0]][0].partition(":")

@@ -15,3 +15,7 @@ class WeightsUnavailable(RestoreBenchError, FileNotFoundError):
 
 class ChecksumMismatch(RestoreBenchError, ValueError):
     """A file's sha256 differs from the one recorded for it."""
+
+
+class DiskFull(RestoreBenchError):
+    """A write failed because the disk (or quota) is full; the message names the file."""

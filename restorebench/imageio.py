@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from restorebench.atomic import atomic_path
+from restorebench.atomic import atomic_path, is_temporary
 from restorebench.errors import InputError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
@@ -25,12 +25,30 @@ Image.MAX_IMAGE_PIXELS = None  # our own MAX_PIXELS check replaces PIL's warning
 
 
 def list_images(root: str | os.PathLike, recursive: bool = True) -> list[Path]:
-    """Image files under ``root`` (by suffix), sorted by their path relative to ``root``."""
+    """Image files under ``root`` (by suffix), sorted by their path relative to ``root``.
+
+    Broken and looping symbolic links with an image suffix are listed too (reading them raises InputError
+    naming the link), so a batch job reports them; restorebench's own temporary files are never listed.
+    """
     root = Path(root)
     if not root.is_dir():
         raise InputError(f"{root}: not a directory; pass a folder of images")
     pattern = "**/*" if recursive else "*"
-    return sorted(p for p in root.glob(pattern) if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    return sorted(p for p in root.glob(pattern)
+                  if p.suffix.lower() in IMAGE_SUFFIXES and not is_temporary(p) and (p.is_file() or dangling(p)))
+
+
+def dangling(path: Path) -> bool:
+    """True for a symbolic link whose target is missing or that loops back on itself."""
+    return path.is_symlink() and not path.exists()
+
+
+def check_readable(path: Path) -> None:
+    """Raise InputError naming ``path`` when it is missing, a broken or looping link, or not a file."""
+    if dangling(path):
+        raise InputError(f"{path}: broken or looping symbolic link; fix or remove the link")
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
 
 
 def to_rgb_float(arr: np.ndarray) -> np.ndarray:
@@ -61,8 +79,8 @@ def to_rgb_float(arr: np.ndarray) -> np.ndarray:
 
 def _header(path: Path, data: bytes | None = None) -> Image.Image:
     """Open the header only (no pixel decode): size and mode checks."""
-    if data is None and not path.is_file():
-        raise InputError(f"{path}: no such file")
+    if data is None:
+        check_readable(path)
     try:
         im = Image.open(path if data is None else io.BytesIO(data))
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
@@ -103,16 +121,22 @@ def read_image(path: str | os.PathLike, convert: bool = False, data: bytes | Non
     opaque alpha channel and scales 16-bit by 1/65535 (CMYK JPEGs are converted by the decoder).
     ``data``: the encoded file's bytes when it is not on disk (a dataset cell); ``path`` then only names it.
     """
+    return read_image_kind(path, convert, data)[0]
+
+
+def read_image_kind(path: str | os.PathLike, convert: bool = False,
+                    data: bytes | None = None) -> tuple[np.ndarray, str]:
+    """:func:`read_image` and the file's kind (see :func:`image_kind`); a kind other than ``rgb8`` was converted."""
     path = Path(path)
     im = _header(path, data)
     arr = _decode(path, im.format, data)
     kind = image_kind(arr, im.mode)
     if kind == "rgb8":
-        return arr.astype(np.float32) * np.float32(1 / 255)
+        return arr.astype(np.float32) * np.float32(1 / 255), kind
     if not convert:
         raise InputError(f"{path}: {kind} image; restorebench expects 8-bit RGB (pass convert=True / --convert to convert)")
     try:
-        return to_rgb_float(arr)
+        return to_rgb_float(arr), kind
     except InputError as exc:
         raise InputError(f"{path}: {exc}") from exc
 
@@ -140,8 +164,8 @@ def encode_png(img: np.ndarray, bits: int = 8, compress_level: int = 1, fast: bo
     """Encode HxWx3 float [0,1] as PNG bytes (8- or 16-bit); lossless and deterministic.
 
     Default: OpenCV (libpng + zlib at ``compress_level``, adaptive filters). ``fast=True``: 8-bit images go
-    through fpng (its own deflate, about 10x faster than zlib level 1, files about 10% larger on photos);
-    16-bit images use OpenCV with the Up filter and zlib's RLE strategy (about 2x faster than the default).
+    through fpng (its own deflate: much faster than zlib, files somewhat larger on photos); 16-bit images use
+    OpenCV with the Up filter and zlib's RLE strategy (faster than the default filters).
     """
     import cv2
 

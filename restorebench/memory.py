@@ -3,8 +3,7 @@
 By default glibc's malloc serves each block above its mmap threshold (dynamic, starting at 128 KiB)
 with a fresh ``mmap`` and returns it on ``free``, and trims freed heap memory above 128 KiB back to
 the system. An operator chain at 512x512 makes a dozen image-sized temporaries per image, so every
-image then pays about 2,000 minor page faults (measured: 16 -> 9.7 ms per rain -> noise -> snow chain
-on one core once the faults are gone). :func:`keep_freed_memory` fixes both thresholds: blocks up to
+image then pays thousands of minor page faults. :func:`keep_freed_memory` fixes both thresholds: blocks up to
 :data:`MMAP_THRESHOLD` come from the heap and up to :data:`TRIM_THRESHOLD` of freed memory is kept.
 restorebench calls it in its own processes (the CLI, corpus workers, benchmark scripts); call it at
 the start of a data-loader worker that degrades images on the fly.

@@ -8,7 +8,8 @@ message instead of a download attempt), batches same-size images and places them
   with BasicSR's pristine model ``niqe_pris_params.npz`` (mu, cov), the same numbers as pyiqa's
   ``niqe_modelparameters.mat``. Lower is better.
 - MUSIQ (Ke et al., ICCV 2021), KonIQ-10k checkpoint: multi-scale patches at the native resolution plus
-  longer sides 224 and 384 (pyiqa's preprocessing), score ~0-100. Higher is better.
+  longer sides 224 and 384 (pyiqa's preprocessing), score ~0-100. Higher is better. The checkpoint is read
+  as plain tensors (``weights_only=True``), not through pyiqa's loader, which unpickles arbitrary objects.
 - CLIP-IQA (Wang et al., AAAI 2023), pyiqa's variant with five antonym prompt pairs on OpenAI CLIP RN50, no
   positional embedding (any input size), score 0-1. Higher is better. The prompts' text features are
   encoded once per metric instead of once per batch (pyiqa's forward re-encodes them every call); the
@@ -24,7 +25,7 @@ import numpy as np
 import torch
 
 from benchmark.metrics.base import ImageMetric, register_metric
-from benchmark.metrics.perceptual import HF_PYIQA
+from benchmark.metrics.perceptual import HF_PYIQA, load_state
 from benchmark.protocols import Protocol
 from restorebench import weights as rw
 from restorebench.errors import InputError
@@ -67,6 +68,8 @@ def build_pyiqa(
     """``factory(str(path))`` on ``device`` in eval mode; a file that fails to load raises InputError."""
     try:
         return factory(str(path)).to(device).eval()
+    except InputError:
+        raise
     except (RuntimeError, KeyError, EOFError, ValueError) as exc:
         why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"{path}: not {what} ({why})") from exc
@@ -123,13 +126,17 @@ class MUSIQ(ImageMetric):
         weights_path: Path | None = None,
     ) -> None:
         super().__init__(protocol, device)
+        from pyiqa.archs.arch_util import clean_state_dict
         from pyiqa.archs.musiq_arch import MUSIQ as PyiqaMUSIQ
 
+        def build(path: str) -> torch.nn.Module:
+            # pyiqa's own loader unpickles with weights_only=False; only plain tensors are read here
+            net = PyiqaMUSIQ(pretrained=False)
+            net.load_state_dict(clean_state_dict(load_state(Path(path), "MUSIQ KonIQ")), strict=True)
+            return net
+
         self.net = build_pyiqa(
-            lambda p: PyiqaMUSIQ(pretrained_model_path=p),
-            Path(weights_path or rw.resolve(MUSIQ_KONIQ)),
-            "a MUSIQ KonIQ checkpoint",
-            self.device,
+            build, Path(weights_path or rw.resolve(MUSIQ_KONIQ)), "a MUSIQ KonIQ checkpoint", self.device
         )
 
     def score_prepared(self, pred: torch.Tensor, gt: torch.Tensor | None) -> torch.Tensor:

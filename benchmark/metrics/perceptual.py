@@ -20,6 +20,7 @@ Inputs are never resized.
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import torch
@@ -136,11 +137,16 @@ def feature_layers(arch: str, l2_pool: bool = False) -> nn.Sequential:
 
 
 def load_state(path: Path, what: str) -> dict[str, torch.Tensor]:
-    """A state dict from a checkpoint file; a one-line InputError when it is not one."""
+    """A state dict from a checkpoint file, read as plain tensors (``weights_only=True``: a pickle that would run
+    code is refused, never executed); a one-line InputError when it is not one."""
     try:
         sd = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise InputError(f"{path}: the {what} checkpoint holds objects other than plain tensors (refused, not run); "
+                         "replace it with the official file") from exc
     except Exception as exc:
-        raise InputError(f"{path}: not a readable {what} checkpoint ({type(exc).__name__}: {exc})") from exc
+        why = " ".join(str(exc).split())[:160]
+        raise InputError(f"{path}: not a readable {what} checkpoint ({type(exc).__name__}: {why})") from exc
     if not isinstance(sd, dict):
         raise InputError(f"{path}: expected a state dict for {what}, got {type(sd).__name__}")
     return sd

@@ -28,6 +28,7 @@ def list_suites() -> list[str]:
 
 def compose_config(name_or_path: str, overrides: list[str] | tuple[str, ...] = ()) -> dict:
     """Compose a suite config with hydra (defaults list + ``overrides``) and return it as a resolved dict."""
+    import yaml
     from hydra import compose, initialize_config_dir
     from hydra.errors import HydraException
     from omegaconf import OmegaConf
@@ -47,9 +48,9 @@ def compose_config(name_or_path: str, overrides: list[str] | tuple[str, ...] = (
         with initialize_config_dir(config_dir=str(config_dir), version_base=None):
             cfg = compose(config_name=config_name, overrides=[_upsert(o) for o in overrides])
         data = OmegaConf.to_container(cfg, resolve=True)
-    except (HydraException, OmegaConfBaseException) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"suite {name_or_path}: {first}") from exc
+    except (HydraException, OmegaConfBaseException, yaml.YAMLError) as exc:
+        text = " ".join(str(exc).split())[:200] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"suite {name_or_path}: not a valid suite config ({text})") from None
     if not isinstance(data, dict):
         raise InputError(f"suite {name_or_path}: the config must be a mapping")
     return data

@@ -7,8 +7,8 @@ cache folder ``CACHE/<digest[:16]>/`` holding ``input/<id>.png``, ``target/<id>.
 complete); the content digest of the data (:attr:`TaskData.content`) keys everything done with them later.
 Image ``i`` of the sorted source list is degraded with ``sample_rng(seed, i)``, so a ``limit``
 keeps the first images bit-identical. Generation resumes image by image after a kill (files are atomic).
-Real paired and no-reference tasks are used in place (a no-reference task with ``crop`` caches its centre
-crops); their digest covers the files' bytes.
+Real paired and no-reference tasks are used in place (with ``crop``, their centre crops are cached the same
+way; ``limit`` keeps the first pairs or photos); their digest covers the files' bytes.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from restorebench import __version__
 from restorebench.atomic import write_text_atomic
 from restorebench.errors import InputError
 from restorebench.imageio import list_images, read_image, to_rgb_float, write_image
+from restorebench.paths import inside
 from restorebench.seeding import sample_rng
 
 SKIMAGE_PREFIX = "skimage:"
@@ -222,22 +223,24 @@ def prepare_task(task: Task, cache_dir: Path, progress: Callable[[int], None] | 
     """Generate (or find cached) the data of ``task`` under ``cache_dir``; returns its items in order."""
     digest = task_digest(task)
     if task.paired is not None:
-        items = tuple(Item(i, a, b) for i, a, b in _paired_items(task))
-        return TaskData(task, digest, items)
-    sources = list_source(task.source, task.limit)
-    if task.noref and not task.crop:
-        return TaskData(task, digest, tuple(Item(i, Path(loc), None) for i, loc in sources))
+        real = [(i, str(a), b) for i, a, b in _paired_items(task)]
+    else:
+        sources = list_source(task.source, task.limit)
+        real = [(i, loc, None) for i, loc in sources] if task.noref else None
+    if real is not None and not task.crop:
+        return TaskData(task, digest, tuple(Item(i, Path(a), b) for i, a, b in real))
     folder = Path(cache_dir) / digest[:16]
     manifest = folder / "manifest.json"
     if manifest.is_file():
-        entries = json.loads(manifest.read_text())["items"]
+        where = str(manifest)
         items = tuple(
-            Item(e["id"], folder / e["input"], e["target"] and folder / e["target"], e["recipe"])
-            for e in entries
+            Item(e["id"], inside(folder, e["input"], where), e["target"] and inside(folder, e["target"], where),
+                 e["recipe"])
+            for e in json.loads(manifest.read_text())["items"]
         )
         return TaskData(task, digest, items)
-    if task.noref:
-        return _crop_noref(task, digest, sources, folder, progress)
+    if real is not None:
+        return _crop_real(task, digest, real, folder, progress)
     from degrade import replay, sample_recipe
     from degrade.recipe import Recipe
 
@@ -274,25 +277,29 @@ def prepare_task(task: Task, cache_dir: Path, progress: Callable[[int], None] | 
     return TaskData(task, digest, tuple(items), generated)
 
 
-def _crop_noref(
+def _crop_real(
     task: Task,
     digest: str,
-    sources: list[tuple[str, str]],
+    real: list[tuple[str, str, Path | None]],
     folder: Path,
     progress: Callable[[int], None] | None,
 ) -> TaskData:
-    """Centre crops of a no-reference task's real photos, cached like synthetic data (no target, no recipe)."""
+    """Centre crops of a real task's (input, target or None) files, cached like synthetic data (no recipe)."""
     items, generated = [], 0
-    for iid, loc in sources:
+    for iid, loc, target in real:
         inp = folder / "input" / f"{iid}.png"
-        if not inp.is_file():
+        tgt = folder / "target" / f"{iid}.png" if target is not None else None
+        if not inp.is_file() or (tgt is not None and not tgt.is_file()):
+            if tgt is not None:
+                write_image(tgt, center_crop(read_source(str(target)), task.crop))
             write_image(inp, center_crop(read_source(loc), task.crop))
             generated += 1
-        items.append(Item(iid, inp, None))
+        items.append(Item(iid, inp, tgt))
         if progress is not None:
             progress(1)
     entries = [
-        {"id": it.image_id, "input": f"input/{it.image_id}.png", "target": None, "recipe": None}
+        {"id": it.image_id, "input": f"input/{it.image_id}.png",
+         "target": it.target and f"target/{it.image_id}.png", "recipe": None}
         for it in items
     ]
     write_text_atomic(

@@ -27,6 +27,7 @@ from typing import Any
 
 from benchmark.protocols import list_protocols
 from restorebench.errors import InputError
+from restorebench.paths import inside
 
 TASK_KEYS = {
     "source",
@@ -216,7 +217,7 @@ def _resolve_dir(path: Any, data_root: Path, what: str) -> str:
     if path.startswith("skimage:"):
         return path
     p = Path(path).expanduser()
-    return str(p if p.is_absolute() else data_root / p)
+    return str(p if p.is_absolute() else inside(data_root, p, what))
 
 
 def _expand(suite: str, tname: str, t: dict, data_root: Path) -> list[Task]:

@@ -17,11 +17,12 @@ from pathlib import Path
 from degrade.corpus.config import CorpusConfig, load_config, parse_config
 from degrade.corpus.run import RunSummary, generate, limit_threads, merge_shards, parse_shard
 from degrade.corpus.writer import STAGES
-from restorebench.errors import InputError
+from restorebench.cli import plain
+from restorebench.errors import DiskFull, InputError
 
 
 def build_generate_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="restorebench generate", description=__doc__,
+    p = argparse.ArgumentParser(prog="restorebench generate", description=plain(__doc__),
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("paths", nargs="+", type=Path, help="SOURCE OUT (or OUT alone with --merge)")
     p.add_argument("--config", type=Path, help="corpus config YAML (tasks, patches, output)")
@@ -48,9 +49,12 @@ def with_options(config: CorpusConfig, args: argparse.Namespace) -> CorpusConfig
     """The config with the command line's options applied; a new --mode resets per_image/stride it does not use."""
     data = config.to_dict()
     mode = args.mode or config.patches.mode
-    data["patches"] = {"mode": mode, "size": args.patch_size or config.patches.size,
-                       "per_image": args.per_image or (config.patches.per_image if mode == "random" else 1),
-                       "stride": args.stride or (config.patches.stride if mode == "grid" else None)}
+    def given(value: int | None, default: int | None) -> int | None:
+        return default if value is None else value
+
+    data["patches"] = {"mode": mode, "size": given(args.patch_size, config.patches.size),
+                       "per_image": given(args.per_image, config.patches.per_image if mode == "random" else 1),
+                       "stride": given(args.stride, config.patches.stride if mode == "grid" else None)}
     if args.bits is not None:
         data["output"]["bits"] = args.bits
     if args.instructions:
@@ -89,8 +93,11 @@ def generate_main(argv: list[str]) -> int:
     source = open_source(args.paths[0], args.split, args.image_column)
     if args.workers == 1:
         limit_threads()
-    summary = generate(source, args.paths[1], config, workers=args.workers, shard=shard, resume=args.resume,
-                       progress=not args.no_progress)
+    try:
+        summary = generate(source, args.paths[1], config, workers=args.workers, shard=shard, resume=args.resume,
+                           progress=not args.no_progress)
+    except DiskFull as exc:
+        raise DiskFull(f"{exc} with --resume (finished sources are kept)") from exc
     _print_summary(summary)
     if summary.skipped:
         print(f"{summary.skipped} source(s) skipped: see {summary.skipped_csv}", file=sys.stderr)

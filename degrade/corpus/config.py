@@ -61,7 +61,7 @@ class PatchConfig:
 class OutputConfig:
     """PNG encoding of gt/, lq/ and instruction/ files: bit depth (8 or 16) and encoder.
 
-    ``fast_png`` (default): 8-bit files are written by fpng (about 10x faster than zlib, ~10% larger), 16-bit
+    ``fast_png`` (default): 8-bit files are written by fpng (much faster than zlib, somewhat larger), 16-bit
     ones by OpenCV with the Up filter and RLE; otherwise OpenCV's zlib at ``compress_level`` (0-9).
     """
 

@@ -21,6 +21,7 @@ from degrade.corpus.manifest import FILE_KINDS, MANIFEST, read_manifest
 from degrade.corpus.sources import HF_MARKERS, load_undecoded
 from restorebench.errors import InputError
 from restorebench.imageio import read_image
+from restorebench.paths import inside
 
 META = ("index", "id", "task", "recipe")
 
@@ -40,7 +41,8 @@ class PairedCorpus(Dataset):
             rows = read_manifest(self.root / MANIFEST)
             self.kinds = [k for k in FILE_KINDS if rows and rows[0][f"{k}_path"]]
             self._meta = [{c: r[c] for c in META} for r in rows]
-            self._paths = [{k: r[f"{k}_path"] for k in self.kinds} for r in rows]
+            where = str(self.root / MANIFEST)
+            self._paths = [{k: inside(self.root, r[f"{k}_path"], where) for k in self.kinds} for r in rows]
         elif any((self.root / m).is_file() for m in HF_MARKERS):
             self.layout = "hf"
             self._ds = load_undecoded(self.root)
@@ -58,8 +60,8 @@ class PairedCorpus(Dataset):
             raise IndexError(f"sample {i} out of range for a corpus of {len(self)}")
         if self.layout == "folder":
             item: dict[str, Any] = dict(self._meta[i])
-            for k, rel in self._paths[i].items():
-                item[k] = _tensor(read_image(self.root / rel, convert=True))
+            for k, path in self._paths[i].items():
+                item[k] = _tensor(read_image(path, convert=True))
         else:
             row = self._ds[i]
             item = {c: row[c] for c in META}

@@ -68,7 +68,8 @@ def read_manifest(path: Path) -> list[dict]:
     try:
         table = pq.read_table(path)
     except (pa.ArrowInvalid, OSError) as exc:
-        raise InputError(f"{path}: unreadable manifest ({exc}); regenerate it with --resume") from exc
+        raise InputError(f"{path}: unreadable manifest ({' '.join(str(exc).split())[:120]}); rebuild it by running "
+                         "the same `restorebench generate SOURCE OUT --config ...` command with --resume") from exc
     missing = sorted(set(SCHEMA.names) - set(table.column_names))
     if missing:
         raise InputError(f"{path}: manifest lacks column(s) {missing}")

@@ -167,9 +167,12 @@ def _remove_stale_temporaries(root: Path, plan: Plan, shard: tuple[int, int]) ->
 
 def _previous_rows(final: Path, log: mf.RecordLog) -> dict[int, list[dict]]:
     done: dict[int, list[dict]] = {}
-    if final.is_file():
-        for row in mf.read_manifest(final):
-            done.setdefault(row["source_index"], []).append(row)
+    try:
+        rows = mf.read_manifest(final) if final.is_file() else []
+    except InputError:
+        rows = []  # a damaged manifest: its sources are written again (same bytes) and the manifest rebuilt
+    for row in rows:
+        done.setdefault(row["source_index"], []).append(row)
     done.update(log.load())
     return done
 

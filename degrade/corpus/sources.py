@@ -25,7 +25,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from restorebench.errors import InputError
-from restorebench.imageio import IMAGE_SUFFIXES, list_images, read_image
+from restorebench.imageio import IMAGE_SUFFIXES, check_readable, list_images, read_image
 
 HF_MARKERS = ("dataset_info.json", "dataset_dict.json", "state.json")
 
@@ -69,8 +69,7 @@ class FileSource:
 
     def size(self, k: int) -> tuple[int, int]:
         """(width, height) of image ``k`` from its header."""
-        if not self.paths[k].is_file():
-            raise InputError(f"{self.paths[k]}: no such file")
+        check_readable(self.paths[k])
         return _header_size(self.paths[k], str(self.paths[k]))
 
     def read(self, k: int) -> np.ndarray:

@@ -9,11 +9,15 @@ from pathlib import Path
 
 from degrade.corpus.manifest import FILE_KINDS, MANIFEST, SHARDS_DIR, file_entries, read_manifest
 from restorebench.errors import InputError
+from restorebench.paths import inside
 
 
 def check_file(root: Path, rel: str, sha256: str, size: int) -> str | None:
-    """None if ``root/rel`` has ``size`` bytes and that sha256; else 'missing', 'size N != M' or 'sha256 ...'."""
-    path = root / rel
+    """None if ``root/rel`` has ``size`` bytes and that sha256; else 'missing', 'size N != M' or 'sha256 ...'.
+
+    A ``rel`` that is absolute or leads outside ``root`` raises InputError before anything is read.
+    """
+    path = inside(root, rel, str(root / MANIFEST))
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -54,6 +58,8 @@ def verify_corpus(root: str | Path, threads: int = 4) -> VerifyReport:
     if not (root / MANIFEST).is_file() and (root / SHARDS_DIR).is_dir():
         raise InputError(f"{root}: shard manifests only; run `restorebench generate --merge {root}` first")
     entries = [e for row in read_manifest(root / MANIFEST) for e in file_entries(row)]
+    for rel, _, _ in entries:
+        inside(root, rel, str(root / MANIFEST))
     with ThreadPoolExecutor(max(1, threads)) as pool:
         problems = list(pool.map(lambda e: check_file(root, *e), entries))
     report = VerifyReport(checked=len(entries))

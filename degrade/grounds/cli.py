@@ -17,10 +17,11 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from degrade.jobfile import load_degradation
 from restorebench.atomic import write_text_atomic
 from restorebench.errors import InputError
 from restorebench.imageio import write_image
-from restorebench.seeding import draw_seed, sample_rng
+from restorebench.seeding import check_seed, draw_seed, sample_rng
 
 RESIDUAL_ENCODING = "16-bit PNG of (residual + 1) / 2"
 
@@ -44,6 +45,7 @@ def _setup(args: argparse.Namespace) -> None:
 
     if args.n < 0:
         raise InputError(f"-n {args.n}: expected a non-negative count")
+    check_seed(args.seed, "--seed")
     if args.textures is not None:
         register_texture_folder(args.textures, "user")
     if args.ground not in list_grounds():
@@ -86,7 +88,8 @@ def instructions_main(argv: list[str]) -> int:
         description="Write visual instructions of a recipe (clean ground, degraded ground, residual) and/or "
                     "a contact sheet: one row per recipe step, or per registered operator without --recipe.")
     _common(parser)
-    parser.add_argument("--recipe", type=Path, help="applied recipe (.json/.yaml) to show on the ground")
+    parser.add_argument("--recipe", type=Path, help="spec, applied recipe or sidecar (.yaml/.json), as for degrade; "
+                        "a spec is sampled per item with the job seed")
     parser.add_argument("--sheet", action="store_true", help="also write OUT_DIR/sheet.png")
     parser.add_argument("--severity", type=int, default=3, help="operator severity of the sheet without --recipe")
     parser.add_argument("--ops", default="*", help="operator pattern of the sheet without --recipe (default *)")
@@ -94,15 +97,13 @@ def instructions_main(argv: list[str]) -> int:
     _setup(args)
     if args.recipe is None and not args.sheet:
         raise InputError("nothing to do: pass --recipe R.yaml (instructions) and/or --sheet (contact sheet)")
-    if args.recipe is not None and not args.recipe.is_file():
-        raise InputError(f"--recipe {args.recipe}: no such file; pass a recipe .json or .yaml")
-    recipe = degrade.Recipe.load(args.recipe) if args.recipe is not None else None
-    if recipe is not None:
+    job = load_degradation(args.recipe) if args.recipe is not None else None
+    if job is not None:
         for i in tqdm(range(args.n), desc="instructions", unit="instr", disable=args.n < 2):
             sidecar = args.out_dir / f"{i:05d}.json"
             if sidecar.exists():
                 continue
-            ins = make_instruction(recipe, item_seed(args.seed, i), args.ground, args.size)
+            ins = make_instruction(job.recipe_for(args.seed, i), item_seed(args.seed, i), args.ground, args.size)
             write_image(args.out_dir / f"{i:05d}_clean.png", ins.clean)
             write_image(args.out_dir / f"{i:05d}_degraded.png", ins.degraded)
             write_image(args.out_dir / f"{i:05d}_residual.png", (ins.residual + 1.0) / 2.0, bits=16)
@@ -112,8 +113,8 @@ def instructions_main(argv: list[str]) -> int:
         print(f"wrote {args.n} instructions to {args.out_dir}")
     if args.sheet:
         seed = item_seed(args.seed, 0)
-        if recipe is not None:
-            rows = recipe_rows(recipe, seed, args.ground, args.size)
+        if job is not None:
+            rows = recipe_rows(job.recipe_for(args.seed, 0), seed, args.ground, args.size)
         else:
             ops = degrade.list_ops(args.ops)
             rows = operator_rows(ops, args.severity, seed, args.ground, args.size)

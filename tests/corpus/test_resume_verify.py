@@ -27,7 +27,6 @@ def kill_job(tmp_path_factory):
     for k in range(10):
         img = np.tile(imgs[k % 4], (3, 3, 1))[k * 7:k * 7 + 256, k * 5:k * 5 + 256]
         save_rgb(src / f"img{k:02d}.png", np.ascontiguousarray(img))
-    # zlib level 9 makes each sample slow enough (tens of ms) to be killed part-way
     cfg_dict = {**CONFIG, "patches": {"mode": "random", "size": 128, "per_image": 4},
                 "output": {"fast_png": False, "compress_level": 9}}
     (root / "cfg.yaml").write_text(yaml.safe_dump(cfg_dict))
@@ -40,21 +39,44 @@ def _cli(*args: str) -> list[str]:
     return [sys.executable, "-c", "import sys; from restorebench.cli import main; sys.exit(main(sys.argv[1:]))", *args]
 
 
+BLOCK_AFTER = """
+import sys, time
+from pathlib import Path
+import degrade.corpus.writer as writer
+from restorebench.cli import main
+
+written, real = 0, writer.write_bytes_atomic
+
+def write_then_block(path, data):
+    # {n} files are written, then the run blocks for good: the kill lands at a known point, whatever the load
+    global written
+    if written == {n}:
+        Path({marker!r}).touch()
+        time.sleep(3600)
+    written += 1
+    real(path, data)
+
+writer.write_bytes_atomic = write_then_block
+sys.exit(main(sys.argv[1:]))
+"""
+
+
 def test_sigkill_then_resume_equals_uninterrupted_run(kill_job):
     root, src, ref = kill_job
-    out = root / "killed"
-    proc = subprocess.Popen(_cli("generate", str(src), str(out), "--config", str(root / "cfg.yaml"), "--no-progress"),
+    out, marker = root / "killed", root / "blocked"
+    script = root / "block.py"
+    script.write_text(BLOCK_AFTER.format(n=12, marker=str(marker)))  # 6 samples (gt + lq): 1.5 sources
+    proc = subprocess.Popen([sys.executable, str(script), "generate", str(src), str(out), "--config",
+                             str(root / "cfg.yaml"), "--no-progress"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and proc.poll() is None:
-        if (out / "lq").is_dir() and len(os.listdir(out / "lq")) >= 6:
-            os.kill(proc.pid, signal.SIGKILL)
-            break
-        time.sleep(0.002)
-    assert proc.wait() == -signal.SIGKILL, "the run finished before it could be killed"
+    while not marker.exists():
+        assert proc.poll() is None, "the run ended before it blocked"
+        time.sleep(0.01)
+    os.kill(proc.pid, signal.SIGKILL)
+    assert proc.wait() == -signal.SIGKILL
     assert not (out / "manifest.parquet").exists() and (out / ".partial").is_dir()
     written = sorted((out / "lq").glob("*.png"))
-    assert 6 <= len(written) < 40
+    assert len(written) == 6
     # a recorded file damaged after the kill, and a stale temporary, must not survive the resume
     written[0].write_bytes(written[0].read_bytes()[:100])
     (out / "lq" / ".00000039.png.tmp-1-.png").write_bytes(b"partial")

@@ -189,11 +189,18 @@ sys.path.insert(0, {tests!r})
 from test_runner import tiny_suite
 from benchmark.runner import Method, run_suite
 
-def slow(img):
-    time.sleep({delay})
+calls = 0
+
+def blocking(img):
+    # restores {done} images, then blocks for good: the kill lands at a known point, whatever the load
+    global calls
+    calls += 1
+    if calls > {done}:
+        Path({marker!r}).touch()
+        time.sleep(3600)
     return cv2.GaussianBlur(img, (5, 5), 1.2)
 
-run_suite(tiny_suite({photos!r}), [Method("slow", lambda: slow)], Path({work!r}), Path({cache!r}), quiet=True)
+run_suite(tiny_suite({photos!r}), [Method("slow", lambda: blocking)], Path({work!r}), Path({cache!r}), quiet=True)
 """
 
 
@@ -204,7 +211,8 @@ def test_killed_run_resumes_to_the_same_result(tmp_path):
         textwrap.dedent(
             SCRIPT.format(
                 tests=str(Path(__file__).parent),
-                delay=0.3,
+                done=3,
+                marker=str(tmp_path / "blocked"),
                 photos=photos,
                 work=str(tmp_path / "work"),
                 cache=str(tmp_path / "cache"),
@@ -214,13 +222,13 @@ def test_killed_run_resumes_to_the_same_result(tmp_path):
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.Popen([sys.executable, str(script)], env=env, start_new_session=True)
     outputs = tmp_path / "work" / "restored" / "slow"  # no fingerprint: Method key = name
-    deadline = time.time() + 60
-    while time.time() < deadline and len(list(outputs.glob("*/*.png"))) < 3:
+    while not (tmp_path / "blocked").exists():  # the job restored 3 images and blocks in the 4th call
+        assert proc.poll() is None, "the job ended before it blocked"
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     done_before = len(list(outputs.glob("*/*.png")))
-    assert 3 <= done_before < 8, "the job should have been killed part-way"
+    assert done_before == 3
 
     calls = []
 

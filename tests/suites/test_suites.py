@@ -171,13 +171,29 @@ def test_real_paired_folders_pair_by_stem_and_id_prefix(tmp_path):
         write_image(tmp_path / "in" / name, img)
     for name in ("0001.png", "0002.png"):
         write_image(tmp_path / "gt" / name, img)
-    suite = build_suite(
-        tiny_cfg(
-            h={"paired": {"input": str(tmp_path / "in"), "target": str(tmp_path / "gt")}, "kinds": ["haze"]}
-        )
-    )
-    td = prepare_task(suite.task("h"), tmp_path / "cache")
+    cfg = tiny_cfg(h={"paired": {"input": str(tmp_path / "in"), "target": str(tmp_path / "gt")}, "kinds": ["haze"]})
+    del cfg["task_defaults"]["crop"]
+    td = prepare_task(build_suite(cfg).task("h"), tmp_path / "cache")
     assert [(i.image_id, i.target.name) for i in td.items] == [
         ("0001_0.8_0.2", "0001.png"),
         ("0002", "0002.png"),
     ]
+
+
+def test_crop_and_limit_apply_to_real_paired_tasks(tmp_path):
+    from restorebench.imageio import write_image
+
+    rng = np.random.default_rng(0)
+    for name in ("a.png", "b.png", "c.png"):
+        img = rng.random((30, 40, 3), dtype=np.float32)
+        write_image(tmp_path / "in" / name, img)
+        write_image(tmp_path / "gt" / name, 1 - img)
+    paired = {"input": str(tmp_path / "in"), "target": str(tmp_path / "gt")}
+    suite = build_suite(tiny_cfg(h={"paired": paired, "kinds": ["haze"], "crop": 16, "limit": 2}))
+    td = prepare_task(suite.task("h"), tmp_path / "cache")
+    assert [i.image_id for i in td.items] == ["a", "b"]
+    for it in td.items:
+        inp, tgt = read_image(it.input), read_image(it.target)
+        assert inp.shape == tgt.shape == (16, 16, 3)
+        assert np.array_equal(inp, center_crop(read_image(tmp_path / "in" / f"{it.image_id}.png"), 16))
+        assert np.array_equal(tgt, center_crop(read_image(tmp_path / "gt" / f"{it.image_id}.png"), 16))

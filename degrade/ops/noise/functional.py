@@ -45,7 +45,7 @@ def add_normal(base: np.ndarray, rng: np.random.Generator, std: float, gray: boo
     quantiles of the standard normal, rescaled to unit variance, so the field's CDF is within 1e-5 of
     the normal's everywhere and its tails stop at 4.32 sigma (the normal puts 1.6e-5 of its mass
     beyond). The lookup and the sum run as one compiled pass (:mod:`restorebench.jit`) with numpy's
-    float32 arithmetic: about 4x faster on one thread than numpy's float32 ziggurat or Box-Muller.
+    float32 arithmetic, which is faster than numpy's float32 ziggurat or Box-Muller.
     """
     base = np.ascontiguousarray(base)  # the compiled pass reads and writes (H*W, C) views
     h, w, c = base.shape
