@@ -38,14 +38,6 @@ def checkpoints(run: Path) -> list[tuple[int, Path]]:
     return sorted(found)
 
 
-def remove_temporaries(run: Path) -> None:
-    """Delete temporary files that a killed run left in the run folder and its checkpoint folder."""
-    for folder in (run, run / CKPT_DIR):
-        if folder.is_dir():
-            for p in folder.glob(".*.tmp-*"):
-                p.unlink(missing_ok=True)
-
-
 def save_checkpoint(run: Path, step: int, state: dict[str, Any], keep: int) -> Path:
     """Write ``state`` as the checkpoint of ``step`` atomically, then delete all but the newest ``keep``."""
     path = checkpoint_path(run, step)

@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 import models
 from models.network import build_module
-from restorebench.atomic import write_text_atomic
+from restorebench.atomic import remove_stale_temporaries, write_text_atomic
 from restorebench.errors import InputError, RestoreBenchError
 from restorebench.seeding import torch_seeded
 from train.checkpoint import (
@@ -35,7 +35,6 @@ from train.checkpoint import (
     checkpoints,
     load_checkpoint,
     read_log,
-    remove_temporaries,
     save_checkpoint,
     save_weights,
 )
@@ -177,7 +176,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> RunResult:
             val_pairs = PairedCorpus(cfg.val)
             val_idx = list(range(len(val_pairs)))
         _claim(run, cfg, resume)
-        remove_temporaries(run)
+        remove_stale_temporaries(run)
         if (run / SUMMARY).is_file() and (run / FINAL).is_file():
             summary = json.loads((run / SUMMARY).read_text())
             return RunResult(run, run / FINAL, summary["sha256"], summary)

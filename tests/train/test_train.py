@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 
 import pytest
 import torch
@@ -86,8 +87,10 @@ def test_resume_after_a_kill_ends_with_the_uninterrupted_weights(fast, tmp_path,
     cut = at(fast, tmp_path / "cut")
     with pytest.raises(Killed):
         train(cut)
+    dead = subprocess.Popen(["true"])  # a process that has ended: its temporary file is stale
+    dead.wait()
     (tmp_path / "cut" / "checkpoints").mkdir(exist_ok=True)
-    (tmp_path / "cut" / "checkpoints" / ".step-00000004.pt.tmp-999.pt").write_bytes(b"half a checkpoint")
+    (tmp_path / "cut" / "checkpoints" / f".step-00000004.pt.tmp-{dead.pid}.pt").write_bytes(b"half a checkpoint")
     with open(tmp_path / "cut" / "log.csv", "a") as f:
         f.write("9,0.5,0.1")  # a row cut by the kill
     monkeypatch.undo()
