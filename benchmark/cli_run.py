@@ -84,7 +84,8 @@ def _parser(prog: str, demo: bool) -> argparse.ArgumentParser:
 def execute(suite_name: str, args: argparse.Namespace) -> Path:
     """Load the suite, run the selected methods, write the report; returns the leaderboard HTML path."""
     from benchmark.leaderboard import to_markdown
-    from benchmark.runner import leaderboard_for, registry_methods, run_suite, write_report
+    from benchmark.report import leaderboard_for, write_report
+    from benchmark.runner import registry_methods, run_suite
     from benchmark.suites import load_suite
 
     bad = [o for o in args.overrides if "=" not in o and not o.startswith("~")]

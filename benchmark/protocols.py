@@ -69,6 +69,17 @@ class Protocol:
         m, b = self.crop_multiple, self.crop_border
         return max(height // m * m - 2 * b, 0), max(width // m * m - 2 * b, 0)
 
+    def describe(self) -> str:
+        """One line: colour spaces, quantization, border crop and SSIM window of this protocol."""
+        colour = {"rgb": "RGB", "y601": "Y (BT.601 limited range)", "yiq": "YIQ luma"}
+        quant = {"none": "float RGB (no quantization)", "round": "uint8 by rounding", "trunc": "uint8 by truncation"}
+        crop = [f"border crop {self.crop_border} px"] + (
+            [f"crop to a multiple of {self.crop_multiple}"] if self.crop_multiple > 1 else [])
+        window = {"gaussian11": "11x11 Gaussian sigma 1.5", "uniform7": "7x7 box"}[self.ssim_window]
+        return (f"{self.name}: {quant[self.quantize]}; PSNR on {colour[self.psnr_color]}, SSIM on "
+                f"{colour[self.ssim_color]}{' rounded to levels' if self.ssim_round else ''} with a {window} "
+                f"window, {self.ssim_covariance} covariance; {', '.join(crop)}")
+
     def to_dict(self) -> dict:
         """All fields as a JSON-serializable dict (for reports and parquet metadata)."""
         return asdict(self)

@@ -1,4 +1,5 @@
-"""Suite runner: prepare data, restore with every method (cached, resumable), score, write the report.
+"""Suite runner: prepare data, restore with every method (cached, resumable), score; :mod:`benchmark.report`
+writes the report.
 
 Work folder layout (``WORK``, default ``$RESTOREBENCH_CACHE/runs/<suite>``)::
 
@@ -172,6 +173,8 @@ class RunResult:
 
     method_keys: dict[str, str] = field(default_factory=dict)
     """method name -> its cache folder name (:attr:`Method.key`)."""
+    device: str = "cpu"
+    """The device methods restored and metrics scored on (the s/img column's)."""
 
     def restored_dir(self, method: str, task: str) -> Path:
         """The folder of ``method``'s restored images of ``task``."""
@@ -283,7 +286,8 @@ def score_task(
     return done[done["image_id"].isin(ids) & done["metric"].isin(metrics)], len(todo)
 
 
-def _errors(td: TaskData, folder: Path) -> dict[str, str]:
+def image_errors(td: TaskData, folder: Path) -> dict[str, str]:
+    """image id -> the one-line error a method recorded for it in ``folder`` (images it failed on)."""
     out = {}
     for it in td.items:
         err = folder / f"{it.image_id}.error.json"
@@ -335,6 +339,7 @@ def run_suite(
         run.restore_seconds,
         metric_status,
         {m.name: m.key for m in methods},
+        device,
     )
 
 
@@ -436,16 +441,9 @@ class _Run:
                     "status": "error",
                     "error": msg,
                 }
-                for iid, msg in _errors(td, folder).items()
+                for iid, msg in image_errors(td, folder).items()
             ]
         return rows
-
-
-def metric_directions(metrics: list[str]) -> dict[str, bool]:
-    """metric -> True when higher is better, from the metric registry."""
-    from benchmark.metrics import metric_info
-
-    return {m: bool(metric_info(m)["higher_is_better"]) for m in metrics}
 
 
 def metric_availability(metrics: list[str]) -> dict[str, str | None]:
@@ -457,220 +455,3 @@ def metric_availability(metrics: list[str]) -> dict[str, str | None]:
         info = metric_info(m)
         out[m] = None if info["available"] else str(info["reason"])
     return out
-
-
-def _gallery_rows(rr: RunResult, images: int, baseline: str = "identity") -> list:
-    from benchmark.gallery import GalleryRow
-    from benchmark.leaderboard import format_value
-
-    ok = rr.results[rr.results["status"] == "ok"]
-    rows = []
-    for task in rr.suite.tasks:
-        td = rr.data[task.name]
-        metric = (rr.metrics(task) or [""])[0]
-        errors = {m: _errors(td, rr.restored_dir(m, task.name)) for m, r in rr.status.items() if r is None}
-        for item in td.items[:images]:
-            outputs, captions = {}, {}
-            for m, reason in rr.status.items():
-                if m == baseline:
-                    continue  # its output is the input, shown first anyway
-                path = rr.output_path(m, task.name, item.image_id) if reason is None else None
-                if path is not None and path.is_file():
-                    outputs[m] = path
-                    v = ok[
-                        (ok["method"] == m)
-                        & (ok["task"] == task.name)
-                        & (ok["image_id"] == item.image_id)
-                        & (ok["metric"] == metric)
-                    ]["value"]
-                    if len(v):
-                        captions[m] = f"{metric} {format_value(float(v.iloc[0]), metric)}"
-            failed = {m: errors[m][item.image_id] for m in errors if item.image_id in errors[m]}
-            rows.append(
-                GalleryRow(task.name, item.image_id, item.input, item.target, outputs, captions, failed)
-            )
-    return rows
-
-
-def _timing_lines(rr: RunResult) -> list[tuple[str, str]]:
-    t, c = rr.timings, rr.counts
-    recorded = sum(secs for secs, _ in rr.restore_seconds.values())
-    outputs = sum(n for _, n in rr.restore_seconds.values())
-    made = f"{recorded:.1f} s measured when the {outputs} restored images used here were made"
-    return [
-        ("generate", f"{t['generate']:.1f} s ({c['generated']} images generated, the rest cached)"),
-        ("load methods", f"{t['load']:.1f} s"),
-        ("restore", f"{t['restore']:.1f} s ({c['restored']} images restored, the rest cached)"),
-        ("restore, all outputs", f"{made} (this run and earlier ones; the s/img column)"),
-        ("score", f"{t['score']:.1f} s ({c['scored']} images scored, the rest cached)"),
-        ("report", f"{t.get('report', 0.0):.1f} s (tables, plots, gallery)"),
-        ("total", f"{t['total'] + t.get('report', 0.0):.1f} s"),
-    ]
-
-
-def leaderboard_for(rr: RunResult, higher: dict[str, bool] | None = None):
-    """The :class:`benchmark.leaderboard.Leaderboard` of a run (metric directions from the registry by default)."""
-    from benchmark.leaderboard import build_leaderboard
-
-    metrics = rr.metrics()
-    seconds = {m: s / n for m, (s, n) in rr.restore_seconds.items() if n}
-    return build_leaderboard(
-        rr.results,
-        higher or metric_directions(metrics),
-        rr.status,
-        [t.name for t in rr.suite.tasks],
-        metrics,
-        seconds,
-    )
-
-
-GALLERY_LINK = "aligned crops: input / every method / ground truth"
-
-
-def _kv_table(pairs: list[tuple[str, str]]) -> str:
-    import html
-
-    rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>" for k, v in pairs)
-    return f'<table class="kv">{rows}</table>'
-
-
-def write_report(
-    rr: RunResult,
-    out_dir: Path,
-    higher: dict[str, bool] | None = None,
-    gallery_images: int | None = None,
-    gallery_crop: int | None = None,
-) -> dict[str, Path]:
-    """Write ``results.parquet``, ``leaderboard.{md,csv,html}``, ``plots/*.png``, ``gallery.html``, ``run.json``.
-
-    Files the previous report in ``out_dir`` recorded (``.report-files.json``) are removed first; other files
-    in ``out_dir`` are never touched. Returns the written paths by kind. Report timings are added to ``rr.timings['report']``.
-    """
-    import html as html_mod
-
-    from benchmark import leaderboard as lbm
-    from benchmark import plots
-    from benchmark.gallery import write_gallery
-
-    t0 = time.perf_counter()
-    suite, out_dir = rr.suite, Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    remove_recorded(out_dir)
-    metrics = rr.metrics()
-    higher = higher or metric_directions(metrics)
-    lb = leaderboard_for(rr, higher)
-    seconds = lb.seconds
-    paths: dict[str, Path] = {"results": out_dir / "results.parquet"}
-    write_bytes_atomic(paths["results"], rr.results.to_parquet(index=False))
-    paths["csv"] = out_dir / "leaderboard.csv"
-    write_text_atomic(paths["csv"], lbm.to_csv(lb))
-    methods = lb.methods
-    figures: list[tuple[str, Path]] = []
-    for m in metrics:
-        for title, fn, name in (
-            ("per-task means", plots.task_bars, f"bars_{m}.png"),
-            ("severity curves", plots.severity_curves, f"severity_{m}.png"),
-            ("order sensitivity", plots.order_heatmap, f"orders_{m}.png"),
-        ):
-            kwargs = {"methods": methods} if fn is plots.task_bars else {}
-            p = fn(rr.results, m, out_dir / "plots" / name, higher.get(m, True), **kwargs)
-            if p is not None:
-                figures.append((f"{m}: {title}", p))
-    gcfg = suite.gallery
-    rows = _gallery_rows(rr, int(gallery_images or gcfg.get("images", 2)))
-    paths["gallery"], thumbs = write_gallery(
-        rows,
-        out_dir,
-        f"{suite.name}: input / methods / ground truth",
-        int(gallery_crop or gcfg.get("crop", 128)),
-    )
-    rr.timings["report"] = time.perf_counter() - t0
-    info = [
-        ("suite", suite.name + (f": {suite.description}" if suite.description else "")),
-        ("data hash", rr.data_hash),
-        ("protocol", suite.protocol),
-        ("metrics", ", ".join(metrics)),
-        ("tasks", ", ".join(t.name for t in suite.tasks)),
-        *[(f"metric {m}", f"n/a: {r}") for m, r in rr.metric_status.items() if r is not None],
-        ("images", f"{sum(len(td.items) for td in rr.data.values())} over {len(suite.tasks)} tasks"),
-    ]
-    timing = _timing_lines(rr)
-    md = (
-        [f"# {suite.name} leaderboard", ""]
-        + [f"- **{k}**: {v}" for k, v in info]
-        + ["", lbm.to_markdown(lb), "## Wall time", "", "| phase | time |", "|---|---|"]
-        + [f"| {k} | {v} |" for k, v in timing]
-    )
-    md += ["", "## Plots", ""] + [f"![{t}]({p.relative_to(out_dir).as_posix()})" for t, p in figures]
-    md += ["", f"Gallery of aligned crops: [gallery.html]({paths['gallery'].name})", ""]
-    paths["md"] = out_dir / "leaderboard.md"
-    write_text_atomic(paths["md"], "\n".join(md))
-    e = html_mod.escape
-    figs = "".join(
-        f'<p>{e(t)}<br><img class="plot" src="{e(p.relative_to(out_dir).as_posix())}"></p>'
-        for t, p in figures
-    )
-    page = lbm.html_page(
-        f"{suite.name} leaderboard",
-        [
-            ("", _kv_table(info)),
-            ("Leaderboard", lbm.to_html_table(lb)),
-            ("Wall time", _kv_table(timing)),
-            ("Gallery", f'<p><a href="{e(paths["gallery"].name)}">{GALLERY_LINK}</a></p>'),
-            ("Plots", figs),
-        ],
-    )
-    paths["html"] = out_dir / "leaderboard.html"
-    write_text_atomic(paths["html"], page)
-    run = {
-        "suite": suite.name,
-        "data_hash": rr.data_hash,
-        "protocol": suite.protocol,
-        "metrics": metrics,
-        "metrics_unavailable": {m: r for m, r in rr.metric_status.items() if r is not None},
-        "tasks": {
-            name: {"content": td.content, "digest": td.digest, "images": len(td.items), **td.task.to_dict()}
-            for name, td in rr.data.items()
-        },
-        "methods": {m: ("ok" if r is None else f"n/a: {r}") for m, r in rr.status.items()},
-        "timings_s": {k: round(v, 3) for k, v in rr.timings.items()},
-        "counts": rr.counts,
-        "restore_s_per_image": {m: round(s, 4) for m, s in seconds.items()},
-        "config": suite.config,
-    }
-    paths["run"] = out_dir / "run.json"
-    write_text_atomic(paths["run"], json.dumps(run, indent=1, default=str))
-    record(out_dir, [*paths.values(), *(p for _, p in figures), *thumbs])
-    return paths
-
-
-REPORT_RECORD = ".report-files.json"
-"""The files a report wrote, relative to its folder: the next report removes exactly these (never others)."""
-
-
-def record(out_dir: Path, files: list[Path]) -> None:
-    """Write the record of the report files ``files`` (paths under ``out_dir``)."""
-    rels = sorted({p.relative_to(out_dir).as_posix() for p in files})
-    write_text_atomic(out_dir / REPORT_RECORD, json.dumps(rels, indent=0))
-
-
-def remove_recorded(out_dir: Path) -> None:
-    """Delete the files the previous report in ``out_dir`` recorded, and the folders that this leaves empty."""
-    from restorebench.paths import inside
-
-    rec = out_dir / REPORT_RECORD
-    if not rec.is_file():
-        return
-    try:
-        rels = json.loads(rec.read_text())
-    except ValueError:
-        rels = []
-    folders = set()
-    for rel in rels if isinstance(rels, list) else []:
-        path = inside(out_dir, rel, str(rec))
-        path.unlink(missing_ok=True)
-        folders.update(p for p in path.parents if p != out_dir and p.is_relative_to(out_dir))
-    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
-        if folder.is_dir() and not any(folder.iterdir()):
-            folder.rmdir()
-    rec.unlink()

@@ -25,7 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     from benchmark.cli_run import select_models
-    from benchmark.runner import registry_methods, run_suite, write_report
+    from benchmark.report import write_report
+    from benchmark.runner import registry_methods, run_suite
     from benchmark.suites import load_suite
 
     suite = load_suite(args.suite, args.overrides)

@@ -11,6 +11,7 @@ deletes one. See ``benchmark.suites.schema`` for the fields.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from benchmark.suites.schema import Suite, Task, build_suite
@@ -62,5 +63,7 @@ def _upsert(override: str) -> str:
 
 
 def load_suite(name_or_path: str, overrides: list[str] | tuple[str, ...] = ()) -> Suite:
-    """Compose, validate and expand a suite (a shipped name or a YAML path) with hydra ``overrides``."""
-    return build_suite(compose_config(name_or_path, overrides), base_dir=Path.cwd())
+    """Compose, validate and expand a suite (a shipped name or a YAML path) with hydra ``overrides``
+    (recorded in :attr:`Suite.overrides` for the report)."""
+    suite = build_suite(compose_config(name_or_path, overrides), base_dir=Path.cwd())
+    return dataclasses.replace(suite, overrides=tuple(overrides))

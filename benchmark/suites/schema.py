@@ -125,6 +125,8 @@ class Suite:
     match_tasks: bool = True
     gallery: dict = field(default_factory=dict)
     config: dict = field(default_factory=dict, compare=False)
+    overrides: tuple[str, ...] = ()
+    """The command-line overrides the suite was composed with."""
 
     def task(self, name: str) -> Task:
         """The task called ``name``; unknown names raise InputError listing the known ones."""

@@ -18,7 +18,8 @@ import pandas as pd
 import pytest
 
 from benchmark.leaderboard import build_leaderboard, to_markdown
-from benchmark.runner import Method, registry_methods, run_suite, write_report
+from benchmark.report import write_report
+from benchmark.runner import Method, registry_methods, run_suite
 from benchmark.suites.schema import build_suite
 from restorebench.errors import WeightsUnavailable
 from restorebench.imageio import read_image
@@ -94,7 +95,7 @@ def test_tiny_suite_end_to_end_then_fully_cached(tmp_path):
     res = pd.read_parquet(paths["results"])
     assert len(res) == 2 * 2 * 2 * 2 and (res["status"] == "ok").all()
     # the leaderboard's numbers are the means of the per-image results
-    lb = pd.read_csv(paths["csv"]).set_index("method")
+    lb = pd.read_csv(paths["csv"], comment="#").set_index("method")
     means = res.groupby(["method", "task", "metric"])["value"].mean()
     for (m, t, metric), v in means.items():
         arrow = "↑"
@@ -114,6 +115,24 @@ def test_tiny_suite_end_to_end_then_fully_cached(tmp_path):
     assert lb.index[0] == "smooth" and lb.at["smooth", "rank"] == 1
     md = paths["md"].read_text()
     assert "**" in md and "↑" in md and rr.data_hash in md and "restore" in md and "generate" in md
+    # the report describes itself: protocol, tasks (count, size, origin), code, device, torch
+    import torch
+
+    described = [
+        "rgb: float RGB (no quantization); PSNR on RGB, SSIM on RGB with a 11x11 Gaussian sigma 1.5 window",
+        (
+            '**task noise50**: 2 images (64x64); synthetic: {"op": "noise.gaussian", "params": {"gray": false, '
+            '"sigma": 50.0}} on skimage:astronaut,coffee (seed 0, crop 64)'
+        ),
+        "**code**: restorebench 0.1.0",
+        "**device**: cpu (",
+        f"**torch**: {torch.__version__}, CUDA",
+        "**overrides**: none",
+    ]
+    for line in described:
+        assert line in md, line
+    csv_head = paths["csv"].read_text().splitlines()
+    assert csv_head[0].startswith("# suite: tiny") and any(r.startswith("# task noise15: 2 images") for r in csv_head)
     html = paths["html"].read_text()
     assert 'class="best"' in html and "gallery.html" in html
     gallery = paths["gallery"].read_text()

@@ -1,0 +1,312 @@
+"""Leaderboard reports of a run: ``results.parquet``, ``leaderboard.{md,csv,html}``, plots, gallery, ``run.json``.
+
+:func:`write_report` turns a :class:`benchmark.runner.RunResult` into files; the page layout lives in the
+templates of ``benchmark/templates/``. Every file written is recorded in ``.report-files.json``, so the next
+report into the same folder removes exactly those and never a user's files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import time
+from pathlib import Path
+
+from benchmark.protocols import get_protocol
+from benchmark.runner import RunResult, image_errors
+from benchmark.suites import Task
+from benchmark.suites.data import TaskData
+from restorebench.atomic import write_bytes_atomic, write_text_atomic
+
+
+def metric_directions(metrics: list[str]) -> dict[str, bool]:
+    """metric -> True when higher is better, from the metric registry."""
+    from benchmark.metrics import metric_info
+
+    return {m: bool(metric_info(m)["higher_is_better"]) for m in metrics}
+
+
+def image_sizes(td: TaskData) -> str:
+    """The input sizes of a task as ``WxH`` (up to three distinct ones, else the range by area)."""
+    from PIL import Image
+
+    sizes = set()
+    for item in td.items:
+        with Image.open(item.input) as im:
+            sizes.add(im.size)
+    ordered = sorted(sizes, key=lambda wh: (wh[0] * wh[1], wh))
+    text = [f"{w}x{h}" for w, h in ordered]
+    return ", ".join(text) if len(text) <= 3 else f"{len(text)} sizes from {text[0]} to {text[-1]}"
+
+
+def data_origin(task: Task) -> str:
+    """Whether a task's data are real (with the folders) or synthetic (with the spec or recipe and source)."""
+    if task.paired:
+        return f"real pairs: input {task.paired['input']}, target {task.paired['target']}"
+    if task.noref:
+        return f"real photos without ground truth: {task.source}"
+    what = json.dumps(task.spec if task.spec is not None else task.recipe, sort_keys=True)
+    extra = "".join(f", {k} {v}" for k, v in (("crop", task.crop), ("limit", task.limit)) if v is not None)
+    return f"synthetic: {what} on {task.source} (seed {task.seed}{extra})"
+
+
+def code_version() -> str:
+    """``restorebench <version>`` and the git commit of the code (``-dirty`` with uncommitted changes), when the
+    code is a git checkout."""
+    import restorebench
+
+    here = Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(["git", "-C", str(here), "describe", "--always", "--dirty", "--abbrev=12"],
+                             capture_output=True, text=True, timeout=10, check=False)
+        commit = out.stdout.strip() if out.returncode == 0 else ""
+    except OSError:
+        commit = ""
+    return f"restorebench {restorebench.__version__}" + (f", commit {commit}" if commit else ", not a git checkout")
+
+
+def environment(device: str) -> list[tuple[str, str]]:
+    """(label, text) lines on what ran the timings: device and its name, torch and CUDA versions."""
+    import torch
+
+    dev = torch.device(device)
+    if dev.type == "cuda" and torch.cuda.is_available():
+        name = torch.cuda.get_device_name(dev)
+    else:
+        name = f"{platform.processor() or platform.machine()}, {os.cpu_count()} logical CPUs"
+    cuda = torch.version.cuda or "none (CPU build)"
+    return [("device", f"{device} ({name})"), ("torch", f"{torch.__version__}, CUDA {cuda}")]
+
+
+def provenance(rr: RunResult, metrics: list[str]) -> list[tuple[str, str]]:
+    """(label, text) lines that make a report describe itself: suite, code, environment, protocol, metrics,
+    overrides, and per task its images (number, sizes) and where they come from."""
+    suite = rr.suite
+    lines = [
+        ("suite", suite.name + (f": {suite.description}" if suite.description else "")),
+        ("code", code_version()),
+        *environment(rr.device),
+        ("data hash", rr.data_hash),
+        ("protocol", get_protocol(suite.protocol).describe()),
+        ("metrics", ", ".join(metrics)),
+        *[(f"metric {m}", f"n/a: {r}") for m, r in rr.metric_status.items() if r is not None],
+        ("overrides", " ".join(suite.overrides) or "none"),
+        ("images", f"{sum(len(td.items) for td in rr.data.values())} over {len(suite.tasks)} tasks"),
+    ]
+    for task in suite.tasks:
+        td = rr.data[task.name]
+        lines.append((f"task {task.name}", f"{len(td.items)} images ({image_sizes(td)}); {data_origin(task)}"))
+    return lines
+
+
+def _gallery_rows(rr: RunResult, images: int, baseline: str = "identity") -> list:
+    from benchmark.gallery import GalleryRow
+    from benchmark.leaderboard import format_value
+
+    ok = rr.results[rr.results["status"] == "ok"]
+    rows = []
+    for task in rr.suite.tasks:
+        td = rr.data[task.name]
+        metric = (rr.metrics(task) or [""])[0]
+        errors = {m: image_errors(td, rr.restored_dir(m, task.name)) for m, r in rr.status.items() if r is None}
+        for item in td.items[:images]:
+            outputs, captions = {}, {}
+            for m, reason in rr.status.items():
+                if m == baseline:
+                    continue  # its output is the input, shown first anyway
+                path = rr.output_path(m, task.name, item.image_id) if reason is None else None
+                if path is not None and path.is_file():
+                    outputs[m] = path
+                    v = ok[
+                        (ok["method"] == m)
+                        & (ok["task"] == task.name)
+                        & (ok["image_id"] == item.image_id)
+                        & (ok["metric"] == metric)
+                    ]["value"]
+                    if len(v):
+                        captions[m] = f"{metric} {format_value(float(v.iloc[0]), metric)}"
+            failed = {m: errors[m][item.image_id] for m in errors if item.image_id in errors[m]}
+            rows.append(
+                GalleryRow(task.name, item.image_id, item.input, item.target, outputs, captions, failed)
+            )
+    return rows
+
+
+def _timing_lines(rr: RunResult) -> list[tuple[str, str]]:
+    t, c = rr.timings, rr.counts
+    recorded = sum(secs for secs, _ in rr.restore_seconds.values())
+    outputs = sum(n for _, n in rr.restore_seconds.values())
+    made = f"{recorded:.1f} s measured when the {outputs} restored images used here were made"
+    return [
+        ("generate", f"{t['generate']:.1f} s ({c['generated']} images generated, the rest cached)"),
+        ("load methods", f"{t['load']:.1f} s"),
+        ("restore", f"{t['restore']:.1f} s ({c['restored']} images restored, the rest cached)"),
+        ("restore, all outputs", f"{made} (this run and earlier ones; the s/img column)"),
+        ("score", f"{t['score']:.1f} s ({c['scored']} images scored, the rest cached)"),
+        ("report", f"{t.get('report', 0.0):.1f} s (tables, plots, gallery)"),
+        ("total", f"{t['total'] + t.get('report', 0.0):.1f} s"),
+    ]
+
+
+def leaderboard_for(rr: RunResult, higher: dict[str, bool] | None = None):
+    """The :class:`benchmark.leaderboard.Leaderboard` of a run (metric directions from the registry by default)."""
+    from benchmark.leaderboard import build_leaderboard
+
+    metrics = rr.metrics()
+    seconds = {m: s / n for m, (s, n) in rr.restore_seconds.items() if n}
+    return build_leaderboard(
+        rr.results,
+        higher or metric_directions(metrics),
+        rr.status,
+        [t.name for t in rr.suite.tasks],
+        metrics,
+        seconds,
+    )
+
+
+GALLERY_LINK = "aligned crops: input / every method / ground truth"
+
+
+def _kv_table(pairs: list[tuple[str, str]]) -> str:
+    import html
+
+    rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>" for k, v in pairs)
+    return f'<table class="kv">{rows}</table>'
+
+
+def write_report(
+    rr: RunResult,
+    out_dir: Path,
+    higher: dict[str, bool] | None = None,
+    gallery_images: int | None = None,
+    gallery_crop: int | None = None,
+) -> dict[str, Path]:
+    """Write ``results.parquet``, ``leaderboard.{md,csv,html}``, ``plots/*.png``, ``gallery.html``, ``run.json``.
+
+    Files the previous report in ``out_dir`` recorded (``.report-files.json``) are removed first; other files
+    in ``out_dir`` are never touched. Returns the written paths by kind. Report timings are added to ``rr.timings['report']``.
+    """
+    import html as html_mod
+
+    from benchmark import leaderboard as lbm
+    from benchmark import plots
+    from benchmark.gallery import write_gallery
+
+    t0 = time.perf_counter()
+    suite, out_dir = rr.suite, Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    remove_recorded(out_dir)
+    metrics = rr.metrics()
+    higher = higher or metric_directions(metrics)
+    lb = leaderboard_for(rr, higher)
+    seconds = lb.seconds
+    paths: dict[str, Path] = {"results": out_dir / "results.parquet"}
+    write_bytes_atomic(paths["results"], rr.results.to_parquet(index=False))
+    paths["csv"] = out_dir / "leaderboard.csv"
+    info = provenance(rr, metrics)
+    write_text_atomic(paths["csv"], "".join(f"# {k}: {v}\n" for k, v in info)
+                      + lbm.to_csv(lb))
+    methods = lb.methods
+    figures: list[tuple[str, Path]] = []
+    for m in metrics:
+        for title, fn, name in (
+            ("per-task means", plots.task_bars, f"bars_{m}.png"),
+            ("severity curves", plots.severity_curves, f"severity_{m}.png"),
+            ("order sensitivity", plots.order_heatmap, f"orders_{m}.png"),
+        ):
+            kwargs = {"methods": methods} if fn is plots.task_bars else {}
+            p = fn(rr.results, m, out_dir / "plots" / name, higher.get(m, True), **kwargs)
+            if p is not None:
+                figures.append((f"{m}: {title}", p))
+    gcfg = suite.gallery
+    rows = _gallery_rows(rr, int(gallery_images or gcfg.get("images", 2)))
+    paths["gallery"], thumbs = write_gallery(
+        rows,
+        out_dir,
+        f"{suite.name}: input / methods / ground truth",
+        int(gallery_crop or gcfg.get("crop", 128)),
+    )
+    rr.timings["report"] = time.perf_counter() - t0
+    timing = _timing_lines(rr)
+    md = (
+        [f"# {suite.name} leaderboard", ""]
+        + [f"- **{k}**: {v}" for k, v in info]
+        + ["", lbm.to_markdown(lb), "## Wall time", "", "| phase | time |", "|---|---|"]
+        + [f"| {k} | {v} |" for k, v in timing]
+    )
+    md += ["", "## Plots", ""] + [f"![{t}]({p.relative_to(out_dir).as_posix()})" for t, p in figures]
+    md += ["", f"Gallery of aligned crops: [gallery.html]({paths['gallery'].name})", ""]
+    paths["md"] = out_dir / "leaderboard.md"
+    write_text_atomic(paths["md"], "\n".join(md))
+    e = html_mod.escape
+    figs = "".join(
+        f'<p>{e(t)}<br><img class="plot" src="{e(p.relative_to(out_dir).as_posix())}"></p>'
+        for t, p in figures
+    )
+    page = lbm.html_page(
+        f"{suite.name} leaderboard",
+        [
+            ("", _kv_table(info)),
+            ("Leaderboard", lbm.to_html_table(lb)),
+            ("Wall time", _kv_table(timing)),
+            ("Gallery", f'<p><a href="{e(paths["gallery"].name)}">{GALLERY_LINK}</a></p>'),
+            ("Plots", figs),
+        ],
+    )
+    paths["html"] = out_dir / "leaderboard.html"
+    write_text_atomic(paths["html"], page)
+    run = {
+        "suite": suite.name,
+        "data_hash": rr.data_hash,
+        "protocol": suite.protocol,
+        "metrics": metrics,
+        "metrics_unavailable": {m: r for m, r in rr.metric_status.items() if r is not None},
+        "tasks": {
+            name: {"content": td.content, "digest": td.digest, "images": len(td.items), **td.task.to_dict()}
+            for name, td in rr.data.items()
+        },
+        "methods": {m: ("ok" if r is None else f"n/a: {r}") for m, r in rr.status.items()},
+        "timings_s": {k: round(v, 3) for k, v in rr.timings.items()},
+        "counts": rr.counts,
+        "restore_s_per_image": {m: round(s, 4) for m, s in seconds.items()},
+        "provenance": dict(info),
+        "config": suite.config,
+    }
+    paths["run"] = out_dir / "run.json"
+    write_text_atomic(paths["run"], json.dumps(run, indent=1, default=str))
+    record(out_dir, [*paths.values(), *(p for _, p in figures), *thumbs])
+    return paths
+
+
+REPORT_RECORD = ".report-files.json"
+"""The files a report wrote, relative to its folder: the next report removes exactly these (never others)."""
+
+
+def record(out_dir: Path, files: list[Path]) -> None:
+    """Write the record of the report files ``files`` (paths under ``out_dir``)."""
+    rels = sorted({p.relative_to(out_dir).as_posix() for p in files})
+    write_text_atomic(out_dir / REPORT_RECORD, json.dumps(rels, indent=0))
+
+
+def remove_recorded(out_dir: Path) -> None:
+    """Delete the files the previous report in ``out_dir`` recorded, and the folders that this leaves empty."""
+    from restorebench.paths import inside
+
+    rec = out_dir / REPORT_RECORD
+    if not rec.is_file():
+        return
+    try:
+        rels = json.loads(rec.read_text())
+    except ValueError:
+        rels = []
+    folders = set()
+    for rel in rels if isinstance(rels, list) else []:
+        path = inside(out_dir, rel, str(rec))
+        path.unlink(missing_ok=True)
+        folders.update(p for p in path.parents if p != out_dir and p.is_relative_to(out_dir))
+    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+    rec.unlink()
