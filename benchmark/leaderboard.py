@@ -1,12 +1,14 @@
 """Leaderboards from per-image results: rows are methods, columns task x metric, in Markdown, CSV and HTML.
 
-A cell is the mean of the method's per-image values on that task (images it failed on are left out and the
-cell is starred). Per column, methods are ranked (1 = best, ties share the lower rank) by the metric's
-direction; a method's rank is the mean of its column ranks, and rows are sorted by it. The best value of
-each column is bold, headers carry arrows (``↑`` higher is better, ``↓`` lower is better), a ``mean`` task
-averages each metric over the tasks (for methods that ran all of them), methods that could not run are
-``n/a: <reason>`` rows, cells of tasks a method is not made for are ``-`` and methods with no task in the suite
-are named in a note.
+A cell is the mean of the method's per-image values on that task with its standard error (images it failed
+on are left out and the cell is starred; a cell over fewer than :data:`FEW_IMAGES` images is marked ``†``).
+Ranks are fair: within each task, the methods that ran it are ranked per column (1 = best, ties share the
+lower rank) by the metric's direction and a method's task rank is the mean over that task's metric columns.
+The overall rank and the ``mean`` task (each metric averaged over the tasks) exist only for methods that
+cover every task of the table, ranked among themselves; methods covering some tasks are marked
+``partial k/n`` and never ranked against them. The best value of each column is bold, headers carry arrows
+(``↑`` higher is better, ``↓`` lower is better), methods that could not run are ``n/a: <reason>`` rows, cells
+of tasks a method is not made for are ``-`` and methods with no task in the suite are named in a note.
 """
 
 from __future__ import annotations
@@ -18,13 +20,17 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 MEAN_TASK = "mean"
+FEW_IMAGES = 10
+"""Cells over fewer images than this are marked ``†``: their means are not worth a comparison."""
 
 
 @dataclass
 class Leaderboard:
-    """A built leaderboard (see module docstring). ``means``/``counts``/``failed`` are indexed by method
-    with columns ``(task, metric)``; ``rank`` is the mean column rank; ``unavailable`` maps n/a methods to
-    reasons; ``seconds`` gives restore seconds per image."""
+    """A built leaderboard (see module docstring). ``means``/``errors`` (standard error of the mean)/``counts``
+    are indexed by method with columns ``(task, metric)``; ``failed`` maps (method, task) to (failed, total)
+    images; ``rank`` is the overall rank of the methods covering every task; ``task_rank`` (method x task)
+    the rank within each task; ``partial`` maps the other methods to (tasks covered, tasks); ``unavailable``
+    maps n/a methods to reasons; ``seconds`` gives restore seconds per image."""
 
     columns: list[tuple[str, str]]
     means: pd.DataFrame
@@ -34,16 +40,26 @@ class Leaderboard:
     higher: dict[str, bool]
     unavailable: dict[str, str]
     seconds: dict[str, float] = field(default_factory=dict)
+    errors: pd.DataFrame = field(default_factory=pd.DataFrame)
+    task_rank: pd.DataFrame = field(default_factory=pd.DataFrame)
+    partial: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def methods(self) -> list[str]:
-        """Rows of the table: ranked methods, then n/a ones (methods with no task here are in :attr:`idle`)."""
-        return list(self.rank.index) + [m for m in self.unavailable if m not in self.rank.index]
+        """Rows of the table: ranked methods, then partial ones, then n/a ones (methods with no task here are
+        in :attr:`idle`)."""
+        ranked = list(self.rank.index) + list(self.partial)
+        return ranked + [m for m in self.unavailable if m not in ranked]
 
     @property
     def idle(self) -> list[str]:
         """Methods that could run but have no task in this suite (their kinds match none)."""
-        return [m for m in self.means.index if m not in self.rank.index]
+        return [m for m in self.means.index if m not in self.rank.index and m not in self.partial]
+
+    @property
+    def tasks(self) -> list[str]:
+        """Tasks of the table, in column order (without the ``mean`` task)."""
+        return list(dict.fromkeys(t for t, _ in self.columns if t != MEAN_TASK))
 
     def best(self, column: tuple[str, str]) -> set[str]:
         """Methods holding the best value of ``column`` (ties included); none when fewer than two compete."""
@@ -108,20 +124,37 @@ def build_leaderboard(
         n_err = g.loc[g["status"] == "error", "image_id"].nunique()
         if n_err:
             failed[(m, t)] = (n_err, g["image_id"].nunique())
-    ranks = pd.DataFrame(
-        {c: means[c].rank(ascending=not higher.get(c[1], True), method="min") for c in columns}, index=ran
+    errors = (
+        (grouped.std(ddof=1) / grouped.count().pow(0.5))
+        .unstack(["task", "metric"])
+        .reindex(index=ran, columns=pd.MultiIndex.from_tuples(columns))
     )
-    rank = ranks.mean(axis=1).dropna().sort_values(kind="stable")
     task_names = list(dict.fromkeys(t for t, _ in columns))
+    covered = {m: [t for t in task_names if means.loc[m, [c for c in columns if c[0] == t]].notna().any()]
+               for m in ran}
+    full = [m for m in ran if task_names and len(covered[m]) == len(task_names)]
+    partial = {m: (len(covered[m]), len(task_names)) for m in ran if 0 < len(covered[m]) < len(task_names)}
+
+    def column_ranks(rows: list[str], cols: list[tuple[str, str]]) -> pd.DataFrame:
+        return pd.DataFrame(
+            {c: means.loc[rows, c].rank(ascending=not higher.get(c[1], True), method="min") for c in cols},
+            index=rows,
+        )
+
+    task_rank = pd.DataFrame(
+        {t: column_ranks(ran, [c for c in columns if c[0] == t]).mean(axis=1) for t in task_names}, index=ran
+    )
+    rank = column_ranks(full, columns).mean(axis=1).dropna().sort_values(kind="stable")
     if len(task_names) > 1:
         for m in metrics:
             cols = [c for c in columns if c[1] == m]
             if len(cols) > 1:
-                means[(MEAN_TASK, m)] = means[cols].mean(axis=1, skipna=False)
+                means[(MEAN_TASK, m)] = means.loc[:, cols].mean(axis=1, skipna=False).where(means.index.isin(full))
                 counts[(MEAN_TASK, m)] = counts[cols].sum(axis=1)
                 columns.append((MEAN_TASK, m))
     unavailable = {m: str(r) for m, r in status.items() if r is not None}
-    return Leaderboard(columns, means, counts, failed, rank, dict(higher), unavailable, dict(seconds or {}))
+    return Leaderboard(columns, means, counts, failed, rank, dict(higher), unavailable, dict(seconds or {}),
+                       errors, task_rank, partial)
 
 
 def format_value(value: float, metric: str, scale: float | None = None) -> str:
@@ -144,19 +177,42 @@ def arrow(lb: Leaderboard, metric: str) -> str:
 
 
 def _cells(lb: Leaderboard, method: str) -> list[tuple[str, bool]]:
-    """(text, is_best) of a method's cells, in column order."""
+    """(text, is_best) of a method's cells in :func:`display_columns` order: ``mean ±se`` with ``*`` (some
+    images failed) and ``†`` (fewer than FEW_IMAGES images), and each task's rank after its columns."""
     out = []
-    for col in lb.columns:
+    for col in display_columns(lb):
+        if col[1] == "":
+            r = lb.task_rank.at[method, col[0]] if method in lb.task_rank.index else float("nan")
+            out.append(("-" if pd.isna(r) else f"{r:g}", False))
+            continue
         v = lb.cell(method, col)
         if v is None:
             out.append(("-", False))
             continue
-        star = "*" if (method, col[0]) in lb.failed else ""
-        out.append((format_value(v, col[1], _scale(lb, col[1])) + star, method in lb.best(col)))
+        scale = _scale(lb, col[1])
+        se = lb.errors.at[method, col] if col in lb.errors and method in lb.errors.index else float("nan")
+        text = format_value(v, col[1], scale) + ("" if pd.isna(se) else f" ±{format_value(se, col[1], scale)}")
+        few = col[0] != MEAN_TASK and lb.counts.at[method, col] < FEW_IMAGES
+        star = ("*" if (method, col[0]) in lb.failed else "") + ("†" if few else "")
+        out.append((text + star, method in lb.best(col)))
     return out
 
 
+def display_columns(lb: Leaderboard) -> list[tuple[str, str]]:
+    """Columns as shown: each task's metric columns followed by ``(task, "")``, its rank column; then ``mean``."""
+    out: list[tuple[str, str]] = []
+    for t in lb.tasks:
+        out += [c for c in lb.columns if c[0] == t] + [(t, "")]
+    return out + [c for c in lb.columns if c[0] == MEAN_TASK]
+
+
+def _header(lb: Leaderboard, col: tuple[str, str]) -> str:
+    return "rank" if col[1] == "" else f"{col[1]} {arrow(lb, col[1])}"
+
+
 def _rank_text(lb: Leaderboard, method: str) -> str:
+    if method in lb.partial:
+        return "partial {}/{}".format(*lb.partial[method])
     return f"{lb.rank[method]:.2f}" if method in lb.rank.index else "-"
 
 
@@ -176,9 +232,17 @@ def _notes(lb: Leaderboard) -> list[str]:
     return notes
 
 
+LEGEND = (
+    "rank: overall rank, the mean of per-column ranks among the methods that cover every task (1 = best); "
+    "partial k/n: covers k of n tasks, ranked only within those tasks; task rank: within that task; "
+    f"±: standard error of the mean; †: fewer than {FEW_IMAGES} images; s/img: restore seconds per image; "
+    "<b>bold</b>: best in column; -: task not handled by the method; *: some images failed"
+)
+
+
 def to_markdown(lb: Leaderboard) -> str:
     """The leaderboard as a GitHub Markdown table (best values bold) followed by footnotes."""
-    head = ["method", "rank", "s/img"] + [f"{t} {m} {arrow(lb, m)}" for t, m in lb.columns]
+    head = ["method", "rank", "s/img"] + [f"{c[0]} {_header(lb, c)}" for c in display_columns(lb)]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|"]
     for m in lb.methods:
         if m in lb.unavailable:
@@ -189,26 +253,31 @@ def to_markdown(lb: Leaderboard) -> str:
             ]
         lines.append("| " + " | ".join([m] + cells) + " |")
     notes = _notes(lb)
-    legend = (
-        "rank: mean of per-column ranks (1 = best); s/img: restore seconds per image; "
-        "`-`: task not handled by the method; `*`: some images failed"
-    )
+    legend = LEGEND.replace("<b>bold</b>", "**bold**")
     return "\n".join(lines + ["", legend] + ([""] + [f"- {n}" for n in notes] if notes else [])) + "\n"
 
 
 def to_csv(lb: Leaderboard) -> str:
-    """The leaderboard as CSV: method, rank, status, s_per_img, then one ``task/metric`` column each (raw means)."""
+    """The leaderboard as CSV: method, rank, status (ok, partial k/n, n/a), s_per_img, ``task/rank`` per task,
+    then per ``task/metric↑`` column the raw mean, its standard error (``… se``) and image count (``… n``)."""
     rows = []
     for m in lb.methods:
         row = {
             "method": m,
             "rank": lb.rank.get(m, float("nan")),
-            "status": f"n/a: {lb.unavailable[m]}" if m in lb.unavailable else "ok",
+            "status": f"n/a: {lb.unavailable[m]}" if m in lb.unavailable
+            else "partial {}/{}".format(*lb.partial[m]) if m in lb.partial else "ok",
             "s_per_img": lb.seconds.get(m, float("nan")),
         }
+        for t in lb.tasks:
+            row[f"{t}/rank"] = lb.task_rank.at[m, t] if m in lb.task_rank.index else float("nan")
         for col in lb.columns:
             v = lb.cell(m, col)
-            row[f"{col[0]}/{col[1]}{arrow(lb, col[1])}"] = float("nan") if v is None else v
+            name = f"{col[0]}/{col[1]}{arrow(lb, col[1])}"
+            row[name] = float("nan") if v is None else v
+            known = m in lb.errors.index and col in lb.errors
+            row[f"{name} se"] = lb.errors.at[m, col] if known and v is not None else float("nan")
+            row[f"{name} n"] = lb.counts.at[m, col] if m in lb.counts.index and v is not None else float("nan")
         rows.append(row)
     return pd.DataFrame(rows).to_csv(index=False, float_format="%.6g")
 
@@ -216,19 +285,21 @@ def to_csv(lb: Leaderboard) -> str:
 def to_html_table(lb: Leaderboard) -> str:
     """The leaderboard as an HTML table (two header rows: task, metric with arrow; best values bold)."""
     e = html.escape
-    tasks = list(dict.fromkeys(t for t, _ in lb.columns))
-    spans = {t: sum(1 for c in lb.columns if c[0] == t) for t in tasks}
+    shown = display_columns(lb)
+    tasks = list(dict.fromkeys(t for t, _ in shown))
+    spans = {t: sum(1 for c in shown if c[0] == t) for t in tasks}
     h1 = "".join(f'<th colspan="{spans[t]}">{e(t)}</th>' for t in tasks)
     h2 = "".join(
-        f'<th title="{"higher" if lb.higher.get(m, True) else "lower"} is better">{e(m)} {arrow(lb, m)}</th>'
-        for _, m in lb.columns
+        f'<th title="{"rank within the task" if m == "" else ("higher" if lb.higher.get(m, True) else "lower") + " is better"}">'
+        f"{e(_header(lb, (t, m)))}</th>"
+        for t, m in shown
     )
     body = []
     for m in lb.methods:
         if m in lb.unavailable:
             reason = lb.unavailable[m]
             body.append(
-                f'<tr class="na"><th>{e(m)}</th><td colspan="{len(lb.columns) + 2}" title="{e(reason)}">'
+                f'<tr class="na"><th>{e(m)}</th><td colspan="{len(shown) + 2}" title="{e(reason)}">'
                 f"n/a: {e(short_reason(reason))}</td></tr>"
             )
             continue
@@ -242,8 +313,7 @@ def to_html_table(lb: Leaderboard) -> str:
     return (
         f'<table class="lb"><thead><tr><th rowspan="2">method</th><th rowspan="2">rank</th>'
         f'<th rowspan="2">s/img</th>{h1}</tr><tr>{h2}</tr></thead><tbody>{"".join(body)}</tbody></table>'
-        '<p class="legend">rank: mean of per-column ranks (1 = best); s/img: restore seconds per image; '
-        "<b>bold</b>: best in column; -: task not handled by the method; *: some images failed</p>"
+        f'<p class="legend">{LEGEND}</p>'
         + (f'<ul class="notes">{notes}</ul>' if notes else "")
     )
 

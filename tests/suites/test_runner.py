@@ -3,6 +3,7 @@ a killed run resumes to the same result, a method failing on one image leaves th
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmark.leaderboard import build_leaderboard, to_markdown
+from benchmark.leaderboard import build_leaderboard, to_csv, to_markdown
 from benchmark.report import write_report
 from benchmark.runner import Method, registry_methods, run_suite
 from benchmark.suites.schema import build_suite
@@ -437,3 +438,32 @@ def test_restored_work_is_keyed_by_data_content_not_by_config(tmp_path):
         != run_suite(first, [], tmp_path / "w", tmp_path / "c", quiet=True).data["noise15"].digest
     )
     assert len(calls) == 4 and rr.counts["restored"] == 0 and rr.counts["generated"] == 4
+
+
+def test_fair_ranks_partial_coverage_standard_errors_and_few_images():
+    rng = np.random.default_rng(3)
+    values = {("a", "t1"): 30.0, ("a", "t2"): 20.0, ("b", "t1"): 28.0, ("b", "t2"): 21.0, ("p", "t1"): 35.0}
+    sizes = {"t1": 12, "t2": 4}
+    rows = [
+        {"method": m, "task": t, "image_id": str(i), "metric": "psnr", "value": v + rng.normal(), "status": "ok"}
+        for (m, t), v in values.items()
+        for i in range(sizes[t])
+    ]
+    df = pd.DataFrame(rows)
+    lb = build_leaderboard(df, {"psnr": True}, {"a": None, "b": None, "p": None}, ["t1", "t2"], ["psnr"])
+    # p covers one task of two: ranked within t1 (first there), never in the overall rank or the mean column
+    assert lb.partial == {"p": (1, 2)} and list(lb.rank.index) == ["a", "b"]
+    assert lb.rank.to_dict() == {"a": 1.5, "b": 1.5}  # t1: a 1, b 2 (p left out); t2: b 1, a 2
+    assert lb.task_rank.at["p", "t1"] == 1 and lb.task_rank.at["a", "t1"] == 2 and pd.isna(lb.task_rank.at["p", "t2"])
+    assert lb.cell("p", ("mean", "psnr")) is None and lb.cell("a", ("mean", "psnr")) is not None
+    assert lb.methods == ["a", "b", "p"]
+    # the standard error of a cell is the sample standard deviation over sqrt(n), computed here
+    a_t2 = df[(df.method == "a") & (df.task == "t2")]["value"]
+    assert lb.errors.at["a", ("t2", "psnr")] == pytest.approx(a_t2.std(ddof=1) / 2)
+    md = to_markdown(lb)
+    row = {line.split("|")[1].strip(): line for line in md.splitlines() if line.startswith("| ")}
+    assert "partial 1/2" in row["p"] and "†" in row["a"].split("|")[6] and "†" not in row["a"].split("|")[4]
+    csv = pd.read_csv(io.StringIO(to_csv(lb))).set_index("method")
+    assert csv.at["p", "status"] == "partial 1/2" and csv.at["a", "t2/psnr↑ n"] == 4
+    assert csv.at["a", "t2/psnr↑ se"] == pytest.approx(a_t2.std(ddof=1) / 2, rel=1e-5)
+    assert csv.at["p", "t1/rank"] == 1
