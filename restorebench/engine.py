@@ -69,6 +69,8 @@ class Engine:
             setup: Callable[[], None] | None = None) -> Iterator[R]:
         """``fn(context, item)`` for every item, results in completion order (see the module docstring)."""
         items = list(items)
+        if not items:
+            return
         if self.kind == "serial" or (self.kind == "pool" and (self.workers == 1 or len(items) <= 1)):
             yield from (fn(context, item) for item in items)
         elif self.kind == "pool":
@@ -135,14 +137,15 @@ def _dask_call(setup: Callable[[], None] | None, fn: Callable[[C, T], R], contex
     return fn(context, item)
 
 
-def local_cluster(workers: int) -> Any:
-    """A LocalCluster of ``workers`` single-threaded worker processes, without the nanny's
-    ``MALLOC_TRIM_THRESHOLD_`` (it makes freed image buffers go back to the system after each use)."""
+def local_cluster(workers: int, resources: dict[str, float] | None = None) -> Any:
+    """A LocalCluster of ``workers`` single-threaded worker processes, each offering ``resources``, without
+    the nanny's ``MALLOC_TRIM_THRESHOLD_`` (it makes freed image buffers go back to the system after each use)."""
     import dask
     from distributed import LocalCluster
 
     with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
-        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                            resources=resources or None)
 
 
 def _slots(client: Any) -> int:
@@ -156,7 +159,7 @@ def _dask_map(engine: Engine, fn: Callable[[C, T], R], context: C, items: list[T
         from distributed import Client, KilledWorker, as_completed
     except ImportError:
         raise InputError("--engine dask needs dask.distributed: pip install 'dask[distributed]'") from None
-    cluster = None if engine.address else local_cluster(engine.workers)
+    cluster = None if engine.address else local_cluster(engine.workers, engine.resources)
     client = Client(engine.address or cluster)
     try:
         shared = client.scatter(context, broadcast=True)
