@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import pkgutil
@@ -216,8 +217,8 @@ def generate(source: Source, root: str | Path, config: CorpusConfig, workers: in
     expected = sum(u.count for u in units)
     tasks = make_tasks(units, shard_size or _default_shard_size(expected, engine), previous)
     job = Job(config, source, store if store.local is None else Store(store.local.resolve()), id_width(plan.n_samples))
-    if engine.kind == "pool":
-        engine.preload = engine.preload or pool_preload()
+    if engine.kind == "pool" and not engine.preload:
+        engine = dataclasses.replace(engine, preload=pool_preload())
     summary = RunSummary(0, 0, 0, 0, dict.fromkeys(STAGES, 0.0), 0.0, 0.0, store.full(final), store.full(skipped_csv))
     rows: list[dict] = []
     desc = "generate" if n_shards == 1 else f"generate {mf.run_name(index, n_shards)}"
