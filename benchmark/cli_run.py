@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 from restorebench.cli import plain
+from restorebench.engine import Engine
 from restorebench.errors import InputError
 
 KEYWORDS = ("available", "all", "classical", "learned", "all-in-one")
@@ -71,6 +72,11 @@ def _parser(prog: str, demo: bool) -> argparse.ArgumentParser:
     p.add_argument("--cache", default=None, help="suite data cache (default: $RESTOREBENCH_CACHE/suites)")
     p.add_argument("--device", default="cpu", help="torch device for learned methods and metrics (cpu, cuda)")
     p.add_argument("--retry-failed", action="store_true", help="re-run images a method failed on before")
+    p.add_argument("--engine", choices=("serial", "dask"), default="serial",
+                   help="dask: restore and score chunks of images as tasks on a Dask cluster")
+    p.add_argument("--workers", type=int, default=1, help="workers of the local Dask cluster (default 1)")
+    p.add_argument("--dask-address", default=None, help="scheduler of a running Dask cluster, e.g. tcp://host:8786")
+    p.add_argument("--chunk", type=int, default=16, help="images per Dask task (default 16)")
     p.add_argument(
         "--gallery-images", type=int, default=None, help="images per task in the gallery (default 2)"
     )
@@ -93,6 +99,10 @@ def execute(suite_name: str, args: argparse.Namespace) -> Path:
         raise InputError(f"argument {bad[0]!r}: suite overrides are key=value (or ~key); see --help")
     suite = load_suite(suite_name, args.overrides)
     methods = registry_methods(select_models(args.models), args.device)
+    if args.chunk < 1:
+        raise InputError(f"--chunk {args.chunk}: need at least 1 image per task")
+    gpu = {"GPU": 1} if args.device.startswith("cuda") else {}
+    engine = Engine(args.engine, args.workers, args.dask_address, resources=gpu)
     rr = run_suite(
         suite,
         methods,
@@ -101,6 +111,8 @@ def execute(suite_name: str, args: argparse.Namespace) -> Path:
         device=args.device,
         retry_failed=args.retry_failed,
         quiet=args.quiet,
+        engine=engine,
+        chunk=args.chunk,
     )
     out = Path(args.out) if args.out else Path("reports") / suite.name
     paths = write_report(rr, out, gallery_images=args.gallery_images)

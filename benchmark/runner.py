@@ -32,6 +32,7 @@ import pandas as pd
 from benchmark.suites import Suite, Task
 from benchmark.suites.data import TaskData, default_cache_dir, prepare_suite, suite_digest
 from restorebench.atomic import write_bytes_atomic, write_text_atomic
+from restorebench.engine import Engine
 from restorebench.errors import RestoreBenchError
 from restorebench.imageio import read_image, write_image
 from restorebench.validate import check_image
@@ -306,12 +307,15 @@ def run_suite(
     retry_failed: bool = False,
     quiet: bool = False,
     metric_status: dict[str, str | None] | None = None,
+    engine: Engine | None = None,
+    chunk: int = 16,
 ) -> RunResult:
     """Run ``methods`` on ``suite``: prepare data, restore (cached), score (cached); no report written here.
 
     ``scorer`` defaults to the metrics harness on ``device``; ``metric_status`` (metric -> None or why it
     cannot run) defaults to the metric registry's availability with the harness and to all-usable otherwise.
-    Metrics that cannot run are left out of the scores and named in the report.
+    Metrics that cannot run are left out of the scores and named in the report. A non-serial ``engine``
+    restores and scores chunks of ``chunk`` images as tasks first (:mod:`benchmark.engine_run`).
     """
     work_dir = Path(work_dir) if work_dir else default_work_dir(suite.name)
     all_metrics = list(dict.fromkeys(m for t in suite.tasks for m in suite.metrics_for(t)))
@@ -322,8 +326,13 @@ def run_suite(
     data = prepare_suite(suite, cache_dir, quiet)
     run.timings["generate"] = time.perf_counter() - t0
     run.counts["generated"] = sum(td.generated for td in data.values())
+    scorer = scorer or harness_scorer(device)
+    if engine is not None and engine.kind != "serial":
+        from benchmark.engine_run import run_on_engine
+
+        run_on_engine(run, methods, data, scorer, metric_status, engine, chunk)
     run.restore_all(methods, data)
-    rows = run.score_all(methods, data, scorer or harness_scorer(device), metric_status)
+    rows = run.score_all(methods, data, scorer, metric_status)
     results = pd.DataFrame(rows, columns=RESULT_COLUMNS).astype({"severity": "Int64"})
     run.timings["total"] = time.perf_counter() - t0
     digests = {name: td.content for name, td in data.items()}
@@ -368,6 +377,15 @@ class _Run:
                     td = data[task.name]
                     yield m, td, _task_dir(self.work_dir / "restored" / m.key, td)
 
+    def score_cache(self, m: Method, td: TaskData) -> Path:
+        """The parquet file of ``m``'s scores on task ``td``."""
+        stem = _task_dir(self.work_dir / "scores" / self.suite.protocol / m.key, td)
+        return stem.with_name(stem.name + ".parquet")  # not with_suffix: task names may contain dots
+
+    def usable_metrics(self, td: TaskData, metric_status: dict[str, str | None]) -> tuple[str, ...]:
+        """The suite's metrics for ``td``'s task that can run here."""
+        return tuple(x for x in self.suite.metrics_for(td.task) if metric_status.get(x) is None)
+
     def restore_all(self, methods: list[Method], data: dict[str, TaskData]) -> None:
         """Restore every pending image; a method whose loader fails becomes n/a (its reason in ``status``)."""
         from tqdm import tqdm
@@ -406,9 +424,7 @@ class _Run:
         jobs = list(self.jobs(methods, data))
         for m, td, folder in tqdm(jobs, desc=f"{self.suite.name}: score", unit="task", disable=self.quiet):
             task = td.task
-            stem = _task_dir(self.work_dir / "scores" / self.suite.protocol / m.key, td)
-            cache = stem.with_name(stem.name + ".parquet")  # not with_suffix: task names may contain dots
-            usable = tuple(x for x in self.suite.metrics_for(task) if metric_status.get(x) is None)
+            cache, usable = self.score_cache(m, td), self.usable_metrics(td, metric_status)
             t1 = time.perf_counter()
             scores, n = score_task(td, folder, usable, self.suite.protocol, scorer, cache)
             self.timings["score"] += time.perf_counter() - t1

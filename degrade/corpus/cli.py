@@ -1,11 +1,13 @@
 """``restorebench generate`` and ``restorebench verify``: paired corpora from clean images (see docs/corpus.md).
 
     restorebench generate SOURCE OUT --config configs/corpus/example.yaml [--workers N] [--shard i/N] [--resume]
+    restorebench generate SOURCE s3://bucket/corpus --config C --engine dask --dask-address tcp://host:8786
     restorebench generate --merge OUT            # after all N shards of OUT finished
     restorebench verify OUT                      # exit status 1 if a file is missing or corrupt
 
 SOURCE is an image folder (recursive), a text file listing image paths, or a local HF dataset folder
-(``save_to_disk`` layout; ``--split``, ``--image-column``). Command-line options override the config's.
+(``save_to_disk`` layout; ``--split``, ``--image-column``). OUT is a folder or an fsspec URL. Command-line
+options override the config's.
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ from degrade.corpus.config import CorpusConfig, load_config, parse_config
 from degrade.corpus.run import RunSummary, generate, limit_threads, merge_shards, parse_shard
 from degrade.corpus.writer import STAGES
 from restorebench.cli import plain
+from restorebench.engine import ENGINES, Engine
 from restorebench.errors import DiskFull, InputError
 
 
 def build_generate_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="restorebench generate", description=plain(__doc__),
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("paths", nargs="+", type=Path, help="SOURCE OUT (or OUT alone with --merge)")
+    p.add_argument("paths", nargs="+", help="SOURCE OUT (or OUT alone with --merge); OUT may be an fsspec URL")
     p.add_argument("--config", type=Path, help="corpus config YAML (tasks, patches, output)")
     p.add_argument("--merge", action="store_true", help="join the finished shard manifests of OUT")
     p.add_argument("--seed", type=int, help="job seed (overrides the config's)")
@@ -34,7 +37,13 @@ def build_generate_parser() -> argparse.ArgumentParser:
     p.add_argument("--stride", type=int, help="grid step in pixels (grid mode)")
     p.add_argument("--bits", type=int, choices=(8, 16), help="PNG bit depth")
     p.add_argument("--instructions", action="store_true", help="also write instruction/ (visual instructions)")
-    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--engine", choices=ENGINES, help="where shard tasks run: this process, a local process pool, "
+                   "or Dask (default: pool with --workers > 1, else serial)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes of the pool or of the local Dask "
+                   "cluster (default 1)")
+    p.add_argument("--dask-address", help="scheduler of a running Dask cluster, e.g. tcp://host:8786 (--engine "
+                   "dask; without it a local cluster of --workers processes is started)")
+    p.add_argument("--shard-size", type=int, help="samples per shard task (default 1000, fewer on small jobs)")
     p.add_argument("--shard", default="0/1", help="write only shard i of N (sources k with k %% N == i)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run (re-verifies files)")
     p.add_argument("--format", choices=("png", "hf"), default="png",
@@ -90,12 +99,15 @@ def generate_main(argv: list[str]) -> int:
     if args.format == "hf" and shard[1] > 1:
         raise InputError("--format hf exports a whole corpus: merge the shards, then call degrade.corpus.export_hf")
     config = with_options(load_config(args.config), args)
-    source = open_source(args.paths[0], args.split, args.image_column)
-    if args.workers == 1:
+    if args.format == "hf" and "://" in args.paths[1]:
+        raise InputError(f"--format hf writes a local folder; {args.paths[1]} is a URL: export a local copy")
+    source = open_source(Path(args.paths[0]), args.split, args.image_column)
+    engine = Engine(args.engine or ("pool" if args.workers > 1 else "serial"), args.workers, args.dask_address)
+    if engine.kind == "serial":
         limit_threads()
     try:
-        summary = generate(source, args.paths[1], config, workers=args.workers, shard=shard, resume=args.resume,
-                           progress=not args.no_progress)
+        summary = generate(source, args.paths[1], config, shard=shard, resume=args.resume,
+                           progress=not args.no_progress, engine=engine, shard_size=args.shard_size)
     except DiskFull as exc:
         raise DiskFull(f"{exc} with --resume (finished sources are kept)") from exc
     _print_summary(summary)
@@ -104,7 +116,7 @@ def generate_main(argv: list[str]) -> int:
     if args.format == "hf":
         from degrade.corpus.hf import export_hf
 
-        print(f"HF dataset written to {export_hf(args.paths[1])}")
+        print(f"HF dataset written to {export_hf(Path(args.paths[1]))}")
     return 0
 
 
@@ -112,7 +124,7 @@ def verify_main(argv: list[str]) -> int:
     """``restorebench verify``: exit 0 if every manifest file is intact, 1 otherwise."""
     p = argparse.ArgumentParser(prog="restorebench verify",
                                 description="re-hash every file of a corpus against its manifest.parquet")
-    p.add_argument("root", type=Path, help="corpus folder")
+    p.add_argument("root", help="corpus folder or fsspec URL")
     p.add_argument("--threads", type=int, default=4, help="hashing threads")
     args = p.parse_args(argv)
     from degrade.corpus.verify import verify_corpus

@@ -7,9 +7,8 @@ generator is ``sample_rng(seed, index)``), ``task`` (task name), ``labels`` (deg
 ``recipe`` (the applied recipe, canonical JSON), and for each written file kind ``gt``/``lq``/``instruction``:
 ``<kind>_path`` (relative to the corpus root), ``<kind>_sha256``, ``<kind>_bytes`` (null when not written).
 
-The record log (``.partial/<run>.jsonl``) gets one JSON line per finished source, appended and flushed by the
-parent after the source's files were renamed into place; a run killed at any moment leaves at worst one
-truncated last line, which is ignored. Resume re-hashes every recorded file before trusting it.
+Shard tasks write their rows to ``manifest/part-<start>.parquet`` (the manifest schema; skipped sources in the
+file's metadata) after their files; the run joins the parts into the manifest and deletes them.
 """
 
 from __future__ import annotations
@@ -23,15 +22,16 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from restorebench.atomic import atomic_path, write_text_atomic
 from restorebench.errors import InputError
+from restorebench.storage import Store
 
 FILE_KINDS = ("gt", "lq", "instruction")
 MANIFEST = "manifest.parquet"
 SKIPPED = "skipped.csv"
 CORPUS_JSON = "corpus.json"
-PARTIAL_DIR = ".partial"
+PARTS_DIR = "manifest"
 SHARDS_DIR = "shards"
+_SKIPPED_KEY = b"restorebench.skipped"
 
 SCHEMA = pa.schema(
     [("index", pa.int64()), ("id", pa.string()), ("source", pa.string()), ("source_index", pa.int64()),
@@ -53,93 +53,76 @@ def file_entries(row: dict) -> list[tuple[str, str, int]]:
     return [(row[f"{k}_path"], row[f"{k}_sha256"], row[f"{k}_bytes"]) for k in FILE_KINDS if row.get(f"{k}_path")]
 
 
-def write_manifest(path: Path, rows: Iterable[dict]) -> None:
-    """Write rows (sorted by index) as parquet, atomically; equal rows give equal bytes."""
+def manifest_bytes(rows: Iterable[dict], skipped: dict[int, tuple[str, str]] | None = None) -> bytes:
+    """Rows (sorted by index) as parquet bytes; equal rows give equal bytes. ``skipped`` (source index ->
+    (name, reason)) goes into the file's metadata (shard parts)."""
     rows = sorted(rows, key=lambda r: r["index"])
     table = pa.Table.from_pylist([{name: r.get(name) for name in SCHEMA.names} for r in rows], schema=SCHEMA)
-    with atomic_path(path) as tmp:
-        pq.write_table(table, tmp, compression="zstd")
+    if skipped is not None:
+        table = table.replace_schema_metadata({_SKIPPED_KEY: json.dumps(sorted(
+            [k, *skipped[k]] for k in skipped))})
+    buf = pa.BufferOutputStream()
+    pq.write_table(table, buf, compression="zstd")
+    return buf.getvalue().to_pybytes()
 
 
-def read_manifest(path: Path) -> list[dict]:
-    """The rows of a manifest file as dicts, in index order."""
-    if not path.is_file():
-        raise InputError(f"{path}: no manifest; is this a corpus folder written by `restorebench generate`?")
+def write_manifest(store: Store, rel: str, rows: Iterable[dict],
+                   skipped: dict[int, tuple[str, str]] | None = None) -> None:
+    """Write ``rel`` in ``store`` (atomically) from :func:`manifest_bytes`."""
+    store.write_bytes(rel, manifest_bytes(rows, skipped))
+
+
+def load_manifest(store: Store, rel: str) -> tuple[list[dict], dict[int, tuple[str, str]]]:
+    """The rows of manifest (or part) ``rel`` in index order, and the skipped sources its metadata records."""
+    what = f"{store.full(rel)}"
     try:
-        table = pq.read_table(path)
+        table = pq.read_table(pa.BufferReader(store.read_bytes(rel)))
+    except FileNotFoundError:
+        raise InputError(f"{what}: no manifest; is this a corpus folder written by `restorebench generate`?") from None
     except (pa.ArrowInvalid, OSError) as exc:
-        raise InputError(f"{path}: unreadable manifest ({' '.join(str(exc).split())[:120]}); rebuild it by running "
+        raise InputError(f"{what}: unreadable manifest ({' '.join(str(exc).split())[:120]}); rebuild it by running "
                          "the same `restorebench generate SOURCE OUT --config ...` command with --resume") from exc
     missing = sorted(set(SCHEMA.names) - set(table.column_names))
     if missing:
-        raise InputError(f"{path}: manifest lacks column(s) {missing}")
-    return sorted(table.to_pylist(), key=lambda r: r["index"])
+        raise InputError(f"{what}: manifest lacks column(s) {missing}")
+    meta = (table.schema.metadata or {}).get(_SKIPPED_KEY)
+    skipped = {int(k): (name, reason) for k, name, reason in json.loads(meta)} if meta else {}
+    return sorted(table.to_pylist(), key=lambda r: r["index"]), skipped
 
 
-def write_skipped(path: Path, skips: dict[int, tuple[str, str]]) -> None:
+def read_manifest(path: Path) -> list[dict]:
+    """The rows of a local manifest file as dicts, in index order."""
+    return load_manifest(Store(path.parent), path.name)[0]
+
+
+def write_skipped(store: Store, rel: str, skips: dict[int, tuple[str, str]]) -> None:
     """skipped.csv: ``source_index,path,reason``, one line per skipped source, in source order."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["source_index", "path", "reason"])
     for k in sorted(skips):
         w.writerow([k, *skips[k]])
-    write_text_atomic(path, buf.getvalue())
+    store.write_bytes(rel, buf.getvalue().encode("utf-8"))
 
 
-def read_skipped(path: Path) -> dict[int, tuple[str, str]]:
+def read_skipped(store: Store, rel: str) -> dict[int, tuple[str, str]]:
     """source index -> (path, reason) from a skipped.csv (empty if the file is absent)."""
-    if not path.is_file():
+    try:
+        text = store.read_bytes(rel).decode("utf-8")
+    except FileNotFoundError:
         return {}
-    with open(path, newline="") as f:
-        return {int(r["source_index"]): (r["path"], r["reason"]) for r in csv.DictReader(f)}
+    return {int(r["source_index"]): (r["path"], r["reason"]) for r in csv.DictReader(io.StringIO(text, newline=""))}
 
 
-def write_corpus_json(path: Path, info: dict) -> None:
+def write_corpus_json(store: Store, info: dict) -> None:
     """corpus.json: config, source fingerprint and sample count of a corpus (canonical, sorted keys)."""
-    write_text_atomic(path, json.dumps(info, sort_keys=True, indent=1) + "\n")
+    store.write_bytes(CORPUS_JSON, (json.dumps(info, sort_keys=True, indent=1) + "\n").encode("utf-8"))
 
 
-def read_corpus_json(path: Path) -> dict | None:
-    """The corpus.json content, or None if absent."""
-    return json.loads(path.read_text()) if path.is_file() else None
-
-
-class RecordLog:
-    """Append-only JSON-lines log of finished sources: ``{"source_index": k, "rows": [...]}`` per line."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self._file = None
-
-    def load(self) -> dict[int, list[dict]]:
-        """Rows by source index (a later line wins); unparseable lines (a truncated last one) are ignored."""
-        done: dict[int, list[dict]] = {}
-        if not self.path.is_file():
-            return done
-        for line in self.path.read_text(errors="replace").splitlines():
-            try:
-                rec = json.loads(line)
-                done[int(rec["source_index"])] = list(rec["rows"])
-            except (ValueError, KeyError, TypeError):
-                continue
-        return done
-
-    def append(self, source_index: int, rows: list[dict]) -> None:
-        """Record one finished source and its rows; flushed at once (a SIGKILL cannot lose it)."""
-        if self._file is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 (open across appends; see close)
-            self._file.write("\n")  # a line truncated by a kill must not swallow the next record
-        self._file.write(json.dumps({"source_index": source_index, "rows": rows}, sort_keys=True) + "\n")
-        self._file.flush()
-
-    def close(self) -> None:
-        """Close the log file (it stays on disk)."""
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-
-    def remove(self) -> None:
-        """Close and delete the log (after the final manifest was written)."""
-        self.close()
-        self.path.unlink(missing_ok=True)
+def read_corpus_json(where: Path | Store) -> dict | None:
+    """The corpus.json content (``where``: the file, or the corpus folder's Store), or None if absent."""
+    try:
+        data = where.read_bytes(CORPUS_JSON) if isinstance(where, Store) else where.read_bytes()
+    except FileNotFoundError:
+        return None
+    return json.loads(data)

@@ -1,27 +1,24 @@
-"""Run a corpus job: numbering, shards, worker processes, resume after a kill, and merging shard manifests.
+"""Run a corpus job: numbering, shard tasks on an engine, resume, and merging machine shards.
 
-* Shards: source ``k`` (with all its samples) belongs to shard ``k % N``. A shard run writes its files into
-  the shared ``gt/``/``lq/`` folders (names never collide) and its manifest to ``shards/``; ``merge_shards``
-  joins the N shard manifests into the ``manifest.parquet`` a single machine would have written.
-* Workers: ``workers > 1`` runs units in a ``ProcessPoolExecutor`` (``forkserver`` with torch, OpenCV, numba and
-  the operators preloaded; ``spawn`` where forkserver is missing), one thread each (torch, OpenCV, OpenMP); the
-  parent alone writes the record log and the manifest. ``workers == 1`` runs in this process. A worker that
-  dies (out of memory) stops the run with a one-line error; ``--resume`` continues it.
-* Resume: the parent appends each finished source's rows to ``.partial/<run>.jsonl``. ``resume=True`` re-hashes
-  every recorded file (never trusting a half-written one), keeps sources whose files all verify, deletes
-  stale temporary files of this run and redoes the rest; the final bytes equal an uninterrupted run's.
+* Shard tasks: the sources of a run are cut into runs of consecutive sources of about ``shard_size`` samples;
+  a task ``(seed, start, stop)`` writes their files, then ``manifest/part-<start>.parquet`` (rows, and the
+  skipped sources in its metadata). Tasks run on a :class:`restorebench.engine.Engine` (serial, a local
+  process pool or Dask); the driver joins the parts into the manifest, checks the sample count and deletes them.
+* Machine shards: source ``k`` (with all its samples) belongs to machine shard ``k % N``. A shard run writes its
+  files into the shared ``gt/``/``lq/`` folders (names never collide) and its manifest to ``shards/``;
+  ``merge_shards`` joins the N shard manifests into the ``manifest.parquet`` a single machine would have written.
+* Resume: the rows of finished parts (and of an earlier manifest) are handed to the tasks, which re-hash their
+  files (a file is never trusted because it exists) and redo only the sources that do not verify; temporary
+  files of the killed run are deleted first. The final bytes equal an uninterrupted run's.
 """
 
 from __future__ import annotations
 
-import itertools
-import multiprocessing as mp
+import dataclasses
+import math
 import os
 import pkgutil
 import time
-from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,15 +26,19 @@ from tqdm import tqdm
 
 from degrade.corpus import manifest as mf
 from degrade.corpus.config import CorpusConfig
+from degrade.corpus.parts import ShardResult, make_tasks, part_start, run_task
 from degrade.corpus.patches import Plan, make_plan
 from degrade.corpus.sources import Source, fingerprint
-from degrade.corpus.verify import rows_intact
-from degrade.corpus.writer import STAGES, Job, Unit, UnitResult, id_width, process_unit
+from degrade.corpus.writer import STAGES, Job, Unit, id_width
 from degrade.registry import list_ops
+from restorebench.engine import Engine
 from restorebench.errors import InputError, RestoreBenchError
 from restorebench.memory import keep_freed_memory
+from restorebench.storage import Store
 
 FORMAT_VERSION = 1
+MAX_SHARD_SIZE = 1000
+"""Samples per shard task unless ``shard_size`` says otherwise (fewer when that leaves workers idle)."""
 
 
 @dataclass
@@ -52,8 +53,8 @@ class RunSummary:
     seconds: dict[str, float]
     cpu_seconds: float
     wall: float
-    manifest: Path
-    skipped_csv: Path
+    manifest: str
+    skipped_csv: str
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -78,31 +79,20 @@ def limit_threads() -> None:
     torch.set_num_threads(1)
 
 
-_WORKER_JOB: Job | None = None
-
-
-def _init_worker(job: Job) -> None:
-    global _WORKER_JOB
+def setup_worker() -> None:
+    """Prepare a worker process: one thread, the allocator setting, the operator registry loaded (so that
+    it is not inside the first unit's timings)."""
     limit_threads()
     keep_freed_memory()
-    list_ops()  # load the operator registry now, not inside the first unit's timings
-    _WORKER_JOB = job
+    list_ops()
 
 
-def _run_unit(unit: Unit) -> UnitResult:
-    return process_unit(_WORKER_JOB, unit)
-
-
-def _pool_context() -> mp.context.BaseContext:
-    """'forkserver' (Linux, macOS) preloading torch, OpenCV, numba and the operators, so workers fork warm; else 'spawn'."""
-    if "forkserver" not in mp.get_all_start_methods():
-        return mp.get_context("spawn")
+def pool_preload() -> tuple[str, ...]:
+    """Modules a process pool's forkserver imports once, so that its workers start warm."""
     import degrade.ops
 
-    ctx = mp.get_context("forkserver")
     families = [f"degrade.ops.{m.name}" for m in pkgutil.iter_modules(degrade.ops.__path__)]
-    ctx.set_forkserver_preload(["torch", "cv2", "numba", "degrade.corpus.run", *families])
-    return ctx
+    return ("torch", "cv2", "numba", "degrade.corpus.run", *families)
 
 
 def _encoder_versions() -> dict[str, str]:
@@ -134,171 +124,175 @@ def _same_corpus(a: dict, b: dict) -> bool:
     return strip(a) == strip(b)
 
 
-def _claim_root(root: Path, info: dict) -> None:
-    existing = mf.read_corpus_json(root / mf.CORPUS_JSON)
+def _claim_root(store: Store, info: dict) -> None:
+    existing = mf.read_corpus_json(store)
     if existing is None:
-        if root.is_dir() and any(not p.name.startswith(f".{mf.CORPUS_JSON}.tmp") for p in root.iterdir()):
-            raise InputError(f"{root}: folder is not empty and holds no corpus; choose a new output folder")
-        root.mkdir(parents=True, exist_ok=True)
-        mf.write_corpus_json(root / mf.CORPUS_JSON, info)
+        if any(not name.startswith(f".{mf.CORPUS_JSON}.tmp") for name in store.listdir()):
+            raise InputError(f"{store}: folder is not empty and holds no corpus; choose a new output folder")
+        mf.write_corpus_json(store, info)
     elif not _same_corpus(existing, info):
-        raise InputError(f"{root}: holds a corpus made with another config or source list; use a new output folder")
+        raise InputError(f"{store}: holds a corpus made with another config or source list; use a new output folder")
 
 
-def _outputs(root: Path, shard: int, n_shards: int) -> tuple[Path, Path, mf.RecordLog]:
-    run = mf.run_name(shard, n_shards)
-    log = mf.RecordLog(root / mf.PARTIAL_DIR / f"{run}.jsonl")
+def _outputs(shard: int, n_shards: int) -> tuple[str, str]:
     if n_shards == 1:
-        return root / mf.MANIFEST, root / mf.SKIPPED, log
-    return root / mf.SHARDS_DIR / f"manifest-{run}.parquet", root / mf.SHARDS_DIR / f"skipped-{run}.csv", log
+        return mf.MANIFEST, mf.SKIPPED
+    run = mf.run_name(shard, n_shards)
+    return f"{mf.SHARDS_DIR}/manifest-{run}.parquet", f"{mf.SHARDS_DIR}/skipped-{run}.csv"
 
 
-def _remove_stale_temporaries(root: Path, plan: Plan, shard: tuple[int, int]) -> None:
-    """Delete temporary files (``.ID.png.tmp-PID.png``) that a killed run of this shard left behind."""
-    for kind in mf.FILE_KINDS:
-        folder = root / kind
-        if not folder.is_dir():
-            continue
-        for p in folder.glob(".*.tmp-*"):
-            stem = p.name[1:].split(".", 1)[0]
-            if stem.isdigit() and int(stem) < plan.n_samples and plan.source_of(int(stem)) % shard[1] == shard[0]:
-                p.unlink(missing_ok=True)
+def _mine(plan: Plan, shard: tuple[int, int], index: int) -> bool:
+    return index < plan.n_samples and plan.source_of(index) % shard[1] == shard[0]
 
 
-def _previous_rows(final: Path, log: mf.RecordLog) -> dict[int, list[dict]]:
+def _my_parts(store: Store, plan: Plan, shard: tuple[int, int]) -> list[str]:
+    """Part files of this machine shard (from this run or an interrupted one)."""
+    return [f"{mf.PARTS_DIR}/{name}" for name in store.listdir(mf.PARTS_DIR)
+            if (start := part_start(name)) is not None and _mine(plan, shard, start)]
+
+
+def _remove_stale_temporaries(store: Store, plan: Plan, shard: tuple[int, int]) -> None:
+    """Delete temporary files (``.ID.png.tmp-PID.png``, ``.part-START.parquet.tmp-PID.parquet``) of this
+    machine shard: left by a killed run, or by a worker that died while its task ran again elsewhere."""
+    for folder in (*mf.FILE_KINDS, mf.PARTS_DIR):
+        for name in store.temporaries(folder):
+            stem = name[1:].split(".", 1)[0].removeprefix("part-")
+            if stem.isdigit() and _mine(plan, shard, int(stem)):
+                store.remove(f"{folder}/{name}")
+
+
+def _previous_rows(store: Store, final: str, parts: list[str]) -> dict[int, list[dict]]:
+    """Rows of an earlier run by source: its manifest (if readable), then its parts."""
     done: dict[int, list[dict]] = {}
-    try:
-        rows = mf.read_manifest(final) if final.is_file() else []
-    except InputError:
-        rows = []  # a damaged manifest: its sources are written again (same bytes) and the manifest rebuilt
-    for row in rows:
-        done.setdefault(row["source_index"], []).append(row)
-    done.update(log.load())
+    sources = [final, *parts] if store.exists(final) else parts
+    for rel in sources:
+        try:
+            rows = mf.load_manifest(store, rel)[0]
+        except InputError:
+            continue  # a damaged file: its sources are written again (same bytes)
+        by_source: dict[int, list[dict]] = {}
+        for row in rows:
+            by_source.setdefault(row["source_index"], []).append(row)
+        done.update(by_source)
     return done
 
 
-def _results(job: Job, units: list[Unit], workers: int) -> Iterator[UnitResult]:
-    """Unit results in completion order; at most 4 units per worker are queued at a time."""
-    if workers == 1 or len(units) <= 1:
-        for unit in units:
-            yield process_unit(job, unit)
-        return
-    n = min(workers, len(units))
-    todo = iter(units)
-    pool = ProcessPoolExecutor(n, mp_context=_pool_context(), initializer=_init_worker, initargs=(job,))
-    try:
-        pending = {pool.submit(_run_unit, unit) for unit in itertools.islice(todo, 4 * n)}
-        while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                yield future.result()
-                pending |= {pool.submit(_run_unit, unit) for unit in itertools.islice(todo, 1)}
-    except BrokenProcessPool as exc:
-        raise RestoreBenchError("a worker process died (killed, out of memory, or it could not start: run from a "
-                                "script file, not stdin); finished sources are recorded: rerun with --resume") from exc
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+def _default_shard_size(samples: int, engine: Engine) -> int:
+    """MAX_SHARD_SIZE, or fewer so that each worker gets at least 4 tasks."""
+    return max(1, min(MAX_SHARD_SIZE, math.ceil(samples / (4 * engine.workers))))
 
 
 def generate(source: Source, root: str | Path, config: CorpusConfig, workers: int = 1,
-             shard: tuple[int, int] = (0, 1), resume: bool = False, progress: bool = True) -> RunSummary:
-    """Write the samples of shard ``shard = (i, N)`` of the corpus of ``source`` under ``config`` into ``root``.
+             shard: tuple[int, int] = (0, 1), resume: bool = False, progress: bool = True,
+             engine: Engine | None = None, shard_size: int | None = None) -> RunSummary:
+    """Write the samples of machine shard ``shard = (i, N)`` of the corpus of ``source`` under ``config`` into
+    ``root`` (a path or an fsspec URL).
 
-    Returns a :class:`RunSummary`; bad sources are listed in skipped.csv (shard runs: ``shards/skipped-*.csv``).
-    Raises InputError when ``root`` holds another corpus, or an earlier run of this shard unless ``resume``.
+    ``engine`` runs the shard tasks (default: a process pool of ``workers``, or this process for 1);
+    ``shard_size`` is the samples per task (default: see :func:`_default_shard_size`). Returns a
+    :class:`RunSummary`; bad sources are listed in skipped.csv (shard runs: ``shards/skipped-*.csv``). Raises
+    InputError when ``root`` holds another corpus, or an earlier run of this shard unless ``resume``.
     """
     t0 = time.perf_counter()
-    root = Path(root)
+    store = Store(root)
     index, n_shards = shard
-    if workers < 1:
-        raise InputError(f"workers={workers}: need at least 1")
+    engine = engine or Engine("pool" if workers > 1 else "serial", workers)
     if not 0 <= index < n_shards:
         raise InputError(f"shard {index}/{n_shards}: need 0 <= i < N")
+    if shard_size is not None and shard_size < 1:
+        raise InputError(f"--shard-size {shard_size}: need at least 1 sample")
     if not source.names:
         raise InputError(f"{source.location}: no source images")
     plan = make_plan(source, config.patches, config.sources)
-    _claim_root(root, _corpus_info(config, source, plan))
-    final, skipped_csv, log = _outputs(root, index, n_shards)
-    if not resume and (final.is_file() or log.path.is_file()):
+    _claim_root(store, _corpus_info(config, source, plan))
+    final, skipped_csv = _outputs(index, n_shards)
+    parts = _my_parts(store, plan, shard)
+    if not resume and (store.exists(final) or parts):
         raise InputError(f"{root}: this run ({mf.run_name(index, n_shards)}) was started before; pass --resume")
     mine = range(index, len(source.names), n_shards)
     skips = {k: (source.names[k], plan.prescan_skips[k]) for k in mine if k in plan.prescan_skips}
-    previous = _previous_rows(final, log) if resume else {}
-    done = {k: rows for k, rows in previous.items()
-            if k % n_shards == index and len(rows) == plan.count(k) and rows_intact(root, rows)}
-    _remove_stale_temporaries(root, plan, shard)
-    units = [Unit(k, plan.offsets[k], plan.count(k)) for k in mine if k not in skips and k not in done]
-    job = Job(config, source, root.resolve(), id_width(plan.n_samples))
-    reused = sum(map(len, done.values()))
-    seconds = dict.fromkeys(STAGES, 0.0)
-    cpu = 0.0
-    written = 0
-    total = reused + sum(u.count for u in units)
+    units = [Unit(k, plan.offsets[k], plan.count(k)) for k in mine if k not in skips]
+    previous = _previous_rows(store, final, parts) if resume else {}
+    _remove_stale_temporaries(store, plan, shard)
+    expected = sum(u.count for u in units)
+    tasks = make_tasks(units, shard_size or _default_shard_size(expected, engine), previous)
+    job = Job(config, source, store if store.local is None else Store(store.local.resolve()), id_width(plan.n_samples))
+    if engine.kind == "pool" and not engine.preload:
+        engine = dataclasses.replace(engine, preload=pool_preload())
+    summary = RunSummary(0, 0, 0, 0, dict.fromkeys(STAGES, 0.0), 0.0, 0.0, store.full(final), store.full(skipped_csv))
+    rows: list[dict] = []
     desc = "generate" if n_shards == 1 else f"generate {mf.run_name(index, n_shards)}"
-    bar = tqdm(total=total, initial=reused, unit="img", desc=desc, disable=not progress, smoothing=0.1)
+    bar = tqdm(total=expected, unit="img", desc=desc, disable=not progress, smoothing=0.1)
     try:
-        for res in _results(job, units, workers):
-            for stage, s in res.seconds.items():
-                seconds[stage] += s
-            cpu += res.cpu_seconds
-            if res.skip is not None:
-                skips[res.source_index] = res.skip
-                bar.total -= plan.count(res.source_index)
-                bar.set_postfix(skipped=len(skips))
-            else:
-                log.append(res.source_index, res.rows)
-                done[res.source_index] = res.rows
-                written += len(res.rows)
-                bar.update(len(res.rows))
+        for res in engine.map(run_task, job, tasks, setup_worker):
+            _add(summary, res, rows, skips, plan, bar)
     finally:
         bar.close()
-        log.close()
-    rows = [row for k in sorted(done) for row in done[k]]
-    mf.write_manifest(final, rows)
-    mf.write_skipped(skipped_csv, {k: skips[k] for k in sorted(skips)})
-    log.remove()
-    try:
-        log.path.parent.rmdir()
-    except OSError:
-        pass  # other shards' logs are still there
-    return RunSummary(written, reused, len(skips), len(rows), seconds, cpu, time.perf_counter() - t0, final,
-                      skipped_csv)
+    _remove_stale_temporaries(store, plan, shard)
+    want = sum(u.count for u in units if u.source_index not in skips)
+    if len({r["index"] for r in rows}) != want or len(rows) != want:
+        raise RestoreBenchError(f"{root}: the shard tasks returned {len(rows)} samples, expected {want}; "
+                                "rerun with --resume")
+    mf.write_manifest(store, final, rows)
+    mf.write_skipped(store, skipped_csv, {k: skips[k] for k in sorted(skips)})
+    for rel in _my_parts(store, plan, shard):
+        store.remove(rel)
+    store.remove_empty_dir(mf.PARTS_DIR)
+    summary.skipped, summary.samples, summary.wall = len(skips), len(rows), time.perf_counter() - t0
+    return summary
 
 
-def merge_shards(root: str | Path) -> Path:
+def _add(summary: RunSummary, res: ShardResult, rows: list[dict], skips: dict[int, tuple[str, str]], plan: Plan,
+         bar: tqdm) -> None:
+    """Account one finished shard task in the summary, the rows, the skips and the progress bar."""
+    for stage, s in res.seconds.items():
+        summary.seconds[stage] += s
+    summary.cpu_seconds += res.cpu_seconds
+    summary.written += res.written
+    summary.reused += res.reused
+    rows += res.rows
+    skips.update(res.skips)
+    bar.total -= sum(plan.count(k) for k in res.skips)
+    if res.skips:
+        bar.set_postfix(skipped=len(skips))
+    bar.update(len(res.rows))
+
+
+def merge_shards(root: str | Path) -> str:
     """Join ``root/shards/manifest-shard-*-of-N.parquet`` (all N present) into ``root/manifest.parquet``.
 
-    The result (manifest and skipped.csv) is byte-identical to a single-machine run's; the shard manifests
-    are removed afterwards. Raises InputError when a shard is missing, unfinished, or already merged.
+    ``root`` is a path or an fsspec URL. The result (manifest and skipped.csv) is byte-identical to a
+    single-machine run's; the shard manifests are removed afterwards. Returns the manifest's location. Raises
+    InputError when a shard is missing, unfinished, or already merged.
     """
-    root = Path(root)
-    shard_dir = root / mf.SHARDS_DIR
-    if (root / mf.MANIFEST).is_file():
+    store = Store(root)
+    if store.exists(mf.MANIFEST):
         raise InputError(f"{root}: already has {mf.MANIFEST}; nothing to merge")
-    found = sorted(shard_dir.glob("manifest-shard-*-of-*.parquet")) if shard_dir.is_dir() else []
+    found = [n for n in store.listdir(mf.SHARDS_DIR) if n.startswith("manifest-shard-") and n.endswith(".parquet")]
     if not found:
-        raise InputError(f"{root}: no shard manifests in {shard_dir}; run `restorebench generate --shard i/N` first")
-    counts = {int(p.stem.rsplit("-of-", 1)[1]) for p in found}
+        raise InputError(f"{root}: no shard manifests in {store.full(mf.SHARDS_DIR)}; run "
+                         "`restorebench generate --shard i/N` first")
+    counts = {int(n.removesuffix(".parquet").rsplit("-of-", 1)[1]) for n in found}
     if len(counts) != 1:
-        raise InputError(f"{shard_dir}: shard manifests of different shard counts {sorted(counts)}")
+        raise InputError(f"{store.full(mf.SHARDS_DIR)}: shard manifests of different shard counts {sorted(counts)}")
     n = counts.pop()
-    present = {int(p.stem.split("-")[2]) for p in found}
+    present = {int(name.split("-")[2]) for name in found}
     missing = [mf.run_name(i, n) for i in range(n) if i not in present]
     if missing:
         raise InputError(f"{root}: shard(s) {missing} not finished; run them (or copy their output here) first")
     rows: list[dict] = []
     skips: dict[int, tuple[str, str]] = {}
     for i in range(n):
-        rows += mf.read_manifest(shard_dir / f"manifest-{mf.run_name(i, n)}.parquet")
-        skips.update(mf.read_skipped(shard_dir / f"skipped-{mf.run_name(i, n)}.csv"))
+        manifest, skipped = _outputs(i, n)
+        rows += mf.load_manifest(store, manifest)[0]
+        skips.update(mf.read_skipped(store, skipped))
     indices = [r["index"] for r in rows]
     if len(set(indices)) != len(indices):
-        raise InputError(f"{shard_dir}: shard manifests overlap (duplicate sample indices)")
-    mf.write_manifest(root / mf.MANIFEST, rows)
-    mf.write_skipped(root / mf.SKIPPED, skips)
+        raise InputError(f"{store.full(mf.SHARDS_DIR)}: shard manifests overlap (duplicate sample indices)")
+    mf.write_manifest(store, mf.MANIFEST, rows)
+    mf.write_skipped(store, mf.SKIPPED, skips)
     for i in range(n):
-        for name in (f"manifest-{mf.run_name(i, n)}.parquet", f"skipped-{mf.run_name(i, n)}.csv"):
-            (shard_dir / name).unlink(missing_ok=True)
-    if not any(shard_dir.iterdir()):
-        shard_dir.rmdir()
-    return root / mf.MANIFEST
+        for rel in _outputs(i, n):
+            store.remove(rel)
+    store.remove_empty_dir(mf.SHARDS_DIR)
+    return store.full(mf.MANIFEST)

@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import hashlib
-from concurrent.futures import ThreadPoolExecutor
+import os
+import posixpath
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from degrade.corpus.manifest import FILE_KINDS, MANIFEST, SHARDS_DIR, file_entries, read_manifest
+from degrade.corpus.manifest import FILE_KINDS, MANIFEST, SHARDS_DIR, file_entries, load_manifest
+from restorebench.engine import map_threads
 from restorebench.errors import InputError
 from restorebench.paths import inside
+from restorebench.storage import Store
 
 
-def check_file(root: Path, rel: str, sha256: str, size: int) -> str | None:
-    """None if ``root/rel`` has ``size`` bytes and that sha256; else 'missing', 'size N != M' or 'sha256 ...'.
+def _checked(store: Store, rel: str) -> str:
+    """``rel`` normalized, after :func:`restorebench.paths.inside` refused absolute and escaping paths."""
+    inside(str(store), rel, store.full(MANIFEST))
+    return posixpath.normpath(rel)
 
-    A ``rel`` that is absolute or leads outside ``root`` raises InputError before anything is read.
+
+def check_file(store: Store, rel: str, sha256: str, size: int) -> str | None:
+    """None if ``rel`` in ``store`` has ``size`` bytes and that sha256; else 'missing', 'size N != M' or
+    'sha256 ...'. A ``rel`` that is absolute or leads outside the store raises InputError before anything is read.
     """
-    path = inside(root, rel, str(root / MANIFEST))
     try:
-        data = path.read_bytes()
+        data = store.read_bytes(_checked(store, rel))
     except FileNotFoundError:
         return "missing"
     except OSError as exc:
@@ -32,9 +38,9 @@ def check_file(root: Path, rel: str, sha256: str, size: int) -> str | None:
     return None
 
 
-def rows_intact(root: Path, rows: list[dict]) -> bool:
+def rows_intact(store: Store, rows: list[dict]) -> bool:
     """True if every file recorded by ``rows`` is present with its recorded size and sha256."""
-    return all(check_file(root, *entry) is None for row in rows for entry in file_entries(row))
+    return all(check_file(store, *entry) is None for row in rows for entry in file_entries(row))
 
 
 @dataclass
@@ -52,16 +58,16 @@ class VerifyReport:
         return not self.missing and not self.corrupt
 
 
-def verify_corpus(root: str | Path, threads: int = 4) -> VerifyReport:
-    """Check every file of the manifest of corpus ``root`` (sha256 and size; hashing in ``threads`` threads)."""
-    root = Path(root)
-    if not (root / MANIFEST).is_file() and (root / SHARDS_DIR).is_dir():
+def verify_corpus(root: str | os.PathLike, threads: int = 4) -> VerifyReport:
+    """Check every file of the manifest of corpus ``root`` (a path or fsspec URL; sha256 and size, hashing in
+    ``threads`` threads)."""
+    store = Store(root)
+    if not store.exists(MANIFEST) and store.exists(SHARDS_DIR):
         raise InputError(f"{root}: shard manifests only; run `restorebench generate --merge {root}` first")
-    entries = [e for row in read_manifest(root / MANIFEST) for e in file_entries(row)]
+    entries = [e for row in load_manifest(store, MANIFEST)[0] for e in file_entries(row)]
     for rel, _, _ in entries:
-        inside(root, rel, str(root / MANIFEST))
-    with ThreadPoolExecutor(max(1, threads)) as pool:
-        problems = list(pool.map(lambda e: check_file(root, *e), entries))
+        _checked(store, rel)
+    problems = map_threads(lambda e: check_file(store, *e), entries, threads)
     report = VerifyReport(checked=len(entries))
     for (rel, _, _), problem in zip(entries, problems):
         if problem == "missing":
@@ -70,8 +76,5 @@ def verify_corpus(root: str | Path, threads: int = 4) -> VerifyReport:
             report.corrupt.append((rel, problem))
     recorded = {rel for rel, _, _ in entries}
     for kind in FILE_KINDS:
-        if (root / kind).is_dir():
-            report.unexpected += sorted(
-                rel for p in (root / kind).iterdir() if (rel := f"{kind}/{p.name}") not in recorded
-            )
+        report.unexpected += [rel for name in store.listdir(kind) if (rel := f"{kind}/{name}") not in recorded]
     return report

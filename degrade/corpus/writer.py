@@ -12,7 +12,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -21,9 +20,9 @@ from degrade.corpus.patches import Box, check_source_size, crop_box
 from degrade.corpus.sampling import crop_rng, draw_sample, instruction_seed, task_labels
 from degrade.corpus.sources import Source
 from degrade.recipe import Recipe, replay
-from restorebench.atomic import write_bytes_atomic
 from restorebench.errors import InputError
 from restorebench.imageio import encode_png
+from restorebench.storage import Store
 
 STAGES = ("decode", "degrade", "encode", "hash", "write")
 """Where a unit's time goes; ``decode`` includes the header check and cropping, ``degrade`` the instruction."""
@@ -31,11 +30,11 @@ STAGES = ("decode", "degrade", "encode", "hash", "write")
 
 @dataclass(frozen=True)
 class Job:
-    """What every worker needs: the config, the source, the corpus root and the id width (digits)."""
+    """What every worker needs: the config, the source, the corpus folder and the id width (digits)."""
 
     config: CorpusConfig
     source: Source
-    root: Path
+    store: Store
     id_width: int
 
 
@@ -99,7 +98,7 @@ def _instruction_image(job: Job, recipe: Recipe, index: int) -> np.ndarray:
     return make_instruction(recipe, instruction_seed(job.config, index), ground=ins.ground, size=ins.size).degraded
 
 
-def _emit(job: Job, res: UnitResult, kind: str, sid: str, img: np.ndarray, written: list[Path]) -> dict:
+def _emit(job: Job, res: UnitResult, kind: str, sid: str, img: np.ndarray, written: list[str]) -> dict:
     out = job.config.output
     with _timed(res.seconds, "encode"):
         data = encode_png(img, out.bits, out.compress_level, out.fast_png)
@@ -107,8 +106,8 @@ def _emit(job: Job, res: UnitResult, kind: str, sid: str, img: np.ndarray, writt
         digest = hashlib.sha256(data).hexdigest()
     rel = f"{kind}/{sid}.png"
     with _timed(res.seconds, "write"):
-        write_bytes_atomic(job.root / rel, data)
-    written.append(job.root / rel)
+        job.store.write_bytes(rel, data)
+    written.append(rel)
     return {f"{kind}_path": rel, f"{kind}_sha256": digest, f"{kind}_bytes": len(data)}
 
 
@@ -119,7 +118,7 @@ def process_unit(job: Job, unit: Unit) -> UnitResult:
     name = job.source.names[k]
     res = UnitResult(k)
     cpu0 = time.process_time()
-    written: list[Path] = []
+    written: list[str] = []
     try:
         with _timed(res.seconds, "decode"):
             width, height = job.source.size(k)
@@ -145,7 +144,7 @@ def process_unit(job: Job, unit: Unit) -> UnitResult:
         res.rows = rows
     except InputError as exc:
         res.skip = (name, str(exc))
-        for path in written:
-            path.unlink(missing_ok=True)
+        for rel in written:
+            job.store.remove(rel)
     res.cpu_seconds = time.process_time() - cpu0
     return res

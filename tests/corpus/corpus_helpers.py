@@ -68,3 +68,29 @@ class DyingSource(FileSource):
         if k == self.die_at:
             os._exit(3)
         return super().read(k)
+
+
+@dataclass
+class DyingOnceSource(FileSource):
+    """A folder source whose worker dies when it first reads source ``die_at`` (``marker`` records that it did)."""
+
+    die_at: int = 0
+    marker: str = ""
+
+    def read(self, k: int) -> np.ndarray:
+        if k == self.die_at and not os.path.exists(self.marker):
+            open(self.marker, "w").close()
+            os._exit(3)
+        return super().read(k)
+
+
+@dataclass
+class InterruptingSource(FileSource):
+    """A folder source that interrupts the run (as Ctrl-C would) when it reads source ``stop_at``."""
+
+    stop_at: int = 0
+
+    def read(self, k: int) -> np.ndarray:
+        if k == self.stop_at:
+            raise KeyboardInterrupt
+        return super().read(k)

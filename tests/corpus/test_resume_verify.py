@@ -42,10 +42,10 @@ def _cli(*args: str) -> list[str]:
 BLOCK_AFTER = """
 import sys, time
 from pathlib import Path
-import degrade.corpus.writer as writer
+import restorebench.storage as storage
 from restorebench.cli import main
 
-written, real = 0, writer.write_bytes_atomic
+written, real = 0, storage.write_bytes_atomic
 
 def write_then_block(path, data):
     # {n} files are written, then the run blocks for good: the kill lands at a known point, whatever the load
@@ -56,7 +56,7 @@ def write_then_block(path, data):
     written += 1
     real(path, data)
 
-writer.write_bytes_atomic = write_then_block
+storage.write_bytes_atomic = write_then_block
 sys.exit(main(sys.argv[1:]))
 """
 
@@ -65,7 +65,7 @@ def test_sigkill_then_resume_equals_uninterrupted_run(kill_job):
     root, src, ref = kill_job
     out, marker = root / "killed", root / "blocked"
     script = root / "block.py"
-    script.write_text(BLOCK_AFTER.format(n=12, marker=str(marker)))  # 6 samples (gt + lq): 1.5 sources
+    script.write_text(BLOCK_AFTER.format(n=13, marker=str(marker)))  # corpus.json, 6 samples (gt + lq): 1.5 sources
     proc = subprocess.Popen([sys.executable, str(script), "generate", str(src), str(out), "--config",
                              str(root / "cfg.yaml"), "--no-progress"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -74,7 +74,7 @@ def test_sigkill_then_resume_equals_uninterrupted_run(kill_job):
         time.sleep(0.01)
     os.kill(proc.pid, signal.SIGKILL)
     assert proc.wait() == -signal.SIGKILL
-    assert not (out / "manifest.parquet").exists() and (out / ".partial").is_dir()
+    assert not (out / "manifest.parquet").exists() and not list(out.glob("manifest/part-*"))
     written = sorted((out / "lq").glob("*.png"))
     assert len(written) == 6
     # a recorded file damaged after the kill, and a stale temporary, must not survive the resume

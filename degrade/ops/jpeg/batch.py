@@ -8,12 +8,11 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import torch
 
 from degrade.ops.jpeg import functional, tensor_codec
+from restorebench.engine import map_threads
 
 
 def _libjpeg(x: torch.Tensor, params: list[dict]) -> torch.Tensor:
@@ -26,12 +25,7 @@ def _libjpeg(x: torch.Tensor, params: list[dict]) -> torch.Tensor:
     def one(i: int) -> np.ndarray:
         return functional.jpeg_compress(imgs[i], params[i]["quality"], params[i]["subsampling"])
 
-    workers = min(len(params), torch.get_num_threads())
-    if workers > 1:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            outs = list(pool.map(one, range(len(params))))
-    else:
-        outs = [one(i) for i in range(len(params))]
+    outs = map_threads(one, list(range(len(params))), torch.get_num_threads())
     return torch.from_numpy(np.stack(outs)).to(x.device).permute(0, 3, 1, 2).to(x.dtype)
 
 
