@@ -23,8 +23,15 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 
+import torch
+
 from restorebench.errors import InputError
 
+PEAK = 255.0
+"""The 0-255 scale of uint8 levels."""
+TRUNC_SLACK = 1e-3
+"""Truncation counts a value within this many levels below an integer as that integer: k/255 stored as
+float32 and multiplied back by 255 may land a hair below k."""
 COLORS = ("rgb", "y601", "yiq")
 QUANTIZE = ("none", "round", "trunc")
 WINDOWS = ("gaussian11", "uniform7")
@@ -142,3 +149,20 @@ def get_protocol(name: str | Protocol) -> Protocol:
 def list_protocols() -> list[str]:
     """Names of the shipped protocols."""
     return list(PROTOCOLS)
+
+
+def prepare(x: torch.Tensor, protocol: Protocol) -> torch.Tensor:
+    """Apply a protocol's geometry and quantization: crop to a multiple of ``crop_multiple`` (top-left kept),
+    drop ``crop_border`` pixels per side, quantize to 256 levels. Nx3xHxW in [0,1] -> float64 in [0,1]."""
+    x = x.to(torch.float64)
+    m = protocol.crop_multiple
+    if m > 1:
+        x = x[..., : x.shape[-2] // m * m, : x.shape[-1] // m * m]
+    b = protocol.crop_border
+    if b:
+        x = x[..., b:-b, b:-b]
+    if protocol.quantize == "round":
+        x = torch.round(x.clamp(0.0, 1.0) * PEAK) / PEAK
+    elif protocol.quantize == "trunc":
+        x = torch.floor(x.clamp(0.0, 1.0) * PEAK + TRUNC_SLACK) / PEAK
+    return x

@@ -3,25 +3,26 @@ CLIP-IQA via pyiqa) and distribution (FID, KID) metrics behind one registry.
 
 Public API (stable; the benchmark runner relies on it):
 
-- :func:`list_metrics` -> names; :func:`metric_info` -> dict (name, kind "fr"/"nr"/"dist", higher_is_better,
+- :func:`list_metrics` (pattern, kind=..., higher_is_better=...) -> names; :func:`metric_info` -> dict (name, kind "fr"/"nr"/"dist", higher_is_better,
   description, weights [WeightFile], alternatives [WeightFile, any one is enough], available, reason);
-- :func:`build_metric` (name, protocol, device, **options) -> a Metric with ``score``/``update``/``compute``.
+- :func:`build_metric` (name, protocol, device, **options) -> a Metric with ``score``/``update``/``compute``;
+- :mod:`benchmark.metrics.functional`: every metric as a function of (pred, gt) batches.
 """
 
 from __future__ import annotations
 
 import torch
 
-from benchmark.metrics import fid, noref, perceptual, pixel  # noqa: F401 - importing registers the metrics
-from benchmark.metrics.base import ImageMetric, Metric, SetMetric, availability, registered, spec
+from benchmark.metrics.base import METRICS, ImageMetric, Metric, SetMetric, availability, registered, spec
 from benchmark.protocols import Protocol
 
-__all__ = ["ImageMetric", "Metric", "SetMetric", "build_metric", "list_metrics", "metric_info"]
+__all__ = ["METRICS", "ImageMetric", "Metric", "SetMetric", "build_metric", "list_metrics", "metric_info"]
 
 
-def list_metrics() -> list[str]:
-    """Names of all registered metrics, sorted."""
-    return registered()
+def list_metrics(pattern: str = "*", kind: str | None = None, higher_is_better: bool | None = None) -> list[str]:
+    """Registered metric names matching a shell ``pattern``, optionally of one ``kind`` ("fr"/"nr"/"dist")
+    or direction, sorted."""
+    return registered(pattern, kind=kind, higher_is_better=higher_is_better)
 
 
 def metric_info(name: str) -> dict:

@@ -8,7 +8,9 @@ Every metric scores batches of same-size images, Nx3xHxW float tensors in [0,1] 
   ``compute`` returns one value for the pair of sets (FID, KID).
 
 Adding a metric is one decorated factory: ``@register_metric("name", kind=..., higher_is_better=...,
-weights=[WeightFile(...)])`` on a class whose constructor takes ``(protocol, device, **options)``.
+weights=[WeightFile(...)])`` on a class whose constructor takes ``(protocol, device, **options)``, in any
+module of ``benchmark/metrics/`` (found without an import list) or in another package's module named in
+the entry-point group ``restorebench.metrics``.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 
-from benchmark.protocols import Protocol, get_protocol
+from benchmark.protocols import Protocol, get_protocol, prepare
 from restorebench import weights as rw
 from restorebench.errors import InputError
+from restorebench.registry import Registry, import_submodules
 
 KINDS = ("fr", "nr", "dist")
 PRECISIONS = ("fp32", "tf32", "bf16", "fp16")
@@ -87,8 +91,6 @@ class ImageMetric(Metric):
 
     def score(self, pred: torch.Tensor, gt: torch.Tensor | None = None) -> torch.Tensor:
         """Per-image values (N float64, on the CPU) of a batch; prepares it with the protocol first."""
-        from benchmark.metrics.pixel import prepare
-
         if self.kind == "fr":
             if gt is None:
                 raise InputError(f"{self.name} is full-reference: pass the ground-truth batch too")
@@ -152,7 +154,9 @@ class MetricSpec:
         return metric
 
 
-_REGISTRY: dict[str, MetricSpec] = {}
+METRICS: Registry[MetricSpec] = Registry("metric", discover=lambda: import_submodules("benchmark.metrics"))
+"""Metric specs by name: every module of ``benchmark/metrics/`` and the modules named in the entry-point
+group ``restorebench.metrics`` register theirs on import."""
 
 
 def register_metric(
@@ -169,12 +173,10 @@ def register_metric(
         raise ValueError(f"metric {name!r}: kind {kind!r} not in {KINDS}")
 
     def deco(cls: type[Metric]) -> type[Metric]:
-        if name in _REGISTRY:
-            raise ValueError(f"metric {name!r} is registered twice")
-        _REGISTRY[name] = MetricSpec(
+        METRICS.add(name, MetricSpec(
             name, kind, higher_is_better, cls, tuple(weights), description, tuple(alternatives),
             dict(options or {}),
-        )
+        ))
         cls.kind = kind
         cls.higher_is_better = higher_is_better
         return cls
@@ -183,15 +185,13 @@ def register_metric(
 
 
 def spec(name: str) -> MetricSpec:
-    """The registry entry of ``name``; unknown names raise InputError listing the known ones."""
-    if name not in _REGISTRY:
-        raise InputError(f"unknown metric {name!r}; known: {', '.join(sorted(_REGISTRY))}")
-    return _REGISTRY[name]
+    """The registry entry of ``name``; unknown names raise InputError naming close ones."""
+    return METRICS.get(name)
 
 
-def registered() -> list[str]:
-    """Registered metric names, sorted."""
-    return sorted(_REGISTRY)
+def registered(pattern: str = "*", **filters: Any) -> list[str]:
+    """Registered metric names matching a shell ``pattern`` and field ``filters`` (e.g. ``kind="fr"``), sorted."""
+    return METRICS.list(pattern, **filters)
 
 
 def availability(s: MetricSpec) -> tuple[bool, str]:

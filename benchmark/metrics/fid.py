@@ -41,7 +41,7 @@ import torch
 import torch.nn.functional as F
 
 from benchmark.metrics.base import SetMetric, check_precision, precision_context, register_metric
-from benchmark.protocols import Protocol
+from benchmark.protocols import Protocol, prepare
 from restorebench import weights as rw
 from restorebench.errors import InputError
 
@@ -254,8 +254,6 @@ class _InceptionSetMetric(SetMetric):
 
     def update(self, pred: torch.Tensor | None, gt: torch.Tensor | None = None) -> None:
         """Add a batch of predictions and/or a batch of references (either may be None; sizes may differ)."""
-        from benchmark.metrics.pixel import prepare
-
         for which, x in (("pred", pred), ("gt", gt)):
             if x is not None:
                 self._add(which, self.extractor(prepare(x.to(self.device), self.protocol)))

@@ -1,8 +1,9 @@
 """Pixel metrics under explicit protocols: PSNR, SSIM and MS-SSIM on batches, any device, float64.
 
-Inputs are Nx3xHxW float tensors in [0,1] (pred, gt) already prepared by :func:`prepare` (protocol crops
-and quantization). Every computation runs in float64 on the 0-255 scale, so values equal the MATLAB/BasicSR
-(uint8-scale) and skimage (data_range=1) formulas to rounding; each function returns one value per image
+Inputs are Nx3xHxW float tensors in [0,1] (pred, gt) already prepared by
+:func:`benchmark.protocols.prepare` (protocol crops and quantization; re-exported here). Every
+computation runs in float64 on the 0-255 scale, so values equal the MATLAB/BasicSR (uint8-scale) and
+skimage (data_range=1) formulas to rounding; each function returns one value per image
 (shape N, float64).
 
 Formulas (Wang et al., IEEE TIP 2004): with window-weighted means mu, variances s2 and covariance s12,
@@ -19,34 +20,13 @@ import torch
 import torch.nn.functional as F
 
 from benchmark.metrics.base import ImageMetric, register_metric
-from benchmark.protocols import Protocol
+from benchmark.protocols import PEAK, Protocol, prepare  # noqa: F401
 
-PEAK = 255.0
 MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
 Y601 = (65.481, 128.553, 24.966)
 """BT.601 limited-range luma weights for RGB in [0,1] -> Y in [16, 235] (offset 16)."""
 YIQ = (0.299, 0.587, 0.114)
 """Full-range luma weights (the Y of YIQ, pyiqa's default colour space)."""
-TRUNC_SLACK = 1e-3
-"""Truncation counts a value within this many levels below an integer as that integer: k/255 stored as
-float32 and multiplied back by 255 may land a hair below k."""
-
-
-def prepare(x: torch.Tensor, protocol: Protocol) -> torch.Tensor:
-    """Apply a protocol's geometry and quantization: crop to a multiple of ``crop_multiple`` (top-left kept),
-    drop ``crop_border`` pixels per side, quantize to 256 levels. Nx3xHxW in [0,1] -> float64 in [0,1]."""
-    x = x.to(torch.float64)
-    m = protocol.crop_multiple
-    if m > 1:
-        x = x[..., : x.shape[-2] // m * m, : x.shape[-1] // m * m]
-    b = protocol.crop_border
-    if b:
-        x = x[..., b:-b, b:-b]
-    if protocol.quantize == "round":
-        x = torch.round(x.clamp(0.0, 1.0) * PEAK) / PEAK
-    elif protocol.quantize == "trunc":
-        x = torch.floor(x.clamp(0.0, 1.0) * PEAK + TRUNC_SLACK) / PEAK
-    return x
 
 
 def to_color(x: torch.Tensor, color: str) -> torch.Tensor:
