@@ -1,4 +1,5 @@
-"""Reads ``registry.yaml`` (plus any YAML files in ``$RESTOREBENCH_REGISTRY``) into ModelInfo entries.
+"""Reads ``registry.yaml`` (plus any YAML files in ``$RESTOREBENCH_REGISTRY`` and the mappings of entries that
+installed packages name in the entry-point group ``restorebench.models``) into ModelInfo entries.
 
 The file lives at the repository root; ``models/registry.yaml`` is a symbolic link to it, so the file ships
 inside the package (setuptools copies the link's target into wheels) and a checkout reads the root file.
@@ -11,8 +12,6 @@ entry and the key.
 
 from __future__ import annotations
 
-import difflib
-import fnmatch
 import os
 import re
 from functools import lru_cache
@@ -23,6 +22,7 @@ import yaml
 
 from models.restorer import ModelInfo
 from restorebench.errors import InputError
+from restorebench.registry import Registry
 from restorebench.weights import WeightFile
 
 REGISTRY_FILE = Path(__file__).with_name("registry.yaml")
@@ -121,38 +121,52 @@ def registry_files() -> list[Path]:
     return [REGISTRY_FILE, *extra]
 
 
+def _add_entries(reg: Registry[ModelInfo], raw: Any, origin: str) -> None:
+    if not isinstance(raw, dict):
+        raise InputError(f"{origin}: expected a mapping of entry names to entries")
+    for name, entry in raw.items():
+        reg.add(name, parse_entry(name, entry, origin), origin)
+
+
+def _read_file(reg: Registry[ModelInfo], path: Path) -> None:
+    if not path.is_file():
+        raise InputError(f"{path}: registry file not found (check ${ENV_REGISTRY})")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path}: not valid YAML ({' '.join(str(exc).split())})") from exc
+    _add_entries(reg, raw, str(path))
+
+
+def _matches(info: ModelInfo, key: str, value: Any) -> bool:
+    """``task``: the method does it (or does ``all``); other keys: the field equals ``value``."""
+    if key == "task":
+        return value in info.tasks or "all" in info.tasks
+    return getattr(info, key) == value
+
+
 @lru_cache(maxsize=8)
-def _read(files: tuple[Path, ...]) -> dict[str, ModelInfo]:
-    out: dict[str, ModelInfo] = {}
-    for path in files:
-        if not path.is_file():
-            raise InputError(f"{path}: registry file not found (check ${ENV_REGISTRY})")
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise InputError(f"{path}: not valid YAML ({' '.join(str(exc).split())})") from exc
-        if not isinstance(raw, dict):
-            raise InputError(f"{path}: expected a mapping of entry names to entries")
-        for name, entry in raw.items():
-            if name in out:
-                raise InputError(f"{path}: entry {name!r} is defined twice")
-            out[name] = parse_entry(name, entry, str(path))
-    return out
+def _read(files: tuple[Path, ...]) -> Registry[ModelInfo]:
+    reg: Registry[ModelInfo] = Registry(
+        "model", discover=lambda: [_read_file(reg, path) for path in files],
+        plugin=lambda name, obj: _add_entries(reg, obj, f"entry point {name!r} (restorebench.models)"),
+        match=_matches, sort=False, hint="run `restorebench models` for the list")
+    return reg
+
+
+def registry() -> Registry[ModelInfo]:
+    """The model registry of the current ``$RESTOREBENCH_REGISTRY`` (bundled file, extra files, entry points)."""
+    return _read(tuple(registry_files()))
 
 
 def entries() -> dict[str, ModelInfo]:
     """All registry entries by name, in file order."""
-    return _read(tuple(registry_files()))
+    return registry().items()
 
 
 def get_info(name: str) -> ModelInfo:
     """The entry called ``name``; an unknown name raises InputError listing the closest known names."""
-    all_entries = entries()
-    if name not in all_entries:
-        close = difflib.get_close_matches(str(name), list(all_entries), n=5, cutoff=0.4)
-        hint = f"did you mean {', '.join(close)}?" if close else "run `restorebench models` for the list"
-        raise InputError(f"unknown model {name!r}; {hint}")
-    return all_entries[name]
+    return registry().get(name)
 
 
 def list_models(filter: str | list[str] = "*", family: str | None = None, task: str | None = None,
@@ -161,17 +175,6 @@ def list_models(filter: str | list[str] = "*", family: str | None = None, task: 
 
     A method whose tasks include ``all`` matches every ``task``. Names come back in registry order.
     """
-    pats = [filter] if isinstance(filter, str) else list(filter)
-    excl = [exclude] if isinstance(exclude, str) else list(exclude)
     if family is not None and family not in FAMILIES:
         raise InputError(f"family {family!r} must be one of {list(FAMILIES)}")
-    out = []
-    for name, info in entries().items():
-        if not any(fnmatch.fnmatch(name, p) for p in pats) or any(fnmatch.fnmatch(name, p) for p in excl):
-            continue
-        if family is not None and info.family != family:
-            continue
-        if task is not None and task not in info.tasks and "all" not in info.tasks:
-            continue
-        out.append(name)
-    return out
+    return registry().list(filter, exclude, family=family, task=task)

@@ -64,10 +64,11 @@ class Registry(Generic[T]):
         self._discovered = False
         self._plugins_seen: set[str] = set()
 
-    def add(self, name: str, obj: T) -> T:
-        """Register ``obj`` under ``name`` (the same object twice is fine; another one is an InputError)."""
+    def add(self, name: str, obj: T, origin: str = "") -> T:
+        """Register ``obj`` under ``name`` (the same object twice is fine; another one is an InputError naming
+        ``origin``, the file or entry point being read)."""
         if name in self._items and self._items[name] is not obj:
-            raise InputError(f"{self.kind} {name!r} is registered twice")
+            raise InputError(f"{origin + ': ' if origin else ''}{self.kind} {name!r} is registered twice")
         self._items[name] = obj
         return obj
 
@@ -117,8 +118,3 @@ class Registry(Generic[T]):
         """Every registered name and thing (a copy, in registration order)."""
         self._load()
         return dict(self._items)
-
-    def __contains__(self, name: object) -> bool:
-        if name not in self._items:
-            self._load()
-        return name in self._items

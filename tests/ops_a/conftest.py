@@ -1,4 +1,4 @@
-"""Fixtures of the operator tests (families noise, blur, jpeg, lowlight, resize)."""
+"""Fixtures of the operator tests; the contract tests run over every registered operator."""
 
 from __future__ import annotations
 
@@ -6,22 +6,24 @@ import numpy as np
 import pytest
 import torch
 
-OPS_A = [
-    "noise.gaussian", "noise.poisson", "noise.speckle", "noise.salt_pepper", "noise.camera",
-    "blur.gaussian", "blur.motion", "blur.defocus", "blur.kernel",
-    "jpeg.compress", "lowlight.darken", "resize.down",
-]
-STOCHASTIC = {"noise.gaussian", "noise.poisson", "noise.speckle", "noise.salt_pepper", "noise.camera",
-              "lowlight.darken"}
+import degrade
+
+OPERATORS = degrade.list_ops()
+"""Every registered operator: registering one adds it to the contract tests."""
+SEEDED = {n for n in OPERATORS if degrade.get(n).stochastic}
+"""Operators whose random field comes from the ``seed`` parameter."""
+SAME_FIELD_ON_BOTH_PATHS = {"blur.motion"}
+"""Seeded operators whose batch path draws exactly the CPU path's field (the others use torch generators)."""
+STOCHASTIC = SEEDED - SAME_FIELD_ON_BOTH_PATHS
 USER_KERNEL = {"kernel": [[0.0, 0.1, 0.0], [0.1, 0.5, 0.1], [0.0, 0.1, 0.1]]}
+FIXED_PARAMS = {"blur.kernel": USER_KERNEL}
+"""Params of the operators without a severity table."""
 
 
 def params_for(name: str, rng: np.random.Generator, severity: int = 3) -> dict:
-    """Params of ``name`` at ``severity`` (blur.kernel, which has no severity table, gets a fixed kernel)."""
-    import degrade
-
-    if name == "blur.kernel":
-        return dict(USER_KERNEL)
+    """Params of ``name`` at ``severity`` (operators without a severity table get FIXED_PARAMS)."""
+    if not degrade.get(name).severities:
+        return dict(FIXED_PARAMS[name])
     return degrade.get(name).sample(rng, severity)
 
 

@@ -8,12 +8,12 @@ import torch
 
 import degrade
 from restorebench.seeding import sample_rng
-from tests.ops_a.conftest import OPS_A, STOCHASTIC, from_batch, params_for, to_batch
+from tests.ops_a.conftest import OPERATORS, STOCHASTIC, from_batch, params_for, to_batch
 
 pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")]
 
 
-@pytest.mark.parametrize("name", [n for n in OPS_A if n != "jpeg.compress"])
+@pytest.mark.parametrize("name", [n for n in OPERATORS if n != "jpeg.compress"])
 def test_cuda_batch_matches_numpy(name, crop):
     op = degrade.get(name)
     params = [params_for(name, sample_rng(5, i)) for i in range(3)]
