@@ -73,7 +73,11 @@ class Operator:
 
     def apply_valid(self, img: np.ndarray, params: dict) -> np.ndarray:
         """:meth:`apply` for an image already known to be valid (another operator's output): no image check."""
-        out = np.asarray(self._apply(img, self.check(params)), np.float32)
+        return self.apply_checked(img, self.check(params))
+
+    def apply_checked(self, img: np.ndarray, params: dict) -> np.ndarray:
+        """:meth:`apply` for a valid image and params this operator's :meth:`check` returned: no checks."""
+        out = np.asarray(self._apply(img, params), np.float32)
         if not self.clips_itself:
             import torch  # here, not at module level: `import degrade` stays free of torch until an operator runs
 
@@ -91,7 +95,7 @@ class Operator:
     def __call__(self, img: np.ndarray, rng: np.random.Generator, severity: int | None = None, **ranges: Any):
         """Sample params and apply them: returns (degraded image, params)."""
         params = self.sample(rng, severity, **ranges)
-        return self.apply(img, params), params
+        return self.apply_checked(check_image(img, f"{self.name} input"), params), params
 
     def _apply(self, img: np.ndarray, params: dict) -> np.ndarray:
         raise NotImplementedError

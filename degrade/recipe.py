@@ -39,6 +39,9 @@ class Recipe:
 
     steps: tuple[Step, ...] = ()
     version: int = RECIPE_VERSION
+    checked: bool = field(default=False, compare=False, repr=False)
+    """True when every step's params came from its operator's ``check`` (parsed or sampled recipes): replay
+    then applies them without checking them again."""
 
     @property
     def ops(self) -> tuple[str, ...]:
@@ -71,7 +74,7 @@ class Recipe:
             if not isinstance(s, dict) or "op" not in s or set(s) - {"op", "params"}:
                 raise InputError(f"{source}: step {i} must be a mapping with 'op' and 'params' only")
             steps.append(Step(s["op"], get(s["op"]).check(dict(s.get("params") or {}))))
-        return cls(tuple(steps), version)
+        return cls(tuple(steps), version, checked=True)
 
     @classmethod
     def from_json(cls, text: str, source: str = "recipe") -> "Recipe":
@@ -96,7 +99,8 @@ def replay(img: np.ndarray, recipe: Recipe | dict) -> np.ndarray:
     out = check_image(img, "replay input")
     for step in recipe.steps:
         # each step's output is float32 in [0,1]: only the first input needs checking
-        out = get(step.op).apply_valid(out, step.params)
+        op = get(step.op)
+        out = op.apply_checked(out, step.params) if recipe.checked else op.apply_valid(out, step.params)
     return out
 
 

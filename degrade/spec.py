@@ -98,10 +98,20 @@ def _validate_leaf(spec: dict, where: str) -> None:
             raise InputError(f"{where}: {exc}") from None
 
 
+_VALIDATED: set[str] = set()
+"""``repr`` of the specs :func:`sample_recipe` has validated (bounded by VALIDATED_MAX)."""
+VALIDATED_MAX = 1024
+
+
 def sample_recipe(spec: dict, rng: np.random.Generator) -> Recipe:
-    """Draw an applied recipe from ``spec`` with ``rng`` (deterministic for a given generator state)."""
-    validate_spec(spec)
-    return Recipe(tuple(_sample(spec, rng)))
+    """Draw an applied recipe from ``spec`` with ``rng`` (deterministic for a given generator state); a spec is
+    validated the first time it is seen, not once per draw."""
+    key = repr(spec)
+    if key not in _VALIDATED:
+        validate_spec(spec)
+        if len(_VALIDATED) < VALIDATED_MAX:
+            _VALIDATED.add(key)
+    return Recipe(tuple(_sample(spec, rng)), checked=True)
 
 
 def _sample(spec: dict, rng: np.random.Generator) -> list[Step]:

@@ -68,7 +68,7 @@ class Registry(Generic[T]):
         """Register ``obj`` under ``name`` (the same object twice is fine; another one is an InputError naming
         ``origin``, the file or entry point being read)."""
         if name in self._items and self._items[name] is not obj:
-            raise InputError(f"{origin + ': ' if origin else ''}{self.kind} {name!r} is registered twice")
+            raise InputError(f"{origin + ': ' if origin else ''}{self.kind} {name!r} is defined twice")
         self._items[name] = obj
         return obj
 

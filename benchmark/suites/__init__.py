@@ -3,8 +3,9 @@
     from benchmark.suites import load_suite, list_suites
     suite = load_suite("aio3", ["task_defaults.limit=5", "tasks.rain.seed=3", "metrics=[psnr]"])
 
-Shipped suites live in ``benchmark/suites/configs/*.yaml`` (``list_suites()``); a path to any other YAML file
-works too. Any field can be overridden with hydra's override grammar: ``key=value`` sets a field whether or not
+Shipped suites live in ``benchmark/suites/configs/*.yaml``; installed packages add folders of suite files
+through the entry-point group ``restorebench.suites`` (an entry point naming a folder path); ``list_suites()``
+lists both, and a path to any other YAML file works too. Any field can be overridden with hydra's override grammar: ``key=value`` sets a field whether or not
 the file names it (it is passed to hydra as ``++key=value``; misspelt keys are caught by the schema), ``~key``
 deletes one. See ``benchmark.suites.schema`` for the fields.
 """
@@ -16,15 +17,27 @@ from pathlib import Path
 
 from benchmark.suites.schema import Suite, Task, build_suite
 from restorebench.errors import InputError
+from restorebench.registry import Registry
 
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 
-__all__ = ["CONFIG_DIR", "Suite", "Task", "compose_config", "list_suites", "load_suite"]
+__all__ = ["CONFIG_DIR", "SUITES", "Suite", "Task", "compose_config", "list_suites", "load_suite"]
 
 
-def list_suites() -> list[str]:
-    """Names of the shipped suites (``benchmark/suites/configs/*.yaml``), sorted."""
-    return sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
+def _add_folder(folder: str | Path, origin: str) -> None:
+    for path in sorted(Path(folder).glob("*.yaml")):
+        SUITES.add(path.stem, path, origin)
+
+
+SUITES: Registry[Path] = Registry(
+    "suite", discover=lambda: _add_folder(CONFIG_DIR, str(CONFIG_DIR)),
+    plugin=lambda name, folder: _add_folder(folder, f"entry point {name!r} (restorebench.suites)"))
+"""Suite config files by name."""
+
+
+def list_suites(pattern: str = "*") -> list[str]:
+    """Names of the shipped and installed suites matching a shell ``pattern``, sorted."""
+    return SUITES.list(pattern)
 
 
 def compose_config(name_or_path: str, overrides: list[str] | tuple[str, ...] = ()) -> dict:
@@ -36,15 +49,12 @@ def compose_config(name_or_path: str, overrides: list[str] | tuple[str, ...] = (
     from omegaconf.errors import OmegaConfBaseException
 
     path = Path(name_or_path).expanduser()
-    if path.suffix in (".yaml", ".yml") and path.is_file():
-        config_dir, config_name = path.resolve().parent, path.stem
-    elif name_or_path in list_suites():
-        config_dir, config_name = CONFIG_DIR, name_or_path
-    else:
-        raise InputError(
-            f"unknown suite {name_or_path!r}; shipped suites: {', '.join(list_suites())} "
-            "(or pass a path to a suite .yaml file)"
-        )
+    if not (path.suffix in (".yaml", ".yml") and path.is_file()):
+        try:
+            path = SUITES.get(name_or_path)
+        except InputError as exc:
+            raise InputError(f"{exc} (or pass a path to a suite .yaml file)") from None
+    config_dir, config_name = path.resolve().parent, path.stem
     try:
         with initialize_config_dir(config_dir=str(config_dir), version_base=None):
             cfg = compose(config_name=config_name, overrides=[_upsert(o) for o in overrides])

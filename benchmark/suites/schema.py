@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmark.metrics.base import spec
 from benchmark.protocols import list_protocols
 from restorebench.errors import InputError
 from restorebench.paths import inside
@@ -183,6 +184,12 @@ def build_suite(cfg: dict, base_dir: Path | None = None) -> Suite:
         raise InputError(f"suite {name}: unknown protocol {protocol!r}; known: {', '.join(list_protocols())}")
     metrics = _names(cfg.get("metrics"), f"suite {name}: metrics")
     nr_metrics = _names(cfg.get("nr_metrics"), f"suite {name}: nr_metrics")
+    for key, names in (("metrics", metrics), ("nr_metrics", nr_metrics)):
+        for metric in names:
+            try:
+                spec(metric)
+            except InputError as exc:
+                raise InputError(f"suite {name}: {key}: {exc}") from None
     if any(t.has_reference for t in tasks) and not metrics + nr_metrics:
         raise InputError(f"suite {name}: no metrics; set metrics=[psnr,ssim] or similar")
     if any(not t.has_reference for t in tasks) and not nr_metrics:

@@ -77,10 +77,13 @@ def test_hydra_overrides_and_composition():
 def test_bad_configs_give_one_line_errors(tmp_path):
     cases = [
         (lambda: load_suite("nope"), "unknown suite"),
+        (lambda: load_suite("aio33"), "unknown suite 'aio33'; did you mean aio3"),
         (lambda: load_suite("aio3", ["tasks.noise15.bogus=1"]), "bogus"),
         (lambda: load_suite("aio3", ["tasks.noise15.spec.op=noise.nope"]), "noise.nope"),
         (lambda: load_suite("aio3", ["task_defaults.limit=0"]), "limit"),
         (lambda: load_suite("aio3", ["protocol=nope"]), "unknown protocol"),
+        (lambda: load_suite("aio3", ["metrics=[psnr,sssim]"]), "metrics: unknown metric 'sssim'; did you mean ssim"),
+        (lambda: load_suite("real-nr", ["nr_metrics=[niqee]"]), "nr_metrics: unknown metric 'niqee'"),
         (lambda: build_suite(tiny_cfg(a={"spec": {"op": "noise.gaussian", "severity": 9}})), "severity"),
         (lambda: build_suite(tiny_cfg(a={})), "exactly one of 'spec'"),
         (
