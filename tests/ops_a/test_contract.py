@@ -14,8 +14,16 @@ import torch
 import degrade
 from restorebench.errors import InputError
 from restorebench.seeding import sample_rng
-from tests.ops_a.conftest import (FIXED_PARAMS, OPERATORS, SEEDED, STOCHASTIC, USER_KERNEL, from_batch, params_for,
-                                  to_batch)
+from tests.ops_a.conftest import (
+    FIXED_PARAMS,
+    OPERATORS,
+    SEEDED,
+    STOCHASTIC,
+    USER_KERNEL,
+    from_batch,
+    params_for,
+    to_batch,
+)
 
 
 def test_every_family_is_under_contract():
