@@ -2,8 +2,9 @@
 
 A :class:`Registry` maps names to things of one kind. Things arrive three ways:
 
-- registered by a decorator or :meth:`Registry.add` in this project's modules, found without hand-kept
-  import lists (``discover``, e.g. :func:`import_submodules` over a package, or a file scan);
+- added by :meth:`Registry.add` (through each kind's decorator, ``degrade.register`` and
+  ``benchmark.metrics.base.register_metric``, or read from files: models, suites), found without
+  hand-kept import lists (``discover``: :func:`import_submodules` over a package, or a file scan);
 - registered by another installed package through a Python entry point of the group
   ``restorebench.<kind>s`` (``restorebench.operators``, ``restorebench.metrics``, ``restorebench.models``,
   ``restorebench.suites``): loading the entry point imports its module, whose decorators register, and the
@@ -71,10 +72,6 @@ class Registry(Generic[T]):
             raise InputError(f"{origin + ': ' if origin else ''}{self.kind} {name!r} is defined twice")
         self._items[name] = obj
         return obj
-
-    def register(self, name: str) -> Callable[[T], T]:
-        """Decorator form of :meth:`add`."""
-        return lambda obj: self.add(name, obj)
 
     def _load(self) -> None:
         if not self._discovered:
