@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -57,8 +56,3 @@ def fast(corpus, tmp_path) -> TrainConfig:
     """Four steps of the small PromptIR on 16 px patches, batch 2, a checkpoint every 2 steps."""
     return TrainConfig(model="promptir", size="small", corpus=str(corpus), out=str(tmp_path / "run"), steps=4,
                        batch=2, patch=16, warmup=2, val_every=2, ckpt_every=2, keep=2, val_count=2, progress=False)
-
-
-def at(cfg: TrainConfig, out: Path, **changes) -> TrainConfig:
-    """``cfg`` writing into ``out``, with ``changes``."""
-    return replace(cfg, out=str(out), **changes)

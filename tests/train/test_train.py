@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 import torch
-from conftest import at
+from train_helpers import at
 
 import models
 from models.network import build_module
