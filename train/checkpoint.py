@@ -96,12 +96,8 @@ class StepLog:
         writer.writeheader()
         writer.writerows(kept)
         write_text_atomic(self.path, buf.getvalue())
-        self._file = open(self.path, "a", newline="", encoding="utf-8")
-        self._writer = csv.DictWriter(self._file, LOG_COLUMNS)
 
     def append(self, row: dict[str, Any]) -> None:
-        self._writer.writerow(row)
-        self._file.flush()
-
-    def close(self) -> None:
-        self._file.close()
+        """Add one row and flush it to the file (a kill cuts at most this row)."""
+        with open(self.path, "a", newline="", encoding="utf-8") as f:
+            csv.DictWriter(f, LOG_COLUMNS).writerow(row)

@@ -251,7 +251,6 @@ def _fit(cfg: TrainConfig, info: models.ModelInfo, objective: Objective, run: Pa
             t_prev = time.perf_counter()
     finally:
         bar.close()
-        log.close()
     final_model = ema.model if ema else model
     return _finish(cfg, info, run, final_model, wait, compute)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 
@@ -209,4 +210,4 @@ def test_schedule_warms_up_linearly_then_decays_to_the_floor():
     lrs = [learning_rate(s, 10, 1.0, 0.1, 4) for s in range(10)]
     assert lrs[:4] == [0.25, 0.5, 0.75, 1.0]
     assert lrs[4] == 1.0 and lrs[-1] == pytest.approx(0.1)
-    assert all(a >= b for a, b in zip(lrs[3:], lrs[4:]))
+    assert all(a >= b for a, b in itertools.pairwise(lrs[3:]))
