@@ -28,7 +28,7 @@ def test_entry_records_paper_code_license_and_weight_provenance(name):
     wf = info.weights[0]
     assert wf.license and wf.source and (wf.url is None or wf.url.startswith("https://"))
     assert wf.sha256 is None or re.fullmatch(r"[0-9a-f]{64}", wf.sha256)
-    assert (wf.sha256 is not None) == (wf.name in SHARED_FILES)
+    assert (wf.sha256 is not None) == (wf.name in SHARED_FILES or wf.bundled is not None)
     if info.channels == 1:
         assert info.gray_mode in ("per_channel", "y")
 

@@ -342,7 +342,7 @@ def test_noref_task_with_crop_is_cached_and_scored_without_reference(tmp_path):
             "name": "nr",
             "data_root": ".",
             "metrics": [],
-            "nr_metrics": ["brightness"],
+            "nr_metrics": ["niqe"],  # a registered name (suites check names); the scorer below stands in for it
             "tasks": {
                 "real": {"source": "skimage:chelsea,coffee", "noref": True, "kinds": ["noise"], "crop": 50}
             },
@@ -352,7 +352,7 @@ def test_noref_task_with_crop_is_cached_and_scored_without_reference(tmp_path):
     def mean_level(preds, targets, ids, metrics, protocol):
         assert targets is None
         return pd.DataFrame(
-            [{"image_id": i, "metric": "brightness", "value": float(p.mean())} for p, i in zip(preds, ids)]
+            [{"image_id": i, "metric": "niqe", "value": float(p.mean())} for p, i in zip(preds, ids)]
         )
 
     rr = run_suite(
