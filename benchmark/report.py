@@ -1,8 +1,9 @@
 """Leaderboard reports of a run: ``results.parquet``, ``leaderboard.{md,csv,html}``, plots, gallery, ``run.json``.
 
-:func:`write_report` turns a :class:`benchmark.runner.RunResult` into files; the page layout lives in the
-templates of ``benchmark/templates/``. Every file written is recorded in ``.report-files.json``, so the next
-report into the same folder removes exactly those and never a user's files.
+:func:`write_report` turns a :class:`benchmark.runner.RunResult` into files (the tables themselves are laid
+out by ``benchmark.leaderboard``, plots by ``benchmark.plots``, the gallery by ``benchmark.gallery``). Every file
+written is recorded in ``.report-files.json``, so the next report into the same folder removes exactly those
+and never a user's files.
 """
 
 from __future__ import annotations
