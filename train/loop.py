@@ -125,8 +125,8 @@ class EMA:
 @torch.no_grad()
 def validate_model(model: torch.nn.Module, data: ValidationSet, device: torch.device) -> tuple[float, float]:
     """Mean PSNR (dB) and SSIM of ``model`` on the held-out pairs (RGB, 0-255 scale, outputs clamped)."""
-    from benchmark.metrics.pixel import prepare, psnr, ssim
-    from benchmark.protocols import get_protocol
+    from benchmark.metrics.pixel import psnr, ssim
+    from benchmark.protocols import get_protocol, prepare
 
     protocol = get_protocol(VAL_PROTOCOL)
     was_training = model.training

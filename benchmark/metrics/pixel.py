@@ -1,7 +1,7 @@
 """Pixel metrics under explicit protocols: PSNR, SSIM and MS-SSIM on batches, any device, float64.
 
 Inputs are Nx3xHxW float tensors in [0,1] (pred, gt) already prepared by
-:func:`benchmark.protocols.prepare` (protocol crops and quantization; re-exported here). Every
+:func:`benchmark.protocols.prepare` (protocol crops and quantization). Every
 computation runs in float64 on the 0-255 scale, so values equal the MATLAB/BasicSR (uint8-scale) and
 skimage (data_range=1) formulas to rounding; each function returns one value per image
 (shape N, float64).
@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from benchmark.metrics.base import ImageMetric, register_metric
-from benchmark.protocols import PEAK, Protocol, prepare  # noqa: F401
+from benchmark.protocols import PEAK, Protocol
 
 MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
 Y601 = (65.481, 128.553, 24.966)

@@ -26,7 +26,8 @@ from restorebench.paths import inside
 META = ("index", "id", "task", "recipe")
 
 
-def _tensor(img: np.ndarray) -> torch.Tensor:
+def to_chw_tensor(img: np.ndarray) -> torch.Tensor:
+    """HxWx3 float32 image -> 3xHxW contiguous tensor (the layout of corpus items)."""
     return torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1)))
 
 
@@ -61,10 +62,10 @@ class PairedCorpus(Dataset):
         if self.layout == "folder":
             item: dict[str, Any] = dict(self._meta[i])
             for k, path in self._paths[i].items():
-                item[k] = _tensor(read_image(path, convert=True))
+                item[k] = to_chw_tensor(read_image(path, convert=True))
         else:
             row = self._ds[i]
             item = {c: row[c] for c in META}
             for k in self.kinds:
-                item[k] = _tensor(read_image(f"{self.root}[{i}].{k}", convert=True, data=row[k]["bytes"]))
+                item[k] = to_chw_tensor(read_image(f"{self.root}[{i}].{k}", convert=True, data=row[k]["bytes"]))
         return self.transform(item) if self.transform is not None else item

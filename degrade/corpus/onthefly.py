@@ -15,10 +15,10 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import torch
 from torch.utils.data import Dataset
 
 from degrade.corpus.config import CorpusConfig
+from degrade.corpus.dataset import to_chw_tensor
 from degrade.corpus.patches import check_source_size, make_plan
 from degrade.corpus.sources import Source
 from degrade.corpus.writer import crop_sample, degrade_sample, id_width, sample_id
@@ -27,10 +27,6 @@ from restorebench.imageio import as_stored
 
 DECODED_CACHE = 4
 """Decoded source images kept per process (a source's samples are consecutive indices)."""
-
-
-def _tensor(img: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1)))
 
 
 class OnTheFlyCorpus(Dataset):
@@ -74,5 +70,5 @@ class OnTheFlyCorpus(Dataset):
         task, recipe, lq = degrade_sample(self.config, gt, i)
         bits = self.config.output.bits
         item = {"index": i, "id": sample_id(i, self._width), "task": task.name, "recipe": recipe.to_json(),
-                "lq": _tensor(as_stored(lq, bits)), "gt": _tensor(as_stored(gt, bits))}
+                "lq": to_chw_tensor(as_stored(lq, bits)), "gt": to_chw_tensor(as_stored(gt, bits))}
         return self.transform(item) if self.transform is not None else item
