@@ -64,3 +64,12 @@ def check_batch(x: Any, what: str = "batch", min_side: int = MIN_SIDE) -> Any:
     check_side(x.shape[2], x.shape[3], what, min_side)
     check_finite_range(x, what)
     return x
+
+
+def check_int(value: Any, where: str, low: int, high: int | None = None) -> int:
+    """``value`` if it is an integer (not a bool) in ``[low, high]`` (no upper bound when ``high`` is None);
+    else a one-line InputError ``"<where>=<value>: expected an integer ..."``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
+        bound = f"in [{low}, {high}]" if high is not None else f">= {low}"
+        raise InputError(f"{where}={value!r}: expected an integer {bound}")
+    return value

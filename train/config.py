@@ -15,6 +15,7 @@ from typing import Any
 
 from restorebench.errors import InputError
 from restorebench.seeding import check_seed
+from restorebench.validate import check_int
 
 RESUME_FREE = ("out", "workers", "progress", "device", "val_every", "ckpt_every", "keep")
 """Fields that may differ when a run is resumed (they do not change the weights on one device)."""
@@ -72,11 +73,6 @@ class TrainConfig:
         return {k: v for k, v in self.to_dict().items() if k not in RESUME_FREE}
 
 
-def _positive_int(name: str, value: Any, minimum: int = 1) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise InputError(f"{name}={value!r}: expected an integer >= {minimum}")
-
-
 def _number(name: str, value: Any, low: float, high: float) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
             or not low <= value <= high:
@@ -93,9 +89,9 @@ def validate(cfg: TrainConfig) -> TrainConfig:
         raise InputError("--source goes with --spec; a corpus already holds its images")
     check_seed(cfg.seed, "seed")
     for name in ("steps", "batch", "patch", "val_every", "ckpt_every", "keep", "threads"):
-        _positive_int(name, getattr(cfg, name))
+        check_int(getattr(cfg, name), name, 1)
     for name in ("workers", "warmup", "val_count"):
-        _positive_int(name, getattr(cfg, name), 0)
+        check_int(getattr(cfg, name), name, 0)
     _number("lr", cfg.lr, 1e-8, 1.0)
     _number("min_lr", cfg.min_lr, 0.0, cfg.lr)
     _number("weight_decay", cfg.weight_decay, 0.0, 1.0)

@@ -27,7 +27,7 @@ import yaml
 from degrade.spec import validate_spec
 from restorebench.errors import InputError
 from restorebench.imageio import MAX_PIXELS
-from restorebench.validate import MIN_SIDE
+from restorebench.validate import MIN_SIDE, check_int
 
 PATCH_MODES = ("random", "grid", "whole")
 
@@ -137,20 +137,13 @@ def _bool(value: Any, where: str) -> bool:
     return value
 
 
-def _int(value: Any, where: str, low: int, high: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
-        bound = f"in [{low}, {high}]" if high is not None else f">= {low}"
-        raise InputError(f"{where}={value!r}: expected an integer {bound}")
-    return value
-
-
 def _check_patches(p: PatchConfig, where: str) -> PatchConfig:
     if p.mode not in PATCH_MODES:
         raise InputError(f"{where}.mode={p.mode!r}: use one of {PATCH_MODES}")
-    _int(p.size, f"{where}.size", MIN_SIDE)
-    _int(p.per_image, f"{where}.per_image", 1)
+    check_int(p.size, f"{where}.size", MIN_SIDE)
+    check_int(p.per_image, f"{where}.per_image", 1)
     if p.stride is not None:
-        _int(p.stride, f"{where}.stride", 1)
+        check_int(p.stride, f"{where}.stride", 1)
         if p.mode != "grid":
             raise InputError(f"{where}.stride applies to mode: grid only (mode is {p.mode!r})")
     if p.mode != "random" and p.per_image != 1:
@@ -190,17 +183,17 @@ def parse_config(data: Any, source: str = "config") -> CorpusConfig:
     output = _section(OutputConfig, data.get("output"), f"{source}: output")
     if output.bits not in (8, 16):
         raise InputError(f"{source}: output.bits={output.bits!r}: PNG output supports 8 or 16")
-    _int(output.compress_level, f"{source}: output.compress_level", 0, 9)
+    check_int(output.compress_level, f"{source}: output.compress_level", 0, 9)
     _bool(output.fast_png, f"{source}: output.fast_png")
     sources = _section(SourceConfig, data.get("sources"), f"{source}: sources")
-    _int(sources.max_pixels, f"{source}: sources.max_pixels", 1)
-    _int(sources.min_side, f"{source}: sources.min_side", 1)
+    check_int(sources.max_pixels, f"{source}: sources.max_pixels", 1)
+    check_int(sources.min_side, f"{source}: sources.min_side", 1)
     instructions = _section(InstructionConfig, data.get("instructions"), f"{source}: instructions")
-    _int(instructions.size, f"{source}: instructions.size", MIN_SIDE)
+    check_int(instructions.size, f"{source}: instructions.size", MIN_SIDE)
     _bool(instructions.enabled, f"{source}: instructions.enabled")
     if not isinstance(instructions.ground, str):
         raise InputError(f"{source}: instructions.ground={instructions.ground!r}: expected a ground name")
-    seed = _int(data.get("seed", 0), f"{source}: seed", 0, 2**63 - 1)
+    seed = check_int(data.get("seed", 0), f"{source}: seed", 0, 2**63 - 1)
     return CorpusConfig(_check_tasks(data.get("tasks"), f"{source}: tasks"), seed, patches, output, sources,
                         instructions)
 
