@@ -13,6 +13,7 @@ each validation image is cropped to a multiple of the model's size multiple (top
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -81,16 +82,28 @@ def _pair(item: dict, what: str) -> tuple[torch.Tensor, torch.Tensor]:
     return lq, gt
 
 
+def label_vector(recipe_json: str, classes: Sequence[str]) -> torch.Tensor:
+    """Multi-hot float32 vector [len(classes)]: 1 where the recipe holds an operator of that degradation family
+    (``noise``, ``rain``, ...; see ``degrade.corpus.sampling.task_labels``); all zeros for a clean sample."""
+    from degrade.corpus.sampling import op_families
+
+    present = set(op_families(step["op"] for step in json.loads(recipe_json)["steps"]))
+    return torch.tensor([float(c in present) for c in classes], dtype=torch.float32)
+
+
 class TrainStream(Dataset):
     """Global sample ``k`` -> {"lq", "gt"} 3 x patch x patch float32 crops (plus "lq2", a second crop of the
-    same degraded image at its own position, when ``views`` is 2)."""
+    same degraded image at its own position, when ``views`` is 2, and "labels", the :func:`label_vector` of the
+    sample's recipe over ``classes``, when ``classes`` is given)."""
 
-    def __init__(self, pairs: Dataset, indices: Sequence[int], seed: int, patch: int, views: int = 1):
+    def __init__(self, pairs: Dataset, indices: Sequence[int], seed: int, patch: int, views: int = 1,
+                 classes: Sequence[str] | None = None):
         self.pairs = pairs
         self.indices = list(indices)
         self.seed = seed
         self.patch = patch
         self.views = views
+        self.classes = tuple(classes) if classes is not None else None
         self._order: tuple[int, np.ndarray] | None = None
 
     def __len__(self) -> int:
@@ -122,6 +135,8 @@ class TrainStream(Dataset):
         if self.views == 2:
             y2, x2 = self._corner(rng, h, w)
             out["lq2"] = dihedral(lq[:, y2:y2 + p, x2:x2 + p], code)
+        if self.classes is not None:
+            out["labels"] = label_vector(item["recipe"], self.classes)
         return out
 
 

@@ -181,7 +181,8 @@ def train(cfg: TrainConfig, resume: bool = False) -> RunResult:
             summary = json.loads((run / SUMMARY).read_text())
             return RunResult(run, run / FINAL, summary["sha256"], summary)
         write_text_atomic(run / DATA, json.dumps(data_info, indent=2, default=str) + "\n")
-        return _fit(cfg, info, objective, run, TrainStream(pairs, train_idx, cfg.seed, cfg.patch, objective.views),
+        return _fit(cfg, info, objective, run, TrainStream(pairs, train_idx, cfg.seed, cfg.patch, objective.views,
+                                                                  info.tasks if objective.labels else None),
                     ValidationSet(val_pairs, val_idx, info.size_multiple) if val_idx else None)
 
 

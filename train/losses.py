@@ -24,12 +24,15 @@ AIRNET_CONTRAST_WEIGHT = 0.1
 
 @dataclass(frozen=True)
 class Objective:
-    """``prepare(model)`` once on the freshly built model; ``loss(model, batch) -> (loss, parts)``."""
+    """``prepare(model)`` once on the freshly built model; ``loss(model, batch) -> (loss, parts)``. ``views``:
+    degraded crops per sample (2 adds ``lq2``); ``labels``: the batch carries ``labels``, a multi-hot vector over
+    the registry entry's ``tasks`` (see ``train.data.label_vector``)."""
 
     name: str
     views: int
     prepare: Callable[[nn.Module], None]
     loss: Callable[[nn.Module, dict], tuple[torch.Tensor, dict[str, float]]]
+    labels: bool = False
 
 
 def _nothing(model: nn.Module) -> None:

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -44,6 +44,11 @@ def instruction_seed(config: CorpusConfig, index: int) -> int:
     return draw_seed(sample_rng(config.seed, index, INSTRUCTION_STREAM))
 
 
+def op_families(ops: Iterable[str]) -> list[str]:
+    """Degradation families of operator names (``rain.streaks`` -> ``rain``), in order of first appearance."""
+    return list(dict.fromkeys(op.split(".")[0] for op in ops))
+
+
 def task_labels(recipe: Recipe) -> list[str]:
     """Degradation families in the recipe, in order of first appearance (e.g. ['rain', 'noise'])."""
-    return list(dict.fromkeys(op.split(".")[0] for op in recipe.ops))
+    return op_families(recipe.ops)

@@ -211,3 +211,18 @@ def test_schedule_warms_up_linearly_then_decays_to_the_floor():
     assert lrs[:4] == [0.25, 0.5, 0.75, 1.0]
     assert lrs[4] == 1.0 and lrs[-1] == pytest.approx(0.1)
     assert all(a >= b for a, b in itertools.pairwise(lrs[3:]))
+
+
+def test_label_vectors_name_the_recipe_families(corpus):
+    from degrade.corpus import PairedCorpus
+    from train.data import TrainStream, label_vector
+
+    mixed = '{"steps": [{"op": "rain.streaks", "params": {}}, {"op": "noise.gaussian", "params": {"sigma": 25.0}}], "version": 1}'
+    assert label_vector(mixed, ("noise", "haze", "rain")).tolist() == [1.0, 0.0, 1.0]
+    assert label_vector('{"steps": [], "version": 1}', ("noise",)).tolist() == [0.0]
+    pairs = PairedCorpus(corpus)
+    stream = TrainStream(pairs, range(len(pairs)), 0, 32, classes=("noise", "rain"))
+    item = stream[0]
+    assert item["labels"].dtype == torch.float32 and item["labels"].shape == (2,)
+    assert torch.equal(item["labels"], label_vector(pairs[int(stream.order(0)[0])]["recipe"], ("noise", "rain")))
+    assert "labels" not in TrainStream(pairs, range(len(pairs)), 0, 32)[0]
