@@ -6,6 +6,7 @@ Work folder layout (``WORK``, default ``$RESTOREBENCH_CACHE/runs/<suite>``)::
     restored/<method>/<task>-<content12>/<id>.png          restored image (8-bit PNG, written atomically)
     restored/<method>/<task>-<content12>/<id>.error.json   one-line error of a method that raised on that image
     restored/<method>/<task>-<content12>/times.jsonl       seconds per restored image (for the s/img column)
+    restored/<method>/<task>-<content12>/conditioning.jsonl what each image was given besides itself
     scores/<protocol>/<method>/<task>-<content12>.parquet  per-image scores [image_id, metric, value]
 
 ``content12`` starts the sha256 of the task's data (inputs and targets), so regenerating bit-identical data
@@ -14,7 +15,10 @@ scores nothing, and a run killed at any point resumes where it stopped and ends 
 method that raises on one image is recorded for that image (``status = error``) and the run goes on; a
 method that cannot load (weights unavailable, license opt-in, missing dependency) becomes an ``n/a`` row
 with its reason. Task-specific methods run only on tasks whose degradation kinds they declare
-(``match_tasks``); methods declaring ``all`` run on all.
+(``match_tasks``); methods declaring ``all`` run on all. Methods whose registry ``inputs`` ask for a visual
+instruction or a text prompt get one per image (:mod:`benchmark.conditioning`); the results' ``conditioning``
+column records what each image was given, and an image that cannot get what its method needs is ``n/a``
+for that method (``status = n/a``, the reason in ``error``).
 """
 
 from __future__ import annotations
@@ -29,16 +33,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from benchmark.conditioning import Conditioning, ConditionUnavailable, Detector, condition, describe
 from benchmark.suites import Suite, Task
-from benchmark.suites.data import TaskData, default_cache_dir, prepare_suite, suite_digest
+from benchmark.suites.data import Item, TaskData, default_cache_dir, prepare_suite, suite_digest
 from restorebench.atomic import write_bytes_atomic, write_text_atomic
 from restorebench.engine import Engine
 from restorebench.errors import RestoreBenchError
 from restorebench.imageio import read_image, write_image
 from restorebench.validate import check_image
 
-RestoreFn = Callable[[np.ndarray], np.ndarray]
-"""Restores one HxWx3 float32 [0,1] image to the same shape."""
+RestoreFn = Callable[..., np.ndarray]
+"""Restores one HxWx3 float32 [0,1] image to the same shape: ``fn(img, **conditioning kwargs)``."""
 
 Scorer = Callable[[list[np.ndarray], "list[np.ndarray] | None", list[str], list[str], str], pd.DataFrame]
 """(preds, targets or None, image ids, metrics, protocol) -> DataFrame[image_id, metric, value]."""
@@ -59,7 +64,10 @@ RESULT_COLUMNS = [
     "value",
     "status",
     "error",
+    "conditioning",
 ]
+NA_PREFIX = "n/a: "
+"""Starts the recorded error of an image its method could not be given the conditioning it needs."""
 
 
 @dataclass
@@ -67,7 +75,8 @@ class Method:
     """A method to benchmark: ``loader()`` returns its restore function (called only when there is work).
 
     ``tasks``: the degradation kinds it handles (``all`` for every task). ``unavailable``: why it cannot run
-    here (shown as ``n/a: <reason>`` in the leaderboard), or None.
+    here (shown as ``n/a: <reason>`` in the leaderboard), or None. ``inputs``: the registry's extra inputs
+    (see :mod:`benchmark.conditioning`); ``detector`` names degradations for ``prompt: detector``.
     """
 
     name: str
@@ -77,6 +86,8 @@ class Method:
     family: str = ""
     fingerprint: str = ""
     """Names the method's configuration (registry entry: args, weight hashes) in its cache folder."""
+    inputs: dict = field(default_factory=dict)
+    detector: Detector | None = field(default=None, repr=False)
     _fn: RestoreFn | None = field(default=None, repr=False)
 
     @property
@@ -90,6 +101,10 @@ class Method:
             return True
         kinds = {OP_FAMILY_TO_TASK.get(k, k) for k in task.kinds}
         return bool(kinds & set(self.tasks))
+
+    def conditioning(self, task: Task, item: Item, img: np.ndarray) -> Conditioning:
+        """What image ``img`` (``item`` of ``task``) is given besides itself; ConditionUnavailable if it cannot be."""
+        return condition(self.inputs, task, item, img, self.detector) if self.inputs else Conditioning()
 
     @property
     def loaded(self) -> bool:
@@ -105,8 +120,11 @@ class Method:
         return self._fn
 
 
-def registry_methods(names: list[str], device: str = "cpu") -> list[Method]:
-    """Methods of the model registry by name, with availability checked without loading anything."""
+def registry_methods(names: list[str], device: str = "cpu", detector: Detector | None = None) -> list[Method]:
+    """Methods of the model registry by name, with availability checked without loading anything.
+
+    ``detector`` gives the prompts of methods declaring ``inputs: {prompt: detector}``.
+    """
     import models
 
     out = []
@@ -116,6 +134,8 @@ def registry_methods(names: list[str], device: str = "cpu") -> list[Method]:
 
         def loader(name: str = name) -> RestoreFn:
             return models.load(name, device=device).restore_image
+
+        describe(info.inputs, f"{name}: inputs")  # a bad declaration fails here, before any work
 
         fingerprint = hashlib.sha256(
             json.dumps(info.to_dict(), sort_keys=True, default=str).encode()
@@ -128,6 +148,8 @@ def registry_methods(names: list[str], device: str = "cpu") -> list[Method]:
                 family=info.family,
                 unavailable=None if ok else reason,
                 fingerprint=fingerprint,
+                inputs=dict(info.inputs),
+                detector=detector,
             )
         )
     return out
@@ -176,6 +198,8 @@ class RunResult:
     """method name -> its cache folder name (:attr:`Method.key`)."""
     device: str = "cpu"
     """The device methods restored and metrics scored on (the s/img column's)."""
+    conditioning: dict[str, str] = field(default_factory=dict)
+    """method -> what its images are given besides themselves ("" for the image alone)."""
 
     def restored_dir(self, method: str, task: str) -> Path:
         """The folder of ``method``'s restored images of ``task``."""
@@ -195,16 +219,31 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"[:300]
 
 
-def _read_times(path: Path) -> dict[str, float]:
-    out: dict[str, float] = {}
+def _read_jsonl(path: Path, key: str) -> dict[str, object]:
+    """image id -> ``key`` of every complete line of a per-image JSON-lines file (last line wins)."""
+    out: dict[str, object] = {}
     if path.is_file():
         for line in path.read_text().splitlines():
             try:
                 rec = json.loads(line)
-                out[rec["id"]] = float(rec["seconds"])
+                out[rec["id"]] = rec[key]
             except (ValueError, KeyError, TypeError):
                 continue  # a line cut by a kill
     return out
+
+
+def _read_times(path: Path) -> dict[str, float]:
+    return {k: float(v) for k, v in _read_jsonl(path, "seconds").items()}
+
+
+def _append_jsonl(path: Path, rec: dict) -> None:
+    with open(path, "a") as f:
+        f.write(json.dumps(rec) + "\n")
+
+
+def image_conditioning(folder: Path) -> dict[str, str]:
+    """image id -> what it was given besides itself when restored into ``folder`` (images given nothing: absent)."""
+    return {k: str(v) for k, v in _read_jsonl(folder / "conditioning.jsonl", "conditioning").items()}
 
 
 def pending(td: TaskData, folder: Path, retry_failed: bool = False) -> list:
@@ -226,8 +265,9 @@ def restore_task(
 ) -> int:
     """Restore the pending images of a task with ``method`` into ``folder``; returns how many ran.
 
-    An exception on one image is written to ``<id>.error.json`` and the loop goes on. The method is loaded
-    only when something is pending; a load failure propagates for the caller to mark the method n/a.
+    An exception on one image is written to ``<id>.error.json`` and the loop goes on; so is the reason an image
+    cannot get the conditioning its method needs (starting ``n/a: ``). The method is loaded only when
+    something is pending; a load failure propagates for the caller to mark the method n/a.
     """
     todo = pending(td, folder, retry_failed)
     if progress:
@@ -238,9 +278,16 @@ def restore_task(
     for item in todo:
         out, err = folder / f"{item.image_id}.png", folder / f"{item.image_id}.error.json"
         img = read_image(item.input, convert=True)
+        try:
+            cond = method.conditioning(td.task, item, img)
+        except ConditionUnavailable as exc:
+            write_text_atomic(err, json.dumps({"id": item.image_id, "error": NA_PREFIX + str(exc)}))
+            if progress:
+                progress(1)
+            continue
         t0 = time.perf_counter()
         try:
-            y = fn(img)
+            y = fn(img, **cond.kwargs)
             check_image(y, f"{method.name} output")
             if y.shape != img.shape:
                 raise RestoreBenchError(f"output shape {y.shape} differs from the input's {img.shape}")
@@ -250,8 +297,9 @@ def restore_task(
             seconds = time.perf_counter() - t0
             write_image(out, y)
             err.unlink(missing_ok=True)
-            with open(folder / "times.jsonl", "a") as f:
-                f.write(json.dumps({"id": item.image_id, "seconds": round(seconds, 6)}) + "\n")
+            _append_jsonl(folder / "times.jsonl", {"id": item.image_id, "seconds": round(seconds, 6)})
+            if cond.record:
+                _append_jsonl(folder / "conditioning.jsonl", {"id": item.image_id, "conditioning": cond.record})
         if progress:
             progress(1)
     return len(todo)
@@ -349,6 +397,7 @@ def run_suite(
         metric_status,
         {m.name: m.key for m in methods},
         device,
+        {m.name: describe(m.inputs) for m in methods},
     )
 
 
@@ -429,6 +478,7 @@ class _Run:
             scores, n = score_task(td, folder, usable, self.suite.protocol, scorer, cache)
             self.timings["score"] += time.perf_counter() - t1
             self.counts["scored"] += n
+            given = image_conditioning(folder)
             base = {
                 "suite": self.suite.name,
                 "task": task.name,
@@ -445,6 +495,7 @@ class _Run:
                     "value": float(r.value),
                     "status": "ok" if np.isfinite(r.value) else "error",
                     "error": "" if np.isfinite(r.value) else f"scoring: {r.note}",
+                    "conditioning": given.get(r.image_id, ""),
                 }
                 for r in scores.itertuples()
             ]
@@ -454,8 +505,9 @@ class _Run:
                     "image_id": iid,
                     "metric": "",
                     "value": float("nan"),
-                    "status": "error",
+                    "status": "n/a" if msg.startswith(NA_PREFIX) else "error",
                     "error": msg,
+                    "conditioning": given.get(iid, ""),
                 }
                 for iid, msg in image_errors(td, folder).items()
             ]

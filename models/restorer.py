@@ -182,12 +182,19 @@ class Restorer:
             overlap = 2 * halo + 16 if 2 * halo + 16 < self.tile else self.tile // 2
         return overlap, min(halo, max(0, (overlap - 1) // 2))
 
-    def restore_image(self, img: np.ndarray) -> np.ndarray:
-        """Convenience: restore one HxWx3 float32 [0,1] numpy image (same shape and dtype out)."""
+    def restore_image(self, img: np.ndarray, prompt: str | None = None,
+                      instruction: np.ndarray | None = None) -> np.ndarray:
+        """Convenience: restore one HxWx3 float32 [0,1] numpy image (same shape and dtype out), with an optional
+        text ``prompt`` and visual ``instruction`` (an hxwx3 float32 [0,1] image)."""
         import torch
 
+        def chw(a: np.ndarray) -> Any:
+            return torch.from_numpy(np.ascontiguousarray(a)).permute(2, 0, 1)
+
         check_image(img, f"{self.info.name} input")
-        y = self(torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1)[None])
+        if instruction is not None:
+            instruction = chw(check_image(instruction, f"{self.info.name} instruction"))
+        y = self(chw(img)[None], prompt=prompt, instruction=instruction)
         return y[0].permute(1, 2, 0).cpu().numpy()
 
 

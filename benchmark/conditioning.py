@@ -1,0 +1,147 @@
+"""Per-image conditioning: what a method receives besides the image, as its registry ``inputs`` declare.
+
+* ``instruction: image`` or ``instruction: {ground: te42, size: 224, ground_seed: 0}`` (Defusion): a visual
+  instruction, the image's recorded recipe applied to a visual ground (:func:`degrade.instructions.make_instruction`:
+  same operators and parameters, stochastic fields re-drawn from ``sample_rng(task seed, crc32(image id),
+  INSTRUCTION_STREAM)``), passed as an HxWx3 float32 [0,1] array (the degraded ground). The ground is the same for
+  every image (``ground_seed``), so a model knows the clean ground its instructions are drawn on. An image
+  without a recipe (a real folder) gets a recipe estimated from the image where an estimator exists (Gaussian
+  noise of the PCA-estimated sigma when the task's only degradation is noise); otherwise the image is ``n/a``
+  for that method, with the reason.
+* ``prompt: task`` (or ``text``): the degradations of the image's recipe in order (operator words,
+  ``rain.drops`` -> ``raindrop``), else the task's declared kinds, comma-separated (``"rain, snow, noise"``).
+  ``prompt: detector``: the words a degradation detector given to the runner names for the image, dominant first.
+* ``noise_level``: estimated or fixed inside the method (:mod:`models.network`); recorded, nothing passed.
+
+Every image's :class:`Conditioning` carries a one-line ``record`` of what was passed, written to the results.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from benchmark.suites.data import Item
+from benchmark.suites.schema import Task
+from restorebench.errors import InputError, RestoreBenchError
+from restorebench.seeding import draw_seed, sample_rng
+
+INSTRUCTION_STREAM = 2
+"""Sub-stream of ``sample_rng(task seed, image key, ...)`` the instruction's seed is drawn from."""
+INSTRUCTION_DEFAULTS = {"ground": "te42", "size": 224, "ground_seed": 0}
+"""The instruction ground when a method declares ``instruction: image`` (Defusion's 224-pixel instructions)."""
+PROMPT_SOURCES = ("task", "text", "detector")
+WORDS = {"rain.drops": "raindrop", "lowlight": "low-light", "resize": "low resolution", "jpeg": "jpeg"}
+"""Prompt words of operators (full name first, then family); other families are their own word."""
+
+Detector = Callable[[np.ndarray], list[str]]
+"""An HxWx3 float32 [0,1] image -> degradation words present, dominant first (empty when clean)."""
+
+
+class ConditionUnavailable(RestoreBenchError):
+    """The conditioning a method needs cannot be made for this image (the reason is the message)."""
+
+
+@dataclass(frozen=True)
+class Conditioning:
+    """Keyword arguments for the method's restore function and a one-line record of them ("" when none)."""
+
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    record: str = ""
+
+
+def instruction_spec(inputs: dict, where: str = "inputs") -> dict | None:
+    """The ground settings ``{ground, size, ground_seed}`` of ``inputs['instruction']``, or None without one."""
+    spec = inputs.get("instruction")
+    if spec is None:
+        return None
+    if spec == "image":
+        return dict(INSTRUCTION_DEFAULTS)
+    if not isinstance(spec, dict) or set(spec) - set(INSTRUCTION_DEFAULTS):
+        raise InputError(f"{where}.instruction: expected 'image' or a mapping with keys "
+                         f"{sorted(INSTRUCTION_DEFAULTS)}, got {spec!r}")
+    return {**INSTRUCTION_DEFAULTS, **spec}
+
+
+def prompt_source(inputs: dict, where: str = "inputs") -> str | None:
+    """Where ``inputs['prompt']`` comes from (``task`` or ``detector``), or None without a prompt."""
+    src = inputs.get("prompt")
+    if src is None:
+        return None
+    if src not in PROMPT_SOURCES:
+        raise InputError(f"{where}.prompt: expected one of {list(PROMPT_SOURCES)}, got {src!r}")
+    return "task" if src == "text" else src
+
+
+def describe(inputs: dict, where: str = "inputs") -> str:
+    """A method's conditioning in one line, e.g. ``instruction from the recipe (te42, 224 px); prompt from the task``."""
+    parts = []
+    ins = instruction_spec(inputs, where)
+    if ins is not None:
+        parts.append(f"instruction from the recipe ({ins['ground']}, {ins['size']} px, ground seed {ins['ground_seed']})")
+    src = prompt_source(inputs, where)
+    if src is not None:
+        parts.append(f"prompt from the {src}")
+    if "noise_level" in inputs:
+        parts.append(f"noise level {inputs['noise_level']} (inside the method)")
+    return "; ".join(parts)
+
+
+def prompt_words(ops: list[str]) -> list[str]:
+    """Prompt words of operator names or families, in order, without repeats."""
+    return list(dict.fromkeys(WORDS.get(op, WORDS.get(op.split(".")[0], op.split(".")[0])) for op in ops))
+
+
+def instruction_seed(task: Task, item: Item) -> int:
+    """The seed of ``item``'s instruction: independent of which other images are restored with it."""
+    return draw_seed(sample_rng(task.seed, zlib.crc32(item.image_id.encode()), INSTRUCTION_STREAM))
+
+
+def estimated_recipe(task: Task, img: np.ndarray) -> tuple[dict, str]:
+    """(recipe dict, how it was estimated) for an image without a recorded recipe; ConditionUnavailable if none."""
+    if set(task.kinds) == {"noise"}:
+        from models.estimate import estimate_sigma
+
+        sigma = round(estimate_sigma(img), 2)
+        step = {"op": "noise.gaussian", "params": {"sigma": sigma, "gray": False, "seed": 0}}
+        return {"version": 1, "steps": [step]}, f"estimated noise.gaussian sigma {sigma}"
+    raise ConditionUnavailable(f"no recorded recipe and no estimator for {', '.join(task.kinds)} "
+                               "(only Gaussian noise is estimated)")
+
+
+def make_instruction_for(spec: dict, task: Task, item: Item, img: np.ndarray) -> tuple[np.ndarray, str]:
+    """(instruction HxWx3 float32 [0,1], record) for ``item`` on the ground ``spec``."""
+    from degrade.instructions import make_instruction
+
+    recipe, origin = (item.recipe, "recipe") if item.recipe is not None else estimated_recipe(task, img)
+    seed = instruction_seed(task, item)
+    ins = make_instruction(recipe, seed, spec["ground"], spec["size"], ground_seed=spec["ground_seed"])
+    ops = ">".join(s["op"] for s in recipe["steps"]) or "none"
+    return ins.degraded, f"instruction: {ops} ({origin}; {spec['ground']} {spec['size']} px, seed {seed})"
+
+
+def condition(inputs: dict, task: Task, item: Item, img: np.ndarray, detector: Detector | None = None) -> Conditioning:
+    """The conditioning of one image (HxWx3 float32 [0,1]) of ``task`` for a method with registry ``inputs``."""
+    kwargs: dict[str, Any] = {}
+    records = []
+    spec = instruction_spec(inputs)
+    if spec is not None:
+        kwargs["instruction"], rec = make_instruction_for(spec, task, item, img)
+        records.append(rec)
+    src = prompt_source(inputs)
+    if src == "detector":
+        if detector is None:
+            raise ConditionUnavailable("needs a degradation detector for its prompt; none was given to the runner")
+        kwargs["prompt"] = ", ".join(detector(img)) or "clean"
+    elif src == "task":
+        ops = [s["op"] for s in item.recipe["steps"]] if item.recipe is not None else list(task.kinds)
+        kwargs["prompt"] = ", ".join(prompt_words(ops))
+    if src is not None:
+        records.append(f"prompt ({src}): {kwargs['prompt']!r}")
+    if "noise_level" in inputs:
+        records.append(f"noise level: {inputs['noise_level']}")
+    return Conditioning(kwargs, "; ".join(records))
