@@ -14,7 +14,8 @@ from benchmark.suites.schema import build_suite
 from restorebench.errors import InputError
 from restorebench.imageio import read_image, to_uint8
 
-REQUIRED = {"demo", "aio3", "aio5", "cdd11", "mixed-orders", "severity", "jpeg-live1", "real-nr"}
+REQUIRED = {"demo", "aio3", "aio5", "cdd11", "mixed-orders", "severity", "jpeg-live1", "real-nr", "defusion-mixed",
+            "diffrestorer-mixed"}
 
 
 def tiny_cfg(**tasks) -> dict:
@@ -119,6 +120,23 @@ def test_sweep_and_all_orders_expand():
     }
     for t in mixed.tasks:
         assert [leaf["op"].split(".")[0] for leaf in t.spec["items"]] == t.order.split(">")
+
+
+def test_the_seed_papers_mixed_suites():
+    defusion = load_suite("defusion-mixed", ["task_defaults.source=/data/WED"])
+    assert len(defusion.tasks) == 6 == len({t.order for t in defusion.tasks})
+    for t in defusion.tasks:
+        assert t.source == "/data/WED" and sorted(t.kinds) == ["noise", "rain", "snow"]
+        assert {leaf["op"]: leaf.get("params") for leaf in t.spec["items"]}["noise.gaussian"]["sigma"] == 25.0
+    diff = load_suite("diffrestorer-mixed")
+    assert {t.name: [leaf["op"] for leaf in t.spec["items"]] for t in diff.tasks} == {
+        "noise_blur": ["blur.gaussian", "noise.gaussian"],
+        "snow_noise": ["snow.layers", "noise.gaussian"],
+        "raindrop_noise_blur": ["rain.drops", "blur.gaussian", "noise.gaussian"],
+        "jpeg_noise_blur": ["blur.gaussian", "noise.gaussian", "jpeg.compress"],
+    }
+    assert "psnr" not in diff.metrics and {"lpips", "dists", "fid"} == set(diff.metrics)
+    assert {"niqe", "musiq", "clipiqa"} == set(diff.nr_metrics)
 
 
 def test_suite_file_path_is_composed_too(tmp_path):
