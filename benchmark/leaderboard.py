@@ -121,7 +121,7 @@ def build_leaderboard(
     )
     failed = {}
     for (m, t), g in results.groupby(["method", "task"]):
-        n_err = g.loc[g["status"] == "error", "image_id"].nunique()
+        n_err = g.loc[g["status"] != "ok", "image_id"].nunique()  # errors and n/a (no conditioning)
         if n_err:
             failed[(m, t)] = (n_err, g["image_id"].nunique())
     errors = (

@@ -16,6 +16,7 @@ from benchmark.conditioning import (
     prompt_source,
     prompt_words,
 )
+from benchmark.leaderboard import build_leaderboard
 from benchmark.runner import Method, run_suite
 from benchmark.suites.schema import build_suite
 from degrade.instructions import make_instruction
@@ -119,6 +120,8 @@ def test_real_photos_without_recipe_get_an_estimate_or_are_na_with_the_reason(tm
     assert (rain["status"] == "n/a").all() and len(rain) == 3
     assert rain["error"].str.startswith("n/a: no recorded recipe and no estimator for rain").all()
     assert len(rec.received) == 3  # only the noise photos were restored
+    lb = build_leaderboard(rr.results, {"niqe": False}, rr.status)
+    assert lb.failed == {("recorder", "real-rain"): (3, 3)}  # shown, not taken for a task it does not handle
 
 
 def test_detector_prompt_and_its_absence(tmp_path):
