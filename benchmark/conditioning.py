@@ -11,6 +11,8 @@
 * ``prompt: task`` (or ``text``): the degradations of the image's recipe in order (operator words,
   ``rain.drops`` -> ``raindrop``), else the task's declared kinds, comma-separated (``"rain, snow, noise"``).
   ``prompt: detector``: the words a degradation detector given to the runner names for the image, dominant first.
+  ``prompt: {source: task | detector, template: "A photo needs {} artifact reduction"}`` puts the words into the
+  method's own sentence (``{}`` once).
 * ``noise_level``: estimated or fixed inside the method (:mod:`models.network`); recorded, nothing passed.
 
 Every image's :class:`Conditioning` carries a one-line ``record`` of what was passed, written to the results.
@@ -67,14 +69,19 @@ def instruction_spec(inputs: dict, where: str = "inputs") -> dict | None:
     return {**INSTRUCTION_DEFAULTS, **spec}
 
 
-def prompt_source(inputs: dict, where: str = "inputs") -> str | None:
-    """Where ``inputs['prompt']`` comes from (``task`` or ``detector``), or None without a prompt."""
-    src = inputs.get("prompt")
-    if src is None:
+def prompt_spec(inputs: dict, where: str = "inputs") -> tuple[str, str] | None:
+    """(source: ``task`` or ``detector``, template with one ``{}``) of ``inputs['prompt']``, or None without one."""
+    spec = inputs.get("prompt")
+    if spec is None:
         return None
-    if src not in PROMPT_SOURCES:
-        raise InputError(f"{where}.prompt: expected one of {list(PROMPT_SOURCES)}, got {src!r}")
-    return "task" if src == "text" else src
+    src, template = (spec.get("source"), spec.get("template", "{}")) if isinstance(spec, dict) else (spec, "{}")
+    if src not in PROMPT_SOURCES or (isinstance(spec, dict) and set(spec) - {"source", "template"}):
+        raise InputError(f"{where}.prompt: expected one of {list(PROMPT_SOURCES)} or {{source: ..., template: ...}}, "
+                         f"got {spec!r}")
+    if not isinstance(template, str) or template.count("{}") != 1:
+        raise InputError(f"{where}.prompt.template: expected a sentence with one {{}} for the degradations, "
+                         f"got {template!r}")
+    return ("task" if src == "text" else src), template
 
 
 def describe(inputs: dict, where: str = "inputs") -> str:
@@ -83,9 +90,9 @@ def describe(inputs: dict, where: str = "inputs") -> str:
     ins = instruction_spec(inputs, where)
     if ins is not None:
         parts.append(f"instruction from the recipe ({ins['ground']}, {ins['size']} px, ground seed {ins['ground_seed']})")
-    src = prompt_source(inputs, where)
-    if src is not None:
-        parts.append(f"prompt from the {src}")
+    prompt = prompt_spec(inputs, where)
+    if prompt is not None:
+        parts.append(f"prompt from the {prompt[0]}" + (f" as {prompt[1]!r}" if prompt[1] != "{}" else ""))
     if "noise_level" in inputs:
         parts.append(f"noise level {inputs['noise_level']} (inside the method)")
     return "; ".join(parts)
@@ -132,15 +139,16 @@ def condition(inputs: dict, task: Task, item: Item, img: np.ndarray, detector: D
     if spec is not None:
         kwargs["instruction"], rec = make_instruction_for(spec, task, item, img)
         records.append(rec)
-    src = prompt_source(inputs)
-    if src == "detector":
-        if detector is None:
-            raise ConditionUnavailable("needs a degradation detector for its prompt; none was given to the runner")
-        kwargs["prompt"] = ", ".join(detector(img)) or "clean"
-    elif src == "task":
-        ops = [s["op"] for s in item.recipe["steps"]] if item.recipe is not None else list(task.kinds)
-        kwargs["prompt"] = ", ".join(prompt_words(ops))
-    if src is not None:
+    prompt = prompt_spec(inputs)
+    if prompt is not None:
+        src, template = prompt
+        if src == "detector":
+            if detector is None:
+                raise ConditionUnavailable("needs a degradation detector for its prompt; none was given to the runner")
+            words = detector(img) or ["clean"]
+        else:
+            words = prompt_words([s["op"] for s in item.recipe["steps"]] if item.recipe is not None else list(task.kinds))
+        kwargs["prompt"] = template.format(", ".join(words))
         records.append(f"prompt ({src}): {kwargs['prompt']!r}")
     if "noise_level" in inputs:
         records.append(f"noise level: {inputs['noise_level']}")

@@ -13,7 +13,7 @@ from benchmark.conditioning import (
     describe,
     instruction_seed,
     instruction_spec,
-    prompt_source,
+    prompt_spec,
     prompt_words,
 )
 from benchmark.leaderboard import build_leaderboard
@@ -147,7 +147,11 @@ def test_methods_without_inputs_get_the_image_alone(tmp_path):
 
 def test_input_declarations_are_checked():
     assert instruction_spec({"instruction": "image"}) == {"ground": "te42", "size": 224, "ground_seed": 0}
-    assert prompt_source({"prompt": "text"}) == "task" and instruction_spec({}) is None
+    assert prompt_spec({"prompt": "text"}) == ("task", "{}") and instruction_spec({}) is None
+    assert prompt_spec({"prompt": {"source": "detector", "template": "A photo needs {} artifact reduction"}}) == (
+        "detector", "A photo needs {} artifact reduction")
+    with pytest.raises(InputError, match="template: expected a sentence with one"):
+        prompt_spec({"prompt": {"source": "task", "template": "no slot"}})
     with pytest.raises(InputError, match="recorder.instruction: expected 'image' or a mapping"):
         instruction_spec({"instruction": {"grund": "te42"}}, "recorder")
     with pytest.raises(InputError, match="prompt: expected one of"):
@@ -158,6 +162,20 @@ def test_input_declarations_are_checked():
 def test_prompt_words_name_operators_and_families():
     assert prompt_words(["rain.drops", "noise.gaussian", "blur.motion", "resize.down", "lowlight", "noise.poisson"]) \
         == ["raindrop", "noise", "blur", "low resolution", "low-light"]
+
+
+def test_a_prompt_template_words_the_degradations_in_the_methods_sentence():
+    from benchmark.suites.data import Item
+    from benchmark.suites.schema import Task
+
+    recipe = {"version": 1, "steps": [{"op": "rain.drops", "params": {}}, {"op": "noise.gaussian", "params": {}}]}
+    inputs = {"prompt": {"source": "task", "template": "A photo needs {} artifact reduction"}}
+    img = np.zeros((8, 8, 3), np.float32)
+    got = condition(inputs, Task("t", source="x"), Item("a", None, None, recipe), img)
+    assert got.kwargs == {"prompt": "A photo needs raindrop, noise artifact reduction"}
+    real = condition(inputs, Task("r", source="x", noref=True, kinds=("haze",)), Item("b", None, None), img)
+    assert real.kwargs["prompt"] == "A photo needs haze artifact reduction"
+    assert describe(inputs) == "prompt from the task as 'A photo needs {} artifact reduction'"
 
 
 def test_condition_is_independent_of_the_other_images():
