@@ -29,15 +29,13 @@ import numpy as np
 
 from benchmark.suites.data import Item
 from benchmark.suites.schema import Task
-from restorebench.errors import InputError, RestoreBenchError
+from models.inputs import instruction_spec, prompt_spec
+from restorebench.errors import RestoreBenchError
 from restorebench.seeding import draw_seed, sample_rng
 
 INSTRUCTION_STREAM = 2
 """Sub-stream of ``sample_rng(task seed, image key, ...)`` the instruction's seed is drawn from."""
-INSTRUCTION_DEFAULTS = {"ground": "te42", "size": 224, "ground_seed": 0}
-"""The instruction ground when a method declares ``instruction: image`` (Defusion's 224-pixel instructions)."""
-PROMPT_SOURCES = ("task", "text", "detector")
-WORDS = {"rain.drops": "raindrop", "lowlight": "low-light", "resize": "low resolution", "jpeg": "jpeg"}
+WORDS = {"rain.drops": "raindrop", "lowlight": "low-light", "resize": "low resolution"}
 """Prompt words of operators (full name first, then family); other families are their own word."""
 
 Detector = Callable[[np.ndarray], list[str]]
@@ -54,34 +52,6 @@ class Conditioning:
 
     kwargs: dict[str, Any] = field(default_factory=dict)
     record: str = ""
-
-
-def instruction_spec(inputs: dict, where: str = "inputs") -> dict | None:
-    """The ground settings ``{ground, size, ground_seed}`` of ``inputs['instruction']``, or None without one."""
-    spec = inputs.get("instruction")
-    if spec is None:
-        return None
-    if spec == "image":
-        return dict(INSTRUCTION_DEFAULTS)
-    if not isinstance(spec, dict) or set(spec) - set(INSTRUCTION_DEFAULTS):
-        raise InputError(f"{where}.instruction: expected 'image' or a mapping with keys "
-                         f"{sorted(INSTRUCTION_DEFAULTS)}, got {spec!r}")
-    return {**INSTRUCTION_DEFAULTS, **spec}
-
-
-def prompt_spec(inputs: dict, where: str = "inputs") -> tuple[str, str] | None:
-    """(source: ``task`` or ``detector``, template with one ``{}``) of ``inputs['prompt']``, or None without one."""
-    spec = inputs.get("prompt")
-    if spec is None:
-        return None
-    src, template = (spec.get("source"), spec.get("template", "{}")) if isinstance(spec, dict) else (spec, "{}")
-    if src not in PROMPT_SOURCES or (isinstance(spec, dict) and set(spec) - {"source", "template"}):
-        raise InputError(f"{where}.prompt: expected one of {list(PROMPT_SOURCES)} or {{source: ..., template: ...}}, "
-                         f"got {spec!r}")
-    if not isinstance(template, str) or template.count("{}") != 1:
-        raise InputError(f"{where}.prompt.template: expected a sentence with one {{}} for the degradations, "
-                         f"got {template!r}")
-    return ("task" if src == "text" else src), template
 
 
 def describe(inputs: dict, where: str = "inputs") -> str:

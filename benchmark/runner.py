@@ -135,8 +135,6 @@ def registry_methods(names: list[str], device: str = "cpu", detector: Detector |
         def loader(name: str = name) -> RestoreFn:
             return models.load(name, device=device).restore_image
 
-        describe(info.inputs, f"{name}: inputs")  # a bad declaration fails here, before any work
-
         fingerprint = hashlib.sha256(
             json.dumps(info.to_dict(), sort_keys=True, default=str).encode()
         ).hexdigest()[:8]

@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from models.inputs import check_inputs
 from models.restorer import ModelInfo
 from restorebench.errors import InputError
 from restorebench.registry import Registry
@@ -100,6 +101,7 @@ def parse_entry(name: str, raw: Any, origin: str = "registry") -> ModelInfo:
     for key in ("args", "inputs", "code", "training"):
         if not isinstance(e[key] if e[key] is not None else {}, dict):
             raise _fail(where, f"{key} must be a mapping")
+    check_inputs(e["inputs"] or {}, f"{where}: inputs")
     unknown = sorted(set(e["training"] or {}) - TRAINING_KEYS)
     if unknown:
         raise _fail(where, f"unknown training key(s) {unknown}; expected {sorted(TRAINING_KEYS)}")

@@ -7,19 +7,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmark.conditioning import (
-    ConditionUnavailable,
-    condition,
-    describe,
-    instruction_seed,
-    instruction_spec,
-    prompt_spec,
-    prompt_words,
-)
+from benchmark.conditioning import ConditionUnavailable, condition, describe, instruction_seed, prompt_words
 from benchmark.leaderboard import build_leaderboard
 from benchmark.runner import Method, run_suite
 from benchmark.suites.schema import build_suite
 from degrade.instructions import make_instruction
+from models.inputs import instruction_spec, prompt_spec
+from models.registry import parse_entry
 from models.restorer import ModelInfo, Restorer
 from restorebench.errors import InputError
 from restorebench.imageio import read_image
@@ -157,6 +151,13 @@ def test_input_declarations_are_checked():
     with pytest.raises(InputError, match="prompt: expected one of"):
         describe({"prompt": "caption"})
     assert describe({"noise_level": "estimated"}) == "noise level estimated (inside the method)"
+    entry = {"family": "all-in-one", "adapter": "m:f", "tasks": ["all"], "paper": "-", "code": {}}
+    assert parse_entry("ok", {**entry, "inputs": {"prompt": {"source": "detector", "template": "fix {}"}}}).inputs
+    for bad, msg in (({"promt": "task"}, "unknown input"), ({"prompt": "caption"}, "prompt: expected one of"),
+                     ({"instruction": {"size": "big"}}, "instruction: ground is a ground name"),
+                     ({"noise_level": 300}, "noise_level: expected 'estimated' or a sigma")):
+        with pytest.raises(InputError, match=f"registry: entry 'bad': inputs.*{msg}"):
+            parse_entry("bad", {**entry, "inputs": bad})
 
 
 def test_prompt_words_name_operators_and_families():
