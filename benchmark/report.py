@@ -269,6 +269,7 @@ def write_report(
             for name, td in rr.data.items()
         },
         "methods": {m: ("ok" if r is None else f"n/a: {r}") for m, r in rr.status.items()},
+        "conditioning": {m: c for m, c in rr.conditioning.items() if c},
         "timings_s": {k: round(v, 3) for k, v in rr.timings.items()},
         "counts": rr.counts,
         "restore_s_per_image": {m: round(s, 4) for m, s in seconds.items()},

@@ -4,11 +4,15 @@ estimated instruction (noise) or are n/a with the reason; the results record wha
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from benchmark.conditioning import ConditionUnavailable, condition, describe, instruction_seed, prompt_words
 from benchmark.leaderboard import build_leaderboard
+from benchmark.report import write_report
 from benchmark.runner import Method, run_suite
 from benchmark.suites.schema import build_suite
 from degrade.instructions import make_instruction
@@ -53,8 +57,6 @@ def suite(tasks: dict):
 
 
 def scorer(preds, targets, ids, metrics, protocol):
-    import pandas as pd
-
     return pd.DataFrame([{"image_id": i, "metric": m, "value": float(p.mean())}
                          for p, i in zip(preds, ids) for m in metrics])
 
@@ -93,6 +95,11 @@ def test_every_image_gets_the_instruction_and_prompt_of_its_own_recipe(tmp_path)
         assert row["conditioning"].startswith("instruction: " + ">".join(s["op"] for s in item.recipe["steps"]))
         assert "prompt (task): " in row["conditioning"]
     assert rr.conditioning == {"recorder": describe({"instruction": GROUND, "prompt": "task"})}
+    write_report(rr, tmp_path / "report")
+    run_json = json.loads((tmp_path / "report" / "run.json").read_text())
+    assert run_json["conditioning"] == {"recorder": "instruction from the recipe (simple, 32 px, ground seed 0); "
+                                                     "prompt from the task"}
+    assert "conditioning" in pd.read_parquet(tmp_path / "report" / "results.parquet")
 
 
 def test_resumed_run_keeps_the_recorded_conditioning(tmp_path):
