@@ -119,15 +119,24 @@ def detected_args(info: ModelInfo, state: dict) -> dict:
 def build_network(info: ModelInfo, weights: str | os.PathLike | None = None) -> Any:
     """The adapter's module in eval mode with its weights: registry files (None), ``"random"`` or a file path.
 
-    For architectures with named sizes, the hyper-parameters of a user's file are read off its state dict, so
-    a checkpoint of any size (``paper``, ``small``, ...) loads strictly.
+    Every registry file is resolved; an architecture whose files are not one plain state dict (a released
+    checkpoint in another layout, several files) has ``read_checkpoint(paths, module) -> state dict`` beside its
+    factory, given the resolved paths in registry order. For architectures with named sizes, the
+    hyper-parameters of a user's file are read off its state dict, so a checkpoint of any size (``paper``,
+    ``small``, ...) loads strictly.
     """
     if weights == "random":
         return import_adapter(info.adapter)(**info.args).eval()
     if weights is None:
         if not info.weights:
             raise InputError(f"{info.name}: the registry lists no weight file; pass weights=PATH or weights='random'")
-        path = resolve(info.weights[0])
+        paths = [resolve(wf) for wf in info.weights]
+        reader = adapter_attr(info, "read_checkpoint")
+        if callable(reader):
+            module = import_adapter(info.adapter)(**info.args)
+            load_strict(module, reader(paths, module), f"{info.name} <- {paths[0]}")
+            return module.eval()
+        path = paths[0]
     else:
         path = Path(weights)
     state = read_state_dict(path, info.state_key, info.strip_prefix)
