@@ -1,0 +1,171 @@
+"""AutoDIR on a tiny configuration of the real classes (diffusers UNet/VAE, open_clip CLIP, spandrel NAFNet):
+the 2-step sampler on the CPU, the detect-restore loop, the training objective, CLIP checkpoint conversion, and
+the registry entry (weights unavailable offline)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+import torch
+from diffusion_helpers import fixed_batch, needs_diffusion, one_step_lowers
+
+import models
+from benchmark.leaderboard import short_reason
+from models.network import NetworkRestorer
+from restorebench.errors import InputError, WeightsUnavailable
+from restorebench.seeding import torch_seeded
+
+pytestmark = needs_diffusion
+
+
+def tiny(**kwargs):
+    from models.arch.autodir import autodir
+
+    with torch_seeded(0):
+        return autodir(config="tiny", **{"steps": 2, **kwargs}).eval()
+
+
+def unet_calls(model) -> list:
+    calls = []
+    model.unet.register_forward_hook(lambda *_: calls.append(1))
+    return calls
+
+
+def test_two_step_sampler_runs_on_the_cpu_with_a_prompt_and_with_guidance():
+    x = fixed_batch()[0]
+    info = replace(models.info("autodir"), size_multiple=4)  # the tiny UNet and VAE need multiples of 4
+    model = tiny(max_iterations=2)
+    calls = unet_calls(model)
+    r = NetworkRestorer(info, model)
+    y = r(x, prompt="A photo needs haze artifact reduction")
+    assert len(calls) == 2 and y.shape == x.shape and 0 <= float(y.min()) and float(y.max()) <= 1
+    assert torch.equal(y, r(x, prompt="A photo needs haze artifact reduction"))  # noise from the seeded generator
+    assert not torch.equal(y, r(x, prompt=["A photo needs noise artifact reduction"] * 2))
+    assert r(x).shape == x.shape  # detected condition (the loop is tested below)
+    guided = tiny(text_cfg=1.5, image_cfg=1.2)
+    calls = unet_calls(guided)
+    with torch.no_grad():
+        out = guided(x, prompt=["A photo needs blur artifact reduction"] * 2)
+    assert len(calls) == 6 and torch.isfinite(out).all()  # text + image, image only, neither: per step
+
+
+def test_the_loop_uses_each_label_once_and_stops_on_no_artifact(monkeypatch):
+    model = tiny(max_iterations=7)
+    chosen, real = [], model.biqa.probabilities
+
+    def recording(x, exclude=None):
+        probs = real(x, exclude)
+        probs[:, model.biqa.clean_index] = 0  # never clean: the loop must end by running out of labels
+        chosen.append(probs.argmax(1).tolist())
+        return probs
+
+    monkeypatch.setattr(model.biqa, "probabilities", recording)
+    with torch.no_grad():
+        model(fixed_batch(n=1)[0])
+    labels = [c[0] for c in chosen]
+    assert len(labels) == 7 and len(set(labels)) == 7 and model.biqa.clean_index not in labels
+
+    x = fixed_batch(n=1)[0]
+    clean_only = torch.nn.functional.one_hot(torch.tensor([model.biqa.clean_index]), len(model.biqa.labels)).float()
+    monkeypatch.setattr(model.biqa, "probabilities", lambda x, exclude=None: clean_only)
+    monkeypatch.setattr(model, "restore", lambda *a: pytest.fail("restored an image judged clean"))
+    with torch.no_grad():
+        assert torch.equal(model(x), x)
+
+
+def test_one_training_step_lowers_the_loss_on_a_fixed_batch():
+    from models.arch.autodir import training_losses
+
+    model = tiny()
+    degraded, clean = fixed_batch()
+    labels = torch.tensor([0, 4])
+
+    def loss():
+        return training_losses(model, degraded, clean, labels, torch.Generator().manual_seed(0))["total"]
+
+    before, after = one_step_lowers(loss, list(model.parameters()))
+    assert after < before
+
+
+def test_biqa_finetune_step_lowers_fidelity_and_semantic_agnostic_loss():
+    from models.arch.autodir import AUTODIR_LABELS, BIQA, biqa_loss, finetune_step
+    from models.arch.autodir.biqa import fidelity_loss, image_side_parameters
+    from models.arch.sd.clip import TINY_CLIP
+
+    with torch_seeded(0):
+        biqa = BIQA(TINY_CLIP)
+    assert biqa.prompts[0] == "A photo needs noise artifact reduction" and biqa.labels == AUTODIR_LABELS
+    degraded, clean = fixed_batch()
+    labels = torch.tensor([0, 1])
+    probs = biqa.probabilities(degraded)
+    assert torch.allclose(probs.sum(1), torch.ones(2))
+    assert float(fidelity_loss(torch.eye(3), torch.eye(3))) == pytest.approx(0.0, abs=1e-3)
+    opt = torch.optim.Adam(image_side_parameters(biqa), lr=1e-3)
+    before = finetune_step(biqa, opt, degraded, labels, clean)
+    with torch.no_grad():
+        assert float(biqa_loss(biqa, degraded, labels, clean)) < before
+    with pytest.raises(InputError, match="'no'"):
+        BIQA(TINY_CLIP, labels=("noise", "blur"))
+
+
+def test_hugging_face_clip_weights_convert_to_open_clip():
+    transformers = pytest.importorskip("transformers", reason="the reference CLIPModel comes from transformers")
+    from models.arch.sd.clip import (
+        TINY_CLIP,
+        build_clip,
+        hf_clip_to_open_clip,
+        image_embeddings,
+        preprocess,
+        text_tokens,
+        tokenize,
+    )
+    from models.network import load_strict
+
+    vision, text = TINY_CLIP["vision_cfg"], TINY_CLIP["text_cfg"]
+    config = transformers.CLIPConfig(
+        text_config={"vocab_size": text["vocab_size"], "hidden_size": text["width"], "num_attention_heads": text["heads"],
+                     "intermediate_size": 4 * text["width"], "num_hidden_layers": text["layers"],
+                     "max_position_embeddings": text["context_length"], "hidden_act": "quick_gelu"},
+        vision_config={"hidden_size": vision["width"], "num_attention_heads": vision["width"] // vision["head_width"],
+                       "intermediate_size": 4 * vision["width"], "num_hidden_layers": vision["layers"],
+                       "image_size": vision["image_size"], "patch_size": vision["patch_size"],
+                       "hidden_act": "quick_gelu"},
+        projection_dim=TINY_CLIP["embed_dim"])
+    with torch_seeded(1):
+        hf = transformers.CLIPModel(config).eval()
+        oc = build_clip(TINY_CLIP).eval()
+    load_strict(oc, hf_clip_to_open_clip(hf.state_dict()), "converted CLIP")
+    x = fixed_batch()[0]
+    tokens = tokenize(["A photo needs blur artifact reduction", ""])
+    with torch.no_grad():
+        pooled = hf.vision_model(pixel_values=preprocess(oc, x)).pooler_output
+        ref_image = torch.nn.functional.normalize(hf.visual_projection(pooled), dim=-1)
+        ref_tokens = hf.text_model(input_ids=tokens).last_hidden_state
+        assert torch.allclose(image_embeddings(oc, x), ref_image, atol=1e-5)
+        assert torch.allclose(text_tokens(oc, tokens), ref_tokens, atol=1e-5)
+
+
+def test_registry_entry_shows_weights_unavailable_offline(tmp_path, monkeypatch):
+    from models.arch.sd.parts import SD15_UNET, SD15_VAE, size_multiple
+
+    monkeypatch.setenv("RESTOREBENCH_WEIGHTS", str(tmp_path))
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    monkeypatch.setenv("RESTOREBENCH_OFFLINE", "1")
+    info = models.info("autodir")
+    assert info.size_multiple == size_multiple(SD15_UNET, SD15_VAE) == 64 and info.accepts_prompt
+    ok, why = models.availability("autodir")
+    assert not ok and short_reason(why) == "weights unavailable"
+    with pytest.raises(WeightsUnavailable) as err:
+        models.load("autodir")
+    assert "autodir.ckpt" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_checkpoint_without_autodir_parts_is_refused_in_one_line(tmp_path):
+    from models.arch.autodir import read_checkpoint
+
+    path = tmp_path / "other.ckpt"
+    torch.save({"state_dict": {"model.diffusion_model.out.2.bias": torch.zeros(4)}}, path)
+    with pytest.raises(InputError, match="not an AutoDIR checkpoint") as err:
+        read_checkpoint([path], tiny())
+    assert "NAFNet." in str(err.value) and "\n" not in str(err.value)
