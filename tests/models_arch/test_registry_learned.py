@@ -3,6 +3,7 @@ checkpoints and bad input."""
 
 from __future__ import annotations
 
+import importlib
 import re
 import shutil
 
@@ -24,11 +25,13 @@ SHARED_FILES = {"KAIR_dncnn_25.pth", "KAIR_dncnn_gray_blind.pth", "KAIR_dncnn_co
 def test_entry_records_paper_code_license_and_weight_provenance(name):
     info = models.info(name)
     assert info.paper and info.code.get("repo") and info.code.get("license")
-    assert len(info.weights) == 1
-    wf = info.weights[0]
-    assert wf.license and wf.source and (wf.url is None or wf.url.startswith("https://"))
-    assert wf.sha256 is None or re.fullmatch(r"[0-9a-f]{64}", wf.sha256)
-    assert (wf.sha256 is not None) == (wf.name in SHARED_FILES or wf.bundled is not None)
+    assert info.weights
+    for wf in info.weights:  # one file, or several read by the architecture's read_checkpoint
+        assert wf.license and wf.source and (wf.url is None or wf.url.startswith("https://"))
+        assert wf.sha256 is None or re.fullmatch(r"[0-9a-f]{64}", wf.sha256)
+        assert (wf.sha256 is not None) == (wf.name in SHARED_FILES or wf.bundled is not None)
+    if len(info.weights) > 1:
+        assert callable(getattr(importlib.import_module(info.adapter.partition(":")[0]), "read_checkpoint", None))
     if info.channels == 1:
         assert info.gray_mode in ("per_channel", "y")
 
