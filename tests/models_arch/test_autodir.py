@@ -169,3 +169,25 @@ def test_a_checkpoint_without_autodir_parts_is_refused_in_one_line(tmp_path):
     with pytest.raises(InputError, match="not an AutoDIR checkpoint") as err:
         read_checkpoint([path], tiny())
     assert "NAFNet." in str(err.value) and "\n" not in str(err.value)
+
+
+def test_clip_weights_load_from_safetensors_and_zero_shot_names_the_missing_file(tmp_path, monkeypatch):
+    from safetensors.torch import save_file
+
+    from models.arch.autodir import zero_shot_biqa
+    from models.arch.sd.clip import TINY_CLIP, build_clip, load_clip
+
+    with torch_seeded(1):
+        saved = build_clip(TINY_CLIP)
+    save_file({k: v.contiguous() for k, v in saved.state_dict().items()}, tmp_path / "clip.safetensors")
+    with torch_seeded(2):
+        loaded = build_clip(TINY_CLIP)
+    load_clip(loaded, tmp_path / "clip.safetensors")
+    assert all(torch.equal(v, loaded.state_dict()[k]) for k, v in saved.state_dict().items())
+
+    monkeypatch.setenv("RESTOREBENCH_WEIGHTS", str(tmp_path))
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    monkeypatch.setenv("RESTOREBENCH_OFFLINE", "1")
+    with pytest.raises(WeightsUnavailable) as err:
+        zero_shot_biqa()
+    assert "open_clip_ViT-L-14-openai.safetensors" in str(err.value) and "\n" not in str(err.value)

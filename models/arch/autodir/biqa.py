@@ -118,6 +118,7 @@ def finetune_step(biqa: BIQA, optimizer: torch.optim.Optimizer, degraded: torch.
 
 def zero_shot_biqa(device: str | torch.device = "cpu") -> BIQA:
     """The BIQA module on OpenAI's CLIP ViT-L/14 (weights resolved; WeightsUnavailable when missing)."""
+    path = resolve(CLIP_VIT_L14)
     biqa = BIQA(VIT_L14)
-    load_clip(biqa.clip, resolve(CLIP_VIT_L14))
+    load_clip(biqa.clip, path)
     return biqa.eval().to(device)

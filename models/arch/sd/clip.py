@@ -10,6 +10,7 @@ The OpenAI ViT-L/14 weights in open_clip's layout are found by the resolver as `
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 import torch
@@ -42,7 +43,7 @@ def build_clip(config: dict) -> torch.nn.Module:
                           text_cfg=CLIPTextCfg(**config["text_cfg"]), quick_gelu=config["quick_gelu"])
 
 
-def load_clip(model: torch.nn.Module, path: str) -> None:
+def load_clip(model: torch.nn.Module, path: str | os.PathLike) -> None:
     """Load open_clip-layout weights from a .safetensors file into ``model`` (strict)."""
     load_strict(model, read_safetensors(path), f"CLIP <- {path}")
 
