@@ -4,10 +4,13 @@ the registry entry (weights unavailable offline)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 import torch
+import yaml
 from diffusion_helpers import fixed_batch, needs_diffusion, one_step_lowers
 
 import models
@@ -191,3 +194,29 @@ def test_clip_weights_load_from_safetensors_and_zero_shot_names_the_missing_file
     with pytest.raises(WeightsUnavailable) as err:
         zero_shot_biqa()
     assert "open_clip_ViT-L-14-openai.safetensors" in str(err.value) and "\n" not in str(err.value)
+
+
+SHAPES = Path(__file__).with_name("data") / "autodir_tiny_checkpoint_shapes.json"
+"""Key names and shapes of a checkpoint in the layout of AutoDIR's release (PyTorch Lightning: LDM UNet and
+VAE, Hugging Face CLIP under ``model_assessment.clipmodel.``, ``NAFNet.``, an unused ``cond_stage_model.``),
+made with the authors' layer definitions at the ``tiny`` size."""
+
+
+def test_the_released_checkpoint_layout_loads_through_the_resolver(tmp_path, monkeypatch):
+    g = torch.Generator().manual_seed(0)
+    state = {k: torch.arange(s[-1]).expand(*s).clone() if k.endswith("position_ids") else torch.randn(s, generator=g)
+             for k, s in json.loads(SHAPES.read_text()).items()}
+    torch.save({"state_dict": state, "global_step": 1}, tmp_path / "autodir.ckpt")
+    entry = yaml.safe_load(models.registry.REGISTRY_FILE.read_text())["autodir"]
+    entry.update(args={"config": "tiny", "steps": 2, "max_iterations": 1}, size_multiple=4)
+    (tmp_path / "tiny.yaml").write_text(yaml.safe_dump({"tiny-autodir": entry}))
+    monkeypatch.setenv("RESTOREBENCH_REGISTRY", str(tmp_path / "tiny.yaml"))
+    monkeypatch.setenv("RESTOREBENCH_WEIGHTS", str(tmp_path))
+    monkeypatch.setenv("RESTOREBENCH_OFFLINE", "1")
+    r = models.load("tiny-autodir")  # read_checkpoint + strict load
+    net = r.module
+    assert torch.equal(net.unet.conv_in.weight, state["model.diffusion_model.input_blocks.0.0.weight"])
+    assert torch.equal(net.vae.post_quant_conv.weight, state["first_stage_model.post_quant_conv.weight"])
+    assert torch.equal(net.biqa.clip.text_projection, state["model_assessment.clipmodel.text_projection.weight"].t())
+    assert torch.equal(net.scm.net.ending.weight, state["NAFNet.ending.weight"])
+    assert r(fixed_batch()[0], prompt="A photo needs rain artifact reduction").shape == (2, 3, 32, 32)

@@ -4,7 +4,7 @@ Configurations are diffusers constructor arguments. ``SD15_UNET``/``SD15_VAE`` a
 (UNet: 4 levels of 320/640/1280/1280 channels, 2 residual blocks a level, cross-attention to 768-wide tokens,
 8 heads; VAE: 128/256/512/512 channels, 8x downsampling to 4 latent channels, latent scale 0.18215);
 ``TINY_UNET``/``TINY_VAE`` are small configurations of the same classes for tests (2 levels, 2x VAE
-downsampling). The schedule is Stable Diffusion's: 1000 steps, betas scaled-linear from 0.00085 to 0.012.
+downsampling, 32 normalization groups as in the LDM code, so an LDM checkpoint of this size converts too). The schedule is Stable Diffusion's: 1000 steps, betas scaled-linear from 0.00085 to 0.012.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ SD15_UNET = {
 TINY_UNET = {
     "sample_size": 8, "in_channels": 4, "out_channels": 4, "layers_per_block": 1, "block_out_channels": (32, 64),
     "down_block_types": ("CrossAttnDownBlock2D", "DownBlock2D"), "up_block_types": ("UpBlock2D", "CrossAttnUpBlock2D"),
-    "cross_attention_dim": 32, "attention_head_dim": 8, "norm_num_groups": 8,
+    "cross_attention_dim": 32, "attention_head_dim": 8, "norm_num_groups": 32,
 }
 SD15_VAE = {
     "in_channels": 3, "out_channels": 3, "latent_channels": 4, "layers_per_block": 2,
@@ -35,9 +35,9 @@ SD15_VAE = {
     "up_block_types": ("UpDecoderBlock2D",) * 4, "norm_num_groups": 32, "sample_size": 512, "scaling_factor": 0.18215,
 }
 TINY_VAE = {
-    "in_channels": 3, "out_channels": 3, "latent_channels": 4, "layers_per_block": 1, "block_out_channels": (16, 32),
+    "in_channels": 3, "out_channels": 3, "latent_channels": 4, "layers_per_block": 1, "block_out_channels": (32, 64),
     "down_block_types": ("DownEncoderBlock2D",) * 2, "up_block_types": ("UpDecoderBlock2D",) * 2,
-    "norm_num_groups": 8, "sample_size": 32, "scaling_factor": 0.18215,
+    "norm_num_groups": 32, "sample_size": 32, "scaling_factor": 0.18215,
 }
 SD_SCHEDULE = {"num_train_timesteps": 1000, "beta_start": 0.00085, "beta_end": 0.012, "beta_schedule": "scaled_linear"}
 """Stable Diffusion's training noise schedule (LDM ``linear_start``/``linear_end``, ``timesteps``)."""
