@@ -82,14 +82,15 @@ def test_missing_stable_diffusion_folder_is_one_clear_line(tmp_path, monkeypatch
 def test_a_diffusers_folder_loads_through_the_resolver(tmp_path, monkeypatch):
     from safetensors.torch import save_file
 
+    from models.arch.diffrestorer import trained_state_dict
+
     source = tiny()
     root = tmp_path / "weights"
     for part in ("unet", "vae"):
         getattr(source, part).save_pretrained(root / "stable-diffusion-v1-5" / part)
     save_file({k: v.contiguous() for k, v in source.clip.state_dict().items()},
               root / "open_clip_ViT-L-14-openai.safetensors")
-    own = {k: v for k, v in source.state_dict().items() if k.partition(".")[0] not in ("unet", "vae", "clip")}
-    torch.save(own, root / "diff-restorer-modules.pth")
+    torch.save(trained_state_dict(source), root / "diff-restorer-modules.pth")
     entry = yaml.safe_load(models.registry.REGISTRY_FILE.read_text())["diff-restorer"]
     entry.update(args={"steps": 2, "config": "tiny"}, size_multiple=4)  # the tiny UNet and VAE: multiples of 4
     extra = tmp_path / "tiny.yaml"

@@ -71,12 +71,17 @@ class AutoDIR(nn.Module):
         """The UNet's noise prediction for latent ``z`` at step ``t``, with the image latent concatenated."""
         return self.unet(torch.cat([z, image_latent], dim=1), t, encoder_hidden_states=context).sample
 
-    def guided_eps(self, z: torch.Tensor, t: torch.Tensor, image_latent: torch.Tensor,
-                   context: torch.Tensor) -> torch.Tensor:
-        """Noise prediction with text and image guidance (one UNet pass when both scales are 1)."""
-        if self.text_cfg == 1.0 and self.image_cfg == 1.0:
+    @property
+    def guided(self) -> bool:
+        """True when a guidance scale differs from 1 (three UNet passes a step instead of one)."""
+        return self.text_cfg != 1.0 or self.image_cfg != 1.0
+
+    def guided_eps(self, z: torch.Tensor, t: torch.Tensor, image_latent: torch.Tensor, context: torch.Tensor,
+                   null: torch.Tensor | None) -> torch.Tensor:
+        """Noise prediction with text and image guidance (``null``: the empty prompt's condition, None when
+        not :attr:`guided`, which takes one UNet pass)."""
+        if null is None:
             return self.eps(z, t, image_latent, context)
-        null = self.biqa.prompt_condition([""] * z.shape[0])
         full = self.eps(z, t, image_latent, context)
         image_only = self.eps(z, t, image_latent, null)
         neither = self.eps(z, t, torch.zeros_like(image_latent), null)
@@ -87,9 +92,10 @@ class AutoDIR(nn.Module):
         image_latent = encode_mode(self.vae, x)
         sched = scheduler("euler_ancestral")
         sched.set_timesteps(self.steps, device=x.device)
+        null = self.biqa.prompt_condition([""] * x.shape[0]) if self.guided else None
         z = torch.randn(image_latent.shape, generator=generator, device=x.device) * sched.init_noise_sigma
         for t in sched.timesteps:
-            eps = self.guided_eps(sched.scale_model_input(z, t), t, image_latent, context)
+            eps = self.guided_eps(sched.scale_model_input(z, t), t, image_latent, context, null)
             z = sched.step(eps, t, z, generator=generator).prev_sample
         return decode(self.vae, z)
 

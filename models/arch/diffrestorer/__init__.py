@@ -2,14 +2,15 @@
 frozen Stable Diffusion 1.5 on diffusers."""
 
 from models.arch.diffrestorer.arch import (
-                                           CONFIGS,
-                                           SIZES,
-                                           DiffRestorer,
-                                           diffrestorer,
-                                           read_checkpoint,
-                                           trainable_parameters,
-                                           training_losses,
+    CONFIGS,
+    SIZES,
+    DiffRestorer,
+    diffrestorer,
+    read_checkpoint,
+    trainable_parameters,
+    trained_state_dict,
+    training_losses,
 )
 
 __all__ = ["CONFIGS", "SIZES", "DiffRestorer", "diffrestorer", "read_checkpoint", "trainable_parameters",
-           "training_losses"]
+           "trained_state_dict", "training_losses"]

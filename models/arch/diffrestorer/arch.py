@@ -103,6 +103,12 @@ def trainable_parameters(model: DiffRestorer) -> list[nn.Parameter]:
     return [p for name, p in model.named_parameters() if name.partition(".")[0] not in FROZEN]
 
 
+def trained_state_dict(model: DiffRestorer) -> dict[str, torch.Tensor]:
+    """The trained modules' tensors (``prompt.``, ``control.``, ``control_decoder.``, ``decoder.``): what
+    ``diff-restorer-modules.pth`` holds (save with ``torch.save``)."""
+    return {k: v for k, v in model.state_dict().items() if k.partition(".")[0] not in FROZEN}
+
+
 def training_losses(model: DiffRestorer, degraded: torch.Tensor, clean: torch.Tensor,
                     generator: torch.Generator) -> dict[str, torch.Tensor]:
     """Diff-Restorer's losses on a batch (Nx3xHxW in [0,1]); noise and timesteps drawn from ``generator``.
