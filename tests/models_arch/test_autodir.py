@@ -15,6 +15,7 @@ from diffusion_helpers import fixed_batch, needs_diffusion, one_step_lowers
 
 import models
 from benchmark.leaderboard import short_reason
+from models.inputs import prompt_spec
 from models.network import NetworkRestorer
 from restorebench.errors import InputError, WeightsUnavailable
 from restorebench.seeding import torch_seeded
@@ -37,15 +38,18 @@ def unet_calls(model) -> list:
 
 def test_two_step_sampler_runs_on_the_cpu_with_a_prompt_and_with_guidance():
     x = fixed_batch()[0]
-    info = replace(models.info("autodir"), size_multiple=4)  # the tiny UNet and VAE need multiples of 4
     model = tiny(max_iterations=2)
     calls = unet_calls(model)
-    r = NetworkRestorer(info, model)
+    # the tiny UNet and VAE need multiples of 4
+    r = NetworkRestorer(replace(models.info("autodir-task-prompt"), size_multiple=4), model)
     y = r(x, prompt="A photo needs haze artifact reduction")
     assert len(calls) == 2 and y.shape == x.shape and 0 <= float(y.min()) and float(y.max()) <= 1
     assert torch.equal(y, r(x, prompt="A photo needs haze artifact reduction"))  # noise from the seeded generator
     assert not torch.equal(y, r(x, prompt=["A photo needs noise artifact reduction"] * 2))
-    assert r(x).shape == x.shape  # detected condition (the loop is tested below)
+    blind = NetworkRestorer(replace(models.info("autodir"), size_multiple=4), model)
+    assert blind(x).shape == x.shape  # detected condition (the loop is tested below)
+    with pytest.raises(InputError, match="takes no text prompt"):
+        blind(x, prompt="A photo needs haze artifact reduction")
     guided = tiny(text_cfg=1.5, image_cfg=1.2)
     calls = unet_calls(guided)
     with torch.no_grad():
@@ -155,10 +159,13 @@ def test_registry_entry_shows_weights_unavailable_offline(tmp_path, monkeypatch)
     monkeypatch.setenv("RESTOREBENCH_WEIGHTS", str(tmp_path))
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     monkeypatch.setenv("RESTOREBENCH_OFFLINE", "1")
-    info = models.info("autodir")
-    assert info.size_multiple == size_multiple(SD15_UNET, SD15_VAE) == 64 and info.accepts_prompt
-    ok, why = models.availability("autodir")
-    assert not ok and short_reason(why) == "weights unavailable"
+    for name in ("autodir", "autodir-task-prompt"):
+        info = models.info(name)
+        assert info.size_multiple == size_multiple(SD15_UNET, SD15_VAE) == 64
+        ok, why = models.availability(name)
+        assert not ok and short_reason(why) == "weights unavailable"
+    assert prompt_spec(models.info("autodir-task-prompt").inputs) == ("task", "A photo needs {} artifact reduction")
+    assert not models.info("autodir").accepts_prompt  # blind: its own CLIP module detects
     with pytest.raises(WeightsUnavailable) as err:
         models.load("autodir")
     assert "autodir.ckpt" in str(err.value) and "\n" not in str(err.value)
@@ -207,8 +214,8 @@ def test_the_released_checkpoint_layout_loads_through_the_resolver(tmp_path, mon
     state = {k: torch.arange(s[-1]).expand(*s).clone() if k.endswith("position_ids") else torch.randn(s, generator=g)
              for k, s in json.loads(SHAPES.read_text()).items()}
     torch.save({"state_dict": state, "global_step": 1}, tmp_path / "autodir.ckpt")
-    entry = yaml.safe_load(models.registry.REGISTRY_FILE.read_text())["autodir"]
-    entry.update(args={"config": "tiny", "steps": 2, "max_iterations": 1}, size_multiple=4)
+    entry = yaml.safe_load(models.registry.REGISTRY_FILE.read_text())["autodir-task-prompt"]
+    entry.update(args={"config": "tiny", "steps": 2}, size_multiple=4)
     (tmp_path / "tiny.yaml").write_text(yaml.safe_dump({"tiny-autodir": entry}))
     monkeypatch.setenv("RESTOREBENCH_REGISTRY", str(tmp_path / "tiny.yaml"))
     monkeypatch.setenv("RESTOREBENCH_WEIGHTS", str(tmp_path))
