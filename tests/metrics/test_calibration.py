@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from benchmark.metrics import build_metric, metric_info
+from benchmark.metrics.backbones import LPIPS_HEADS
 from restorebench import weights as rw
 from restorebench.imageio import read_image
 from tests.metrics.conftest import to_batch
@@ -72,8 +73,10 @@ def test_lpips_vgg_equals_pyiqa(tid, monkeypatch):
     dist, ref = (x[..., :192, :256] for x in tid[:2])
     ours = build_metric("lpips-vgg", "pyiqa", precision="fp32")
     fake_torchvision(monkeypatch, lpips_arch, "vgg16", ours.backbone.features)
-    head = next(w for w in info["weights"] if "vgg" in w.name)
-    theirs = lpips_arch.LPIPS(net="vgg", pretrained_model_path=str(rw.resolve(head))).eval()
+    head = rw.locate(LPIPS_HEADS["vgg"])
+    if head is None:
+        pytest.skip(f"pyiqa's LPIPS reads only the .pth head: {rw.missing_message(LPIPS_HEADS['vgg'])}")
+    theirs = lpips_arch.LPIPS(net="vgg", pretrained_model_path=str(rw.verify(LPIPS_HEADS["vgg"], head))).eval()
     with torch.no_grad():
         expected = theirs(dist, ref).double().ravel().numpy()
     np.testing.assert_allclose(ours.score(dist, ref).numpy(), expected, atol=1e-5, rtol=0)
