@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmark.runner import Method, RestoreFn, Scorer, _error_text, _Run, pending, restore_task, score_task
+from benchmark.runner import Method, RestoreFn, _error_text, _Run, restore_task
+from benchmark.scoring import Scorer, score_task
 from benchmark.suites.data import Item, TaskData
+from benchmark.workdir import pending
 from restorebench.atomic import write_bytes_atomic
 from restorebench.engine import Engine
 

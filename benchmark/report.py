@@ -16,9 +16,10 @@ import time
 from pathlib import Path
 
 from benchmark.protocols import get_protocol
-from benchmark.runner import RunResult, image_errors
+from benchmark.runner import RunResult
 from benchmark.suites import Task
 from benchmark.suites.data import TaskData
+from benchmark.workdir import image_errors
 from restorebench.atomic import write_bytes_atomic, write_text_atomic
 
 

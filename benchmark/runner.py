@@ -1,19 +1,10 @@
 """Suite runner: prepare data, restore with every method (cached, resumable), score; :mod:`benchmark.report`
 writes the report.
 
-Work folder layout (``WORK``, default ``$RESTOREBENCH_CACHE/runs/<suite>``)::
-
-    restored/<method>/<task>-<content12>/<id>.png          restored image (8-bit PNG, written atomically)
-    restored/<method>/<task>-<content12>/<id>.error.json   one-line error of a method that raised on that image
-    restored/<method>/<task>-<content12>/times.jsonl       seconds per restored image (for the s/img column)
-    restored/<method>/<task>-<content12>/conditioning.jsonl what each image was given besides itself
-    scores/<protocol>/<method>/<task>-<content12>.parquet  per-image scores [image_id, metric, value]
-
-``content12`` starts the sha256 of the task's data (inputs and targets), so regenerating bit-identical data
-with changed code keeps all work. A file present means that piece of work is done: a second run restores and
-scores nothing, and a run killed at any point resumes where it stopped and ends with the same results. A
-method that raises on one image is recorded for that image (``status = error``) and the run goes on; a
-method that cannot load (weights unavailable, license opt-in, missing dependency) becomes an ``n/a`` row
+The work folder and what it caches are :mod:`benchmark.workdir`'s, scoring is :mod:`benchmark.scoring`'s. A
+file present means that piece of work is done: a second run restores and scores nothing, and a run killed at
+any point resumes where it stopped and ends with the same results. A method that raises on one image is
+recorded for that image (``status = error``) and the run goes on; a method that cannot load (weights unavailable, license opt-in, missing dependency) becomes an ``n/a`` row
 with its reason. Task-specific methods run only on tasks whose degradation kinds they declare
 (``match_tasks``); methods declaring ``all`` run on all. Methods whose registry ``inputs`` ask for a visual
 instruction or a text prompt get one per image (:mod:`benchmark.conditioning`); the results' ``conditioning``
@@ -34,9 +25,20 @@ import numpy as np
 import pandas as pd
 
 from benchmark.conditioning import Conditioning, ConditionUnavailable, Detector, condition, describe
+from benchmark.scoring import Scorer, harness_scorer, metric_availability, score_task
 from benchmark.suites import Suite, Task
-from benchmark.suites.data import Item, TaskData, default_cache_dir, prepare_suite, suite_digest
-from restorebench.atomic import write_bytes_atomic, write_text_atomic
+from benchmark.suites.data import Item, TaskData, prepare_suite, suite_digest
+from benchmark.workdir import (
+    append_jsonl,
+    default_work_dir,
+    image_conditioning,
+    image_errors,
+    pending,
+    read_times,
+    restored_dir,
+    score_path,
+)
+from restorebench.atomic import write_text_atomic
 from restorebench.engine import Engine
 from restorebench.errors import RestoreBenchError
 from restorebench.imageio import read_image, write_image
@@ -45,13 +47,9 @@ from restorebench.validate import check_image
 RestoreFn = Callable[..., np.ndarray]
 """Restores one HxWx3 float32 [0,1] image to the same shape: ``fn(img, **conditioning kwargs)``."""
 
-Scorer = Callable[[list[np.ndarray], "list[np.ndarray] | None", list[str], list[str], str], pd.DataFrame]
-"""(preds, targets or None, image ids, metrics, protocol) -> DataFrame[image_id, metric, value]."""
-
 OP_FAMILY_TO_TASK = {"resize": "sr"}
 """Degradation family -> the task name models declare for it (the others are the same word)."""
 
-SCORE_COLUMNS = ["image_id", "metric", "value", "note"]
 RESULT_COLUMNS = [
     "suite",
     "task",
@@ -153,22 +151,6 @@ def registry_methods(names: list[str], device: str = "cpu", detector: Detector |
     return out
 
 
-def harness_scorer(device: str = "cpu") -> Scorer:
-    """The default scorer: ``benchmark.harness.score_arrays`` on ``device``."""
-
-    def score(preds, targets, ids, metrics, protocol):
-        from benchmark.harness import score_arrays
-
-        return score_arrays(preds, targets, ids, metrics, protocol, device)
-
-    return score
-
-
-def default_work_dir(suite: str) -> Path:
-    """``$RESTOREBENCH_CACHE/runs/<suite>`` or ``~/.cache/restorebench/runs/<suite>``."""
-    return default_cache_dir().parent / "runs" / suite
-
-
 @dataclass
 class RunResult:
     """What a run produced: per-image results, method status, timings (seconds) and the data hash."""
@@ -201,57 +183,16 @@ class RunResult:
 
     def restored_dir(self, method: str, task: str) -> Path:
         """The folder of ``method``'s restored images of ``task``."""
-        return _task_dir(self.work_dir / "restored" / self.method_keys.get(method, method), self.data[task])
+        return restored_dir(self.work_dir, self.method_keys.get(method, method), self.data[task])
 
     def output_path(self, method: str, task: str, image_id: str) -> Path:
         """Where ``method``'s restored image ``image_id`` of ``task`` is (may not exist: error, n/a)."""
         return self.restored_dir(method, task) / f"{image_id}.png"
 
 
-def _task_dir(root: Path, td: TaskData) -> Path:
-    return root / f"{td.task.name}-{td.content[:12]}"
-
-
 def _error_text(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     return f"{type(exc).__name__}: {text}"[:300]
-
-
-def _read_jsonl(path: Path, key: str) -> dict[str, object]:
-    """image id -> ``key`` of every complete line of a per-image JSON-lines file (last line wins)."""
-    out: dict[str, object] = {}
-    if path.is_file():
-        for line in path.read_text().splitlines():
-            try:
-                rec = json.loads(line)
-                out[rec["id"]] = rec[key]
-            except (ValueError, KeyError, TypeError):
-                continue  # a line cut by a kill
-    return out
-
-
-def _read_times(path: Path) -> dict[str, float]:
-    return {k: float(v) for k, v in _read_jsonl(path, "seconds").items()}
-
-
-def _append_jsonl(path: Path, rec: dict) -> None:
-    with open(path, "a") as f:
-        f.write(json.dumps(rec) + "\n")
-
-
-def image_conditioning(folder: Path) -> dict[str, str]:
-    """image id -> what it was given besides itself when restored into ``folder`` (images given nothing: absent)."""
-    return {k: str(v) for k, v in _read_jsonl(folder / "conditioning.jsonl", "conditioning").items()}
-
-
-def pending(td: TaskData, folder: Path, retry_failed: bool = False) -> list:
-    """Items of a task that ``folder`` holds neither an output nor (unless retrying) a recorded error for."""
-    return [
-        it
-        for it in td.items
-        if not (folder / f"{it.image_id}.png").is_file()
-        and (retry_failed or not (folder / f"{it.image_id}.error.json").is_file())
-    ]
 
 
 def restore_task(
@@ -295,52 +236,12 @@ def restore_task(
             seconds = time.perf_counter() - t0
             write_image(out, y)
             err.unlink(missing_ok=True)
-            _append_jsonl(folder / "times.jsonl", {"id": item.image_id, "seconds": round(seconds, 6)})
+            append_jsonl(folder / "times.jsonl", {"id": item.image_id, "seconds": round(seconds, 6)})
             if cond.record:
-                _append_jsonl(folder / "conditioning.jsonl", {"id": item.image_id, "conditioning": cond.record})
+                append_jsonl(folder / "conditioning.jsonl", {"id": item.image_id, "conditioning": cond.record})
         if progress:
             progress(1)
     return len(todo)
-
-
-def score_task(
-    td: TaskData, folder: Path, metrics: tuple[str, ...], protocol: str, scorer: Scorer, cache: Path
-) -> tuple[pd.DataFrame, int]:
-    """Per-image scores [image_id, metric, value] of the outputs in ``folder``; only missing ones are computed.
-
-    Returns the scores and how many images were scored now. Scores are cached in the parquet file ``cache``.
-    """
-    done = pd.read_parquet(cache) if cache.is_file() else pd.DataFrame(columns=SCORE_COLUMNS)
-    have = set(zip(done["image_id"], done["metric"]))
-    ready = [it for it in td.items if (folder / f"{it.image_id}.png").is_file()]
-    todo = [it for it in ready if any((it.image_id, m) not in have for m in metrics)]
-    if todo:
-        need = [m for m in metrics if any((it.image_id, m) not in have for it in todo)]
-        preds = [read_image(folder / f"{it.image_id}.png") for it in todo]
-        targets = [read_image(it.target, convert=True) for it in todo] if td.task.has_reference else None
-        new = scorer(preds, targets, [it.image_id for it in todo], need, protocol)
-        if "note" not in new:
-            new = new.assign(note="")
-        new = new[["image_id", "metric", "value", "note"]].astype(
-            {"image_id": str, "metric": str, "value": float}
-        )
-        new["note"] = new["note"].fillna("").astype(str)
-        done = pd.concat([done.astype(new.dtypes.to_dict()), new], ignore_index=True) if len(done) else new
-        done = done.drop_duplicates(["image_id", "metric"], keep="first").reset_index(drop=True)
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        write_bytes_atomic(cache, done.to_parquet(index=False))
-    ids = {it.image_id for it in ready}
-    return done[done["image_id"].isin(ids) & done["metric"].isin(metrics)], len(todo)
-
-
-def image_errors(td: TaskData, folder: Path) -> dict[str, str]:
-    """image id -> the one-line error a method recorded for it in ``folder`` (images it failed on)."""
-    out = {}
-    for it in td.items:
-        err = folder / f"{it.image_id}.error.json"
-        if err.is_file() and not (folder / f"{it.image_id}.png").is_file():
-            out[it.image_id] = json.loads(err.read_text())["error"]
-    return out
 
 
 def run_suite(
@@ -422,12 +323,11 @@ class _Run:
             for task in self.suite.tasks:
                 if self.status[m.name] is None and m.applies_to(task, self.suite.match_tasks):
                     td = data[task.name]
-                    yield m, td, _task_dir(self.work_dir / "restored" / m.key, td)
+                    yield m, td, restored_dir(self.work_dir, m.key, td)
 
     def score_cache(self, m: Method, td: TaskData) -> Path:
         """The parquet file of ``m``'s scores on task ``td``."""
-        stem = _task_dir(self.work_dir / "scores" / self.suite.protocol / m.key, td)
-        return stem.with_name(stem.name + ".parquet")  # not with_suffix: task names may contain dots
+        return score_path(self.work_dir, self.suite.protocol, m.key, td)
 
     def usable_metrics(self, td: TaskData, metric_status: dict[str, str | None]) -> tuple[str, ...]:
         """The suite's metrics for ``td``'s task that can run here."""
@@ -453,7 +353,7 @@ class _Run:
                 t1 = time.perf_counter()
                 self.counts["restored"] += restore_task(m, td, folder, self.retry_failed, bar.update)
                 self.timings["restore"] += time.perf_counter() - t1
-                times = _read_times(folder / "times.jsonl")
+                times = read_times(folder / "times.jsonl")
                 secs, n = self.restore_seconds.get(m.name, (0.0, 0))
                 self.restore_seconds[m.name] = (secs + sum(times.values()), n + len(times))
 
@@ -510,14 +410,3 @@ class _Run:
                 for iid, msg in image_errors(td, folder).items()
             ]
         return rows
-
-
-def metric_availability(metrics: list[str]) -> dict[str, str | None]:
-    """metric -> None when it can run here, else why not (weights unavailable ...), from the metric registry."""
-    from benchmark.metrics import metric_info
-
-    out = {}
-    for m in metrics:
-        info = metric_info(m)
-        out[m] = None if info["available"] else str(info["reason"])
-    return out
