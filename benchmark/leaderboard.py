@@ -43,6 +43,8 @@ class Leaderboard:
     errors: pd.DataFrame = field(default_factory=pd.DataFrame)
     task_rank: pd.DataFrame = field(default_factory=pd.DataFrame)
     partial: dict[str, tuple[int, int]] = field(default_factory=dict)
+    complexity: dict[str, dict[str, int]] = field(default_factory=dict)
+    """method -> {"params", "macs"} (MACs of one 256x256 restoration) for learned methods."""
 
     @property
     def methods(self) -> list[str]:
@@ -96,11 +98,13 @@ def build_leaderboard(
     tasks: list[str] | None = None,
     metrics: list[str] | None = None,
     seconds: dict[str, float] | None = None,
+    complexity: dict[str, dict[str, int]] | None = None,
 ) -> Leaderboard:
     """Build a leaderboard from per-image ``results`` [method, task, image_id, metric, value, status].
 
     ``higher``: metric -> True if higher is better. ``status``: method -> None (ran) or why it could not run.
-    ``tasks``/``metrics``: column order (default: order of appearance).
+    ``tasks``/``metrics``: column order (default: order of appearance). ``seconds``: restore seconds per
+    image; ``complexity``: method -> {"params", "macs"} (:mod:`benchmark.complexity`).
     """
     status = status or {}
     ok = results[results["status"] == "ok"]
@@ -154,7 +158,7 @@ def build_leaderboard(
                 columns.append((MEAN_TASK, m))
     unavailable = {m: str(r) for m, r in status.items() if r is not None}
     return Leaderboard(columns, means, counts, failed, rank, dict(higher), unavailable, dict(seconds or {}),
-                       errors, task_rank, partial)
+                       errors, task_rank, partial, dict(complexity or {}))
 
 
 def format_value(value: float, metric: str, scale: float | None = None) -> str:
@@ -221,6 +225,22 @@ def _seconds_text(lb: Leaderboard, method: str) -> str:
     return "-" if s is None else (f"{s:.3f}" if s < 10 else f"{s:.1f}")
 
 
+def _complexity_texts(lb: Leaderboard, method: str) -> list[str]:
+    """The params and MACs cells of a method (``-`` for methods without a network)."""
+    from benchmark.complexity import format_count
+
+    c = lb.complexity.get(method)
+    return [format_count(c["params"]), format_count(c["macs"])] if c else ["-", "-"]
+
+
+SIDE_HEADERS = ["rank", "s/img", "params", "MACs@256"]
+"""The per-method columns before the task columns."""
+
+
+def _side_cells(lb: Leaderboard, method: str) -> list[str]:
+    return [_rank_text(lb, method), _seconds_text(lb, method), *_complexity_texts(lb, method)]
+
+
 def _notes(lb: Leaderboard) -> list[str]:
     notes = [
         f"{m}: {n} of {total} images of {t} failed (mean over the rest)"
@@ -236,21 +256,20 @@ LEGEND = (
     "rank: overall rank, the mean of per-column ranks among the methods that cover every task (1 = best); "
     "partial k/n: covers k of n tasks, ranked only within those tasks; task rank: within that task; "
     f"±: standard error of the mean; †: fewer than {FEW_IMAGES} images; s/img: restore seconds per image; "
+    "params, MACs@256: parameters and multiply-accumulates of one 256x256 restoration (learned methods); "
     "<b>bold</b>: best in column; -: task not handled by the method; *: some images failed"
 )
 
 
 def to_markdown(lb: Leaderboard) -> str:
     """The leaderboard as a GitHub Markdown table (best values bold) followed by footnotes."""
-    head = ["method", "rank", "s/img"] + [f"{c[0]} {_header(lb, c)}" for c in display_columns(lb)]
+    head = ["method", *SIDE_HEADERS] + [f"{c[0]} {_header(lb, c)}" for c in display_columns(lb)]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|"]
     for m in lb.methods:
         if m in lb.unavailable:
             cells = [f"n/a: {short_reason(lb.unavailable[m])}"] + [""] * (len(head) - 2)
         else:
-            cells = [_rank_text(lb, m), _seconds_text(lb, m)] + [
-                f"**{t}**" if best else t for t, best in _cells(lb, m)
-            ]
+            cells = _side_cells(lb, m) + [f"**{t}**" if best else t for t, best in _cells(lb, m)]
         lines.append("| " + " | ".join([m] + cells) + " |")
     notes = _notes(lb)
     legend = LEGEND.replace("<b>bold</b>", "**bold**")
@@ -258,7 +277,8 @@ def to_markdown(lb: Leaderboard) -> str:
 
 
 def to_csv(lb: Leaderboard) -> str:
-    """The leaderboard as CSV: method, rank, status (ok, partial k/n, n/a), s_per_img, ``task/rank`` per task,
+    """The leaderboard as CSV: method, rank, status (ok, partial k/n, n/a), s_per_img, params, macs_256 (MACs
+    of one 256x256 restoration), ``task/rank`` per task,
     then per ``task/metric↑`` column the raw mean, its standard error (``… se``) and image count (``… n``)."""
     rows = []
     for m in lb.methods:
@@ -268,6 +288,8 @@ def to_csv(lb: Leaderboard) -> str:
             "status": f"n/a: {lb.unavailable[m]}" if m in lb.unavailable
             else "partial {}/{}".format(*lb.partial[m]) if m in lb.partial else "ok",
             "s_per_img": lb.seconds.get(m, float("nan")),
+            "params": lb.complexity.get(m, {}).get("params", float("nan")),
+            "macs_256": lb.complexity.get(m, {}).get("macs", float("nan")),
         }
         for t in lb.tasks:
             row[f"{t}/rank"] = lb.task_rank.at[m, t] if m in lb.task_rank.index else float("nan")
@@ -299,20 +321,21 @@ def to_html_table(lb: Leaderboard) -> str:
         if m in lb.unavailable:
             reason = lb.unavailable[m]
             body.append(
-                f'<tr class="na"><th>{e(m)}</th><td colspan="{len(shown) + 2}" title="{e(reason)}">'
+                f'<tr class="na"><th>{e(m)}</th><td colspan="{len(shown) + len(SIDE_HEADERS)}" '
+                f'title="{e(reason)}">'
                 f"n/a: {e(short_reason(reason))}</td></tr>"
             )
             continue
         cells = "".join(
             f'<td class="best">{e(t)}</td>' if best else f"<td>{e(t)}</td>" for t, best in _cells(lb, m)
         )
-        body.append(
-            f"<tr><th>{e(m)}</th><td>{_rank_text(lb, m)}</td><td>{_seconds_text(lb, m)}</td>{cells}</tr>"
-        )
+        side = "".join(f"<td>{e(t)}</td>" for t in _side_cells(lb, m))
+        body.append(f"<tr><th>{e(m)}</th>{side}{cells}</tr>")
     notes = "".join(f"<li>{e(n)}</li>" for n in _notes(lb))
     return (
-        f'<table class="lb"><thead><tr><th rowspan="2">method</th><th rowspan="2">rank</th>'
-        f'<th rowspan="2">s/img</th>{h1}</tr><tr>{h2}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+        '<table class="lb"><thead><tr><th rowspan="2">method</th>'
+        + "".join(f'<th rowspan="2">{e(h)}</th>' for h in SIDE_HEADERS)
+        + f'{h1}</tr><tr>{h2}</tr></thead><tbody>{"".join(body)}</tbody></table>'
         f'<p class="legend">{LEGEND}</p>'
         + (f'<ul class="notes">{notes}</ul>' if notes else "")
     )

@@ -152,6 +152,24 @@ def _timing_lines(rr: RunResult) -> list[tuple[str, str]]:
     ]
 
 
+def complexities(rr: RunResult) -> dict[str, dict[str, int]]:
+    """method -> {"params", "macs"} for the learned registry methods that ran (cached in the work folder); a
+    method whose network cannot be built any more (weights removed since its outputs were cached) is left out."""
+    from benchmark.complexity import method_complexity
+    from restorebench.errors import RestoreBenchError
+
+    out = {}
+    for m, reason in rr.status.items():
+        if reason is None:
+            try:
+                found = method_complexity(m, rr.method_keys.get(m, m), rr.work_dir)
+            except RestoreBenchError:
+                continue
+            if found:
+                out[m] = found
+    return out
+
+
 def leaderboard_for(rr: RunResult, higher: dict[str, bool] | None = None):
     """The :class:`benchmark.leaderboard.Leaderboard` of a run (metric directions from the registry by default)."""
     from benchmark.leaderboard import build_leaderboard
@@ -165,6 +183,7 @@ def leaderboard_for(rr: RunResult, higher: dict[str, bool] | None = None):
         [t.name for t in rr.suite.tasks],
         metrics,
         seconds,
+        complexities(rr),
     )
 
 

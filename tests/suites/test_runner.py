@@ -462,7 +462,7 @@ def test_fair_ranks_partial_coverage_standard_errors_and_few_images():
     assert lb.errors.at["a", ("t2", "psnr")] == pytest.approx(a_t2.std(ddof=1) / 2)
     md = to_markdown(lb)
     row = {line.split("|")[1].strip(): line for line in md.splitlines() if line.startswith("| ")}
-    assert "partial 1/2" in row["p"] and "†" in row["a"].split("|")[6] and "†" not in row["a"].split("|")[4]
+    assert "partial 1/2" in row["p"] and "†" in row["a"].split("|")[8] and "†" not in row["a"].split("|")[6]
     csv = pd.read_csv(io.StringIO(to_csv(lb))).set_index("method")
     assert csv.at["p", "status"] == "partial 1/2" and csv.at["a", "t2/psnr↑ n"] == 4
     assert csv.at["a", "t2/psnr↑ se"] == pytest.approx(a_t2.std(ddof=1) / 2, rel=1e-5)
