@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from benchmark.runner import Method, RestoreFn, _error_text, _Run, restore_task
-from benchmark.scoring import Scorer, score_task
+from benchmark.scoring import Scorer, is_set_metric, score_task
 from benchmark.suites.data import Item, TaskData
 from benchmark.workdir import pending
 from restorebench.atomic import write_bytes_atomic
@@ -79,7 +79,9 @@ def _parts_dir(cache: Path) -> Path:
 
 
 def _unscored(td: TaskData, folder: Path, cache: Path, metrics: tuple[str, ...]) -> set[str]:
-    """Ids of ``td`` restored in ``folder`` whose score cache lacks one of ``metrics``."""
+    """Ids of ``td`` restored in ``folder`` whose score cache lacks one of the per-image ``metrics`` (set metrics
+    are scored over the whole task after the chunks)."""
+    metrics = tuple(m for m in metrics if not is_set_metric(m))
     have = set()
     if cache.is_file():
         done = pd.read_parquet(cache, columns=["image_id", "metric"])

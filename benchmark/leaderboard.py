@@ -1,7 +1,8 @@
 """Leaderboards from per-image results: rows are methods, columns task x metric, in Markdown, CSV and HTML.
 
 A cell is the mean of the method's per-image values on that task with its standard error (images it failed
-on are left out and the cell is starred; a cell over fewer than :data:`FEW_IMAGES` images is marked ``†``).
+on are left out and the cell is starred; a cell over fewer than :data:`FEW_IMAGES` images is marked ``†``);
+a set metric's cell (FID, KID) is its one value over the task's images, counted as that many images.
 Ranks are fair: within each task, the methods that ran it are ranked per column (1 = best, ties share the
 lower rank) by the metric's direction and a method's task rank is the mean over that task's metric columns.
 The overall rank and the ``mean`` task (each metric averaged over the tasks) exist only for methods that
@@ -123,6 +124,7 @@ def build_leaderboard(
         .unstack(["task", "metric"])
         .reindex(index=ran, columns=pd.MultiIndex.from_tuples(columns))
     )
+    _count_set_images(ok, counts)
     failed = {}
     for (m, t), g in results.groupby(["method", "task"]):
         n_err = g.loc[g["status"] != "ok", "image_id"].nunique()  # errors and n/a (no conditioning)
@@ -159,6 +161,18 @@ def build_leaderboard(
     unavailable = {m: str(r) for m, r in status.items() if r is not None}
     return Leaderboard(columns, means, counts, failed, rank, dict(higher), unavailable, dict(seconds or {}),
                        errors, task_rank, partial, dict(complexity or {}))
+
+
+def _count_set_images(ok: pd.DataFrame, counts: pd.DataFrame) -> None:
+    """Set the count of a set metric's cell (FID, KID: one row per method and task) to the number of images
+    the method restored and scored on that task, in place."""
+    from benchmark.harness import SET_ID
+
+    sets = ok["image_id"] == SET_ID
+    images = ok[~sets].groupby(["method", "task"])["image_id"].nunique()
+    for m, t, metric in ok.loc[sets, ["method", "task", "metric"]].drop_duplicates().itertuples(index=False):
+        if m in counts.index and (t, metric) in counts:
+            counts.at[m, (t, metric)] = images.get((m, t), 0)
 
 
 def format_value(value: float, metric: str, scale: float | None = None) -> str:

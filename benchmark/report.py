@@ -17,6 +17,7 @@ from pathlib import Path
 
 from benchmark.protocols import get_protocol
 from benchmark.runner import RunResult
+from benchmark.scoring import MIN_SET_IMAGES, is_set_metric
 from benchmark.suites import Task
 from benchmark.suites.data import TaskData
 from benchmark.workdir import image_errors
@@ -100,7 +101,20 @@ def provenance(rr: RunResult, metrics: list[str]) -> list[tuple[str, str]]:
     for task in suite.tasks:
         td = rr.data[task.name]
         lines.append((f"task {task.name}", f"{len(td.items)} images ({image_sizes(td)}); {data_origin(task)}"))
+    sets = [m for m in metrics if is_set_metric(m)]
+    if sets:
+        lines.append((", ".join(sets), set_metric_coverage(rr)))
     return lines
+
+
+def set_metric_coverage(rr: RunResult) -> str:
+    """Which tasks the set metrics (FID, KID) were scored on: those with at least MIN_SET_IMAGES images."""
+    sizes = {t.name: len(rr.data[t.name].items) for t in rr.suite.tasks if t.has_reference}
+    on = [f"{t} ({n})" for t, n in sizes.items() if n >= MIN_SET_IMAGES]
+    off = [f"{t} ({n})" for t, n in sizes.items() if n < MIN_SET_IMAGES]
+    return (f"one value per method and task over all its restored images, scored only where a task has at "
+            f"least {MIN_SET_IMAGES} images: " + (f"on {', '.join(on)}" if on else "on no task")
+            + (f"; not on {', '.join(off)}" if off else ""))
 
 
 def _gallery_rows(rr: RunResult, images: int, baseline: str = "identity") -> list:
