@@ -2,27 +2,23 @@
 
 All crops of a row share one window, chosen where the input differs most from the ground truth (the most
 degraded region; the centre for images without ground truth), so methods are compared on the same pixels.
-Crops are small JPEG thumbnails (``crop`` x ``crop`` pixels, quality 85) shown enlarged with pixelated
-scaling; captions carry each method's score on that image.
+Crops are lossless PNG (``crop`` x ``crop`` pixels) shown enlarged with pixelated scaling, each a link to the
+full-size image it was cut from; captions carry each method's score on that image, the input's own too.
+The page is ``benchmark/templates/gallery.html``.
 """
 
 from __future__ import annotations
 
 import html
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from benchmark.render import render
 from restorebench.atomic import write_text_atomic
 from restorebench.imageio import read_image, write_image
-
-CSS = """body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}h2{margin-top:1.6em}
-.row{display:flex;flex-wrap:wrap;gap:6px;margin:8px 0 14px}.row figure{margin:0;text-align:center}
-.row img{image-rendering:pixelated;border:1px solid #bbb}
-figcaption{font-size:11px;max-width:%dpx;overflow-wrap:anywhere}
-.id{font-size:12px;color:#555;margin-top:10px}
-.fail{display:flex;align-items:center;justify-content:center;background:#f6e3e3;color:#a33;font-size:12px}"""
 
 
 @dataclass
@@ -35,6 +31,7 @@ class GalleryRow:
     target: Path | None
     outputs: dict[str, Path]
     captions: dict[str, str] = field(default_factory=dict)
+    """panel label ("input", a method) -> its score on this image."""
     failed: dict[str, str] = field(default_factory=dict)
     """method -> error message, for methods that raised on this image (shown as an empty panel)."""
 
@@ -61,7 +58,7 @@ def choose_window(inp: np.ndarray, target: np.ndarray | None, crop: int) -> tupl
 def _thumb(src: Path, window: tuple[int, int, int], dest: Path) -> Path:
     img = read_image(src, convert=True)
     top, left, side = window
-    write_image(dest, np.ascontiguousarray(img[top : top + side, left : left + side]), quality=85)
+    write_image(dest, np.ascontiguousarray(img[top : top + side, left : left + side]))
     return dest
 
 
@@ -72,9 +69,10 @@ def _safe(name: str) -> str:
 def write_gallery(
     rows: list[GalleryRow], out_dir: Path, title: str, crop: int = 128, scale: int = 2, intro: str = ""
 ) -> tuple[Path, list[Path]]:
-    """Write ``out_dir/gallery.html`` and its thumbnails under ``out_dir/gallery/``.
+    """Write ``out_dir/gallery.html`` and its crops under ``out_dir/gallery/``; each crop links to its full-size
+    file where it lies (relative path: the run's work folder and data cache). ``intro``: HTML put above the rows.
 
-    Returns the HTML path and the thumbnail paths written.
+    Returns the HTML path and the crop paths written.
     """
     out_dir = Path(out_dir)
     e = html.escape
@@ -94,13 +92,15 @@ def write_gallery(
         )
         figs = []
         for label, src in panels:
-            dest = folder / f"{_safe(row.image_id)}__{_safe(label)}.jpg"
+            dest = folder / f"{_safe(row.image_id)}__{_safe(label)}.png"
             thumbs.append(_thumb(src, window, dest))
             caption = e(label) + (f"<br>{e(row.captions[label])}" if label in row.captions else "")
             px = window[2] * scale
+            full = Path(os.path.relpath(Path(src).resolve(), out_dir.resolve())).as_posix()
             figs.append(
-                f'<figure><img src="{e(dest.relative_to(out_dir).as_posix())}" width="{px}" height="{px}" '
-                f'alt="{e(label)}" loading="lazy"><figcaption>{caption}</figcaption></figure>'
+                f'<figure><a href="{e(full)}" title="full-size image"><img '
+                f'src="{e(dest.relative_to(out_dir).as_posix())}" width="{px}" height="{px}" alt="{e(label)}" '
+                f'loading="lazy"></a><figcaption>{caption}</figcaption></figure>'
             )
         px = window[2] * scale
         figs += [
@@ -113,11 +113,7 @@ def write_gallery(
             f'<div class="id">{e(row.image_id)}: crop {side}x{side} at (x={left}, y={top})</div>'
             f'<div class="row">{"".join(figs)}</div>'
         )
-    page = (
-        f'<!doctype html><html><head><meta charset="utf-8"><title>{e(title)}</title>'
-        f"<style>{CSS % (crop * scale)}</style></head><body><h1>{e(title)}</h1>{intro}"
-        f"{''.join(parts)}</body></html>\n"
-    )
+    page = render("gallery.html", title=e(title), caption_px=str(crop * scale), intro=intro, rows="".join(parts))
     path = out_dir / "gallery.html"
     write_text_atomic(path, page)
     return path, thumbs

@@ -353,22 +353,3 @@ def to_html_table(lb: Leaderboard) -> str:
         f'<p class="legend">{LEGEND}</p>'
         + (f'<ul class="notes">{notes}</ul>' if notes else "")
     )
-
-
-CSS = """body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}
-table.lb{border-collapse:collapse;font-size:13px}
-table.lb th,table.lb td{border:1px solid #ccc;padding:3px 7px}
-table.lb td{text-align:right;font-variant-numeric:tabular-nums}
-table.lb td.best{font-weight:bold;background:#e8f5e9}
-table.lb thead th{background:#f3f3f3}table.lb tbody th{text-align:left}tr.na td{color:#888;text-align:left}
-.legend,.notes{font-size:12px;color:#555}table.kv td{padding:2px 10px;border-bottom:1px solid #eee}
-img.plot{max-width:100%;border:1px solid #ddd;margin:6px 0}"""
-
-
-def html_page(title: str, sections: list[tuple[str, str]], css: str = CSS) -> str:
-    """A standalone HTML page: ``title`` and (heading, html body) sections."""
-    parts = "".join(f"<h2>{html.escape(h)}</h2>{body}" if h else body for h, body in sections)
-    return (
-        f'<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-        f"<style>{css}</style></head><body><h1>{html.escape(title)}</h1>{parts}</body></html>\n"
-    )

@@ -1,8 +1,10 @@
 """Report figures (matplotlib, Agg backend) from per-image results [method, task, metric, value, status, ...].
 
 * :func:`task_bars`: one panel per task, the methods that ran on it as bars sorted best first (mean with the
-  standard error), the unrestored input in grey;
-* :func:`severity_curves`: one panel per operator, the metric against severity 1..5, one line per method;
+  standard error as an error bar), the unrestored input in grey; the value axis starts at zero, so bar
+  lengths are proportional to the values and small differences look small;
+* :func:`severity_curves`: one panel per operator, the metric against severity, one line per method; the
+  ticks name each severity's physical level when given (``sigma 15``, ``quality 10``);
 * :func:`order_heatmap`: methods x degradation orders (``mixed-orders``), cells the metric's mean coloured by
   the difference from the method's own mean, plus the spread (max - min over orders): how sensitive each
   method is to the order of degradations.
@@ -66,7 +68,8 @@ def task_bars(
     methods: list[str] | None = None,
     baseline: str = "identity",
 ) -> Path | None:
-    """One panel per task: horizontal bars of the methods that ran on it, best first, labelled with the mean.
+    """One panel per task: horizontal bars of the methods that ran on it, best first, labelled with the mean,
+    the standard error as an error bar, on a value axis from zero.
 
     A method keeps its colour in every panel; ``baseline`` (the unrestored input) is drawn in grey.
     """
@@ -75,7 +78,7 @@ def task_bars(
         return None
     tasks = list(dict.fromkeys(df["task"]))
     methods = [m for m in (methods or list(dict.fromkeys(df["method"]))) if m in set(df["method"])]
-    stats = df.groupby(["task", "method"])["value"].agg(["mean"])
+    stats = df.groupby(["task", "method"])["value"].agg(["mean", "sem"])
     plt = _plt()
     palette = _palette(plt, len(methods))
     colors = {m: ("0.6" if m == baseline else palette[k % len(palette)]) for k, m in enumerate(methods)}
@@ -85,26 +88,32 @@ def task_bars(
         st = stats.loc[t].reindex([m for m in methods if m in stats.loc[t].index])
         st = st.sort_values("mean", ascending=higher)
         y = np.arange(len(st))
-        ax.barh(y, st["mean"], color=[colors[m] for m in st.index], height=0.7)
+        ax.barh(y, st["mean"], xerr=st["sem"].fillna(0.0), color=[colors[m] for m in st.index], height=0.7,
+                error_kw={"lw": 0.8, "capsize": 1.5, "ecolor": "0.3"})
         ax.set_yticks(y, st.index, fontsize=7)
-        lo, hi = float(st["mean"].min()), float(st["mean"].max())
-        pad = 0.08 * (hi - lo) + 1e-9
-        ax.set_xlim(max(0.0, lo - 3 * pad), hi + 2 * pad)
-        for yi, v in zip(y, st["mean"]):
-            ax.text(v, yi, f" {v:.2f}" if abs(v) >= 10 else f" {v:.3f}", va="center", fontsize=6)
+        lo, hi = min(0.0, float(st["mean"].min())), max(0.0, float(st["mean"].max()))
+        ax.set_xlim(lo - 0.02 * (hi - lo), hi + 0.22 * (hi - lo) + 1e-9)  # room for the labels
+        ax.axvline(0.0, color="0.2", lw=0.8)
+        for yi, v, se in zip(y, st["mean"], st["sem"].fillna(0.0)):
+            ax.text(v + se, yi, f" {v:.2f}" if abs(v) >= 10 else f" {v:.3f}", va="center", fontsize=6)
         ax.set_title(t, fontsize=9)
         ax.tick_params(axis="x", labelsize=7)
         ax.grid(axis="x", alpha=0.3)
-    fig.suptitle(_label(metric, higher), fontsize=9)
+    fig.suptitle(f"{_label(metric, higher)}; axis from 0, bars: mean ± standard error", fontsize=9)
     fig.tight_layout()
     return _save(plt, fig, path)
 
 
 def severity_curves(
-    results: pd.DataFrame, metric: str, path: Path, higher: bool = True, baseline: str = "identity"
+    results: pd.DataFrame,
+    metric: str,
+    path: Path,
+    higher: bool = True,
+    baseline: str = "identity",
+    levels: dict[str, str] | None = None,
 ) -> Path | None:
     """One panel per operator (``group``): mean ``metric`` against severity, one line per method (``baseline``,
-    the unrestored input, in grey)."""
+    the unrestored input, in grey). ``levels``: task -> its physical level (``sigma 15``), the tick labels."""
     df = _ok(results, metric).dropna(subset=["severity"])
     if df.empty:
         return None
@@ -130,12 +139,15 @@ def severity_curves(
                 )
                 handles.setdefault(m, line)
         ax.set_title(g, fontsize=9)
-        ax.set_xticks(range(1, 6))
+        ticks = df[df["group"] == g].drop_duplicates("severity").sort_values("severity")
+        ax.set_xticks(ticks["severity"].astype(int),
+                      [(levels or {}).get(t, str(int(v))) for t, v in zip(ticks["task"], ticks["severity"])],
+                      fontsize=7, rotation=20 if levels else 0)
         ax.grid(alpha=0.3)
     for ax in axes[:, 0]:
         ax.set_ylabel(_label(metric, higher), fontsize=8)
     for ax in axes[-1, :]:
-        ax.set_xlabel("severity", fontsize=8)
+        ax.set_xlabel("severity (level of the degradation)" if levels else "severity", fontsize=8)
     fig.tight_layout()
     fig.legend(
         list(handles.values()),

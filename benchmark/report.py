@@ -1,7 +1,10 @@
-"""Leaderboard reports of a run: ``results.parquet``, ``leaderboard.{md,csv,html}``, plots, gallery, ``run.json``.
+"""Leaderboard reports of a run: ``results.{parquet,csv}``, ``leaderboard.{md,csv,html}``, protocols side by
+side, plots, gallery, ``run.json``.
 
 :func:`write_report` turns a :class:`benchmark.runner.RunResult` into files (the tables themselves are laid
-out by ``benchmark.leaderboard``, plots by ``benchmark.plots``, the gallery by ``benchmark.gallery``). Every file
+out by ``benchmark.leaderboard``, plots by ``benchmark.plots``, the gallery by ``benchmark.gallery``, the
+protocol comparison by ``benchmark.protocol_compare``, the pages by the templates in ``benchmark/templates/``
+through ``benchmark.render``). Every file
 written is recorded in ``.report-files.json``, so the next report into the same folder removes exactly those
 and never a user's files.
 """
@@ -118,6 +121,8 @@ def set_metric_coverage(rr: RunResult) -> str:
 
 
 def _gallery_rows(rr: RunResult, images: int, baseline: str = "identity") -> list:
+    """Gallery rows of the first ``images`` images of every task; the input's caption is ``baseline``'s score
+    (the unrestored input scored like a method)."""
     from benchmark.gallery import GalleryRow
     from benchmark.leaderboard import format_value
 
@@ -126,23 +131,19 @@ def _gallery_rows(rr: RunResult, images: int, baseline: str = "identity") -> lis
     for task in rr.suite.tasks:
         td = rr.data[task.name]
         metric = (rr.metrics(task) or [""])[0]
+        scores = ok[(ok["task"] == task.name) & (ok["metric"] == metric)].set_index(["method", "image_id"])["value"]
         errors = {m: image_errors(td, rr.restored_dir(m, task.name)) for m, r in rr.status.items() if r is None}
         for item in td.items[:images]:
             outputs, captions = {}, {}
             for m, reason in rr.status.items():
-                if m == baseline:
-                    continue  # its output is the input, shown first anyway
                 path = rr.output_path(m, task.name, item.image_id) if reason is None else None
-                if path is not None and path.is_file():
+                if path is None or not path.is_file():
+                    continue
+                if m != baseline:  # the baseline's output is the input, shown first anyway
                     outputs[m] = path
-                    v = ok[
-                        (ok["method"] == m)
-                        & (ok["task"] == task.name)
-                        & (ok["image_id"] == item.image_id)
-                        & (ok["metric"] == metric)
-                    ]["value"]
-                    if len(v):
-                        captions[m] = f"{metric} {format_value(float(v.iloc[0]), metric)}"
+                if (m, item.image_id) in scores.index:
+                    value = format_value(float(scores[(m, item.image_id)]), metric)
+                    captions["input" if m == baseline else m] = f"{metric} {value}"
             failed = {m: errors[m][item.image_id] for m in errors if item.image_id in errors[m]}
             rows.append(
                 GalleryRow(task.name, item.image_id, item.input, item.target, outputs, captions, failed)
@@ -201,14 +202,89 @@ def leaderboard_for(rr: RunResult, higher: dict[str, bool] | None = None):
     )
 
 
-GALLERY_LINK = "aligned crops: input / every method / ground truth"
+def physical_params(task: Task) -> dict:
+    """The operator parameters behind a single-operator task: the spec's ``params`` over the operator's
+    severity-table row when the spec names a ``severity`` (empty for recipes and composite specs)."""
+    import degrade
+
+    spec = task.spec if isinstance(task.spec, dict) else {}
+    if "op" not in spec:
+        return {}
+    params = dict(spec.get("params") or {})
+    if spec.get("severity") is not None:
+        params = {**degrade.get(spec["op"]).severities.get(spec["severity"], {}), **params}
+    return params
 
 
-def _kv_table(pairs: list[tuple[str, str]]) -> str:
+def severity_levels(tasks: list[Task]) -> dict[str, str]:
+    """task -> its physical level (``sigma 15``, ``quality 10``) for tasks with a severity: the first parameter
+    whose value differs between the tasks of the group (the first parameter in a group of one)."""
+    groups: dict[str, list[Task]] = {}
+    for t in tasks:
+        if t.severity is not None:
+            groups.setdefault(t.group or t.name, []).append(t)
+    out = {}
+    for members in groups.values():
+        params = {t.name: physical_params(t) for t in members}
+        keys = list(dict.fromkeys(k for p in params.values() for k in p))
+        varying = [k for k in keys if len({json.dumps(p.get(k)) for p in params.values()}) > 1] or keys[:1]
+        for t in members:
+            if varying and varying[0] in params[t.name]:
+                v = params[t.name][varying[0]]
+                out[t.name] = f"{varying[0]} {v:g}" if isinstance(v, (int, float)) else f"{varying[0]} {v}"
+    return out
+
+
+def _figures(rr: RunResult, metrics: list[str], higher: dict[str, bool], methods: list[str],
+             out_dir: Path) -> list[tuple[str, Path]]:
+    """(title, path) of every plot drawn (bars, severity curves, order heatmaps per metric)."""
+    from benchmark import plots
+
+    levels = severity_levels(list(rr.suite.tasks))
+    figures = []
+    for m in metrics:
+        up = higher.get(m, True)
+        for title, name, draw in (
+            ("per-task means", f"bars_{m}.png",
+             lambda p, m=m, up=up: plots.task_bars(rr.results, m, p, up, methods=methods)),
+            ("severity curves", f"severity_{m}.png",
+             lambda p, m=m, up=up: plots.severity_curves(rr.results, m, p, up, levels=levels)),
+            ("order sensitivity", f"orders_{m}.png",
+             lambda p, m=m, up=up: plots.order_heatmap(rr.results, m, p, up)),
+        ):
+            if (path := draw(out_dir / "plots" / name)) is not None:
+                figures.append((f"{m}: {title}", path))
+    return figures
+
+
+def _protocol_section(rr: RunResult, out_dir: Path) -> tuple[str, str, list[Path]]:
+    """(markdown, html, files written) of the protocols side by side (empty without ``compare_protocols``):
+    per metric a table of gaps, each protocol in one line, per (method, task) means in ``protocols.csv``."""
     import html
 
-    rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>" for k, v in pairs)
-    return f'<table class="kv">{rows}</table>'
+    from benchmark.protocol_compare import gap_tables, method_means, protocol_gaps, protocol_scores
+    from benchmark.render import html_table, md_table
+
+    scores = protocol_scores(rr)
+    if scores.empty:
+        return "", "", []
+    base, others = rr.suite.protocol, list(rr.suite.compare_protocols)
+    csv_path = out_dir / "protocols.csv"
+    means = method_means(scores, [base, *others]).reset_index()
+    write_text_atomic(csv_path, means.to_csv(index=False, float_format="%.6g"))
+    described = [get_protocol(p).describe() for p in (base, *others)]
+    intro = ("The same restored images scored under other papers' protocols: how much of a gap between two "
+             "published numbers is the scoring convention. Per (method, task) means: ")
+    md = ["## Protocols side by side", "", intro + "[protocols.csv](protocols.csv).", ""]
+    md += [f"- {d}" for d in described] + [""]
+    page = [f'<h2>Protocols side by side</h2><p>{html.escape(intro)}<a href="protocols.csv">protocols.csv</a>'
+            "</p><ul>" + "".join(f"<li>{html.escape(d)}</li>" for d in described) + "</ul>"]
+    for caption, table in gap_tables(protocol_gaps(scores, base, others), base):
+        header = ["task", *table.columns]
+        rows = [[t, *(str(c) for c in r)] for t, r in zip(table.index, table.to_numpy())]
+        md += [caption, "", md_table(header, rows), ""]
+        page.append(f"<p>{html.escape(caption)}</p>{html_table(header, rows)}")
+    return "\n".join(md) + "\n", "".join(page), [csv_path]
 
 
 def write_report(
@@ -218,16 +294,18 @@ def write_report(
     gallery_images: int | None = None,
     gallery_crop: int | None = None,
 ) -> dict[str, Path]:
-    """Write ``results.parquet``, ``leaderboard.{md,csv,html}``, ``plots/*.png``, ``gallery.html``, ``run.json``.
+    """Write ``results.{parquet,csv}``, ``leaderboard.{md,csv,html}``, ``protocols.csv`` (suites comparing
+    protocols), ``plots/*.png``, ``gallery.html``, ``run.json``; the pages from ``benchmark/templates/``.
 
     Files the previous report in ``out_dir`` recorded (``.report-files.json``) are removed first; other files
-    in ``out_dir`` are never touched. Returns the written paths by kind. Report timings are added to ``rr.timings['report']``.
+    in ``out_dir`` are never touched. Returns the written paths by kind. Report timings are added to
+    ``rr.timings['report']``.
     """
-    import html as html_mod
+    import html
 
     from benchmark import leaderboard as lbm
-    from benchmark import plots
     from benchmark.gallery import write_gallery
+    from benchmark.render import kv_html, render
 
     t0 = time.perf_counter()
     suite, out_dir = rr.suite, Path(out_dir)
@@ -236,66 +314,52 @@ def write_report(
     metrics = rr.metrics()
     higher = higher or metric_directions(metrics)
     lb = leaderboard_for(rr, higher)
-    seconds = lb.seconds
-    paths: dict[str, Path] = {"results": out_dir / "results.parquet"}
+    paths: dict[str, Path] = {"results": out_dir / "results.parquet", "results_csv": out_dir / "results.csv"}
     write_bytes_atomic(paths["results"], rr.results.to_parquet(index=False))
-    paths["csv"] = out_dir / "leaderboard.csv"
+    write_text_atomic(paths["results_csv"], rr.results.to_csv(index=False, float_format="%.6g"))
     info = provenance(rr, metrics)
-    write_text_atomic(paths["csv"], "".join(f"# {k}: {v}\n" for k, v in info)
-                      + lbm.to_csv(lb))
-    methods = lb.methods
-    figures: list[tuple[str, Path]] = []
-    for m in metrics:
-        for title, fn, name in (
-            ("per-task means", plots.task_bars, f"bars_{m}.png"),
-            ("severity curves", plots.severity_curves, f"severity_{m}.png"),
-            ("order sensitivity", plots.order_heatmap, f"orders_{m}.png"),
-        ):
-            kwargs = {"methods": methods} if fn is plots.task_bars else {}
-            p = fn(rr.results, m, out_dir / "plots" / name, higher.get(m, True), **kwargs)
-            if p is not None:
-                figures.append((f"{m}: {title}", p))
+    paths["csv"] = out_dir / "leaderboard.csv"
+    write_text_atomic(paths["csv"], "".join(f"# {k}: {v}\n" for k, v in info) + lbm.to_csv(lb))
+    figures = _figures(rr, metrics, higher, lb.methods, out_dir)
+    protocols_md, protocols_html, extra = _protocol_section(rr, out_dir)
     gcfg = suite.gallery
-    rows = _gallery_rows(rr, int(gallery_images or gcfg.get("images", 2)))
     paths["gallery"], thumbs = write_gallery(
-        rows,
+        _gallery_rows(rr, int(gallery_images or gcfg.get("images", 2))),
         out_dir,
         f"{suite.name}: input / methods / ground truth",
         int(gallery_crop or gcfg.get("crop", 128)),
+        intro=GALLERY_INTRO,
     )
     rr.timings["report"] = time.perf_counter() - t0
     timing = _timing_lines(rr)
-    md = (
-        [f"# {suite.name} leaderboard", ""]
-        + [f"- **{k}**: {v}" for k, v in info]
-        + ["", lbm.to_markdown(lb), "## Wall time", "", "| phase | time |", "|---|---|"]
-        + [f"| {k} | {v} |" for k, v in timing]
-    )
-    md += ["", "## Plots", ""] + [f"![{t}]({p.relative_to(out_dir).as_posix()})" for t, p in figures]
-    md += ["", f"Gallery of aligned crops: [gallery.html]({paths['gallery'].name})", ""]
+    title = f"{suite.name} leaderboard"
+    e = html.escape
     paths["md"] = out_dir / "leaderboard.md"
-    write_text_atomic(paths["md"], "\n".join(md))
-    e = html_mod.escape
-    figs = "".join(
-        f'<p>{e(t)}<br><img class="plot" src="{e(p.relative_to(out_dir).as_posix())}"></p>'
-        for t, p in figures
-    )
-    page = lbm.html_page(
-        f"{suite.name} leaderboard",
-        [
-            ("", _kv_table(info)),
-            ("Leaderboard", lbm.to_html_table(lb)),
-            ("Wall time", _kv_table(timing)),
-            ("Gallery", f'<p><a href="{e(paths["gallery"].name)}">{GALLERY_LINK}</a></p>'),
-            ("Plots", figs),
-        ],
-    )
+    write_text_atomic(paths["md"], render(
+        "leaderboard.md",
+        title=title,
+        provenance="\n".join(f"- **{k}**: {v}" for k, v in info),
+        leaderboard=lbm.to_markdown(lb),
+        protocols=protocols_md,
+        timing="\n".join(f"| {k} | {v} |" for k, v in timing),
+        plots="\n".join(f"![{t}]({p.relative_to(out_dir).as_posix()})" for t, p in figures),
+    ))
     paths["html"] = out_dir / "leaderboard.html"
-    write_text_atomic(paths["html"], page)
+    write_text_atomic(paths["html"], render(
+        "leaderboard.html",
+        title=e(title),
+        provenance=kv_html(info),
+        leaderboard=lbm.to_html_table(lb),
+        protocols=protocols_html,
+        timing=kv_html(timing),
+        plots="".join(f'<p>{e(t)}<br><img class="plot" src="{e(p.relative_to(out_dir).as_posix())}"></p>'
+                      for t, p in figures),
+    ))
     run = {
         "suite": suite.name,
         "data_hash": rr.data_hash,
         "protocol": suite.protocol,
+        "compare_protocols": list(suite.compare_protocols),
         "metrics": metrics,
         "metrics_unavailable": {m: r for m, r in rr.metric_status.items() if r is not None},
         "tasks": {
@@ -304,16 +368,22 @@ def write_report(
         },
         "methods": {m: ("ok" if r is None else f"n/a: {r}") for m, r in rr.status.items()},
         "conditioning": {m: c for m, c in rr.conditioning.items() if c},
+        "complexity": lb.complexity,
         "timings_s": {k: round(v, 3) for k, v in rr.timings.items()},
         "counts": rr.counts,
-        "restore_s_per_image": {m: round(s, 4) for m, s in seconds.items()},
+        "restore_s_per_image": {m: round(s, 4) for m, s in lb.seconds.items()},
         "provenance": dict(info),
         "config": suite.config,
     }
     paths["run"] = out_dir / "run.json"
     write_text_atomic(paths["run"], json.dumps(run, indent=1, default=str))
-    record(out_dir, [*paths.values(), *(p for _, p in figures), *thumbs])
+    record(out_dir, [*paths.values(), *(p for _, p in figures), *thumbs, *extra])
     return paths
+
+
+GALLERY_INTRO = ('<p>Each crop links to its full-size image (in the run\'s work folder and data cache); the '
+                 'scores of every image: <a href="results.csv">results.csv</a>.</p>')
+"""The gallery's line above its rows."""
 
 
 REPORT_RECORD = ".report-files.json"

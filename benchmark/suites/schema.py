@@ -52,6 +52,7 @@ SUITE_KEYS = {
     "description",
     "data_root",
     "protocol",
+    "compare_protocols",
     "metrics",
     "nr_metrics",
     "task_defaults",
@@ -128,6 +129,9 @@ class Suite:
     config: dict = field(default_factory=dict, compare=False)
     overrides: tuple[str, ...] = ()
     """The command-line overrides the suite was composed with."""
+    compare_protocols: tuple[str, ...] = ()
+    """Other protocols the same outputs are also scored under, side by side in the report (the papers'
+    conventions a user compares with)."""
 
     def task(self, name: str) -> Task:
         """The task called ``name``; unknown names raise InputError listing the known ones."""
@@ -182,6 +186,11 @@ def build_suite(cfg: dict, base_dir: Path | None = None) -> Suite:
     protocol = str(cfg.get("protocol") or "rgb")
     if protocol not in list_protocols():
         raise InputError(f"suite {name}: unknown protocol {protocol!r}; known: {', '.join(list_protocols())}")
+    compare = _names(cfg.get("compare_protocols"), f"suite {name}: compare_protocols")
+    for other in compare:
+        if other not in list_protocols():
+            raise InputError(f"suite {name}: compare_protocols: unknown protocol {other!r}; known: "
+                             f"{', '.join(list_protocols())}")
     metrics = _names(cfg.get("metrics"), f"suite {name}: metrics")
     nr_metrics = _names(cfg.get("nr_metrics"), f"suite {name}: nr_metrics")
     for key, names in (("metrics", metrics), ("nr_metrics", nr_metrics)):
@@ -207,6 +216,7 @@ def build_suite(cfg: dict, base_dir: Path | None = None) -> Suite:
         match_tasks=bool(cfg.get("match_tasks", True)),
         gallery=dict(cfg.get("gallery") or {}),
         config=cfg,
+        compare_protocols=tuple(p for p in compare if p != protocol),
     )
 
 
