@@ -93,7 +93,7 @@ def score_task(
         sets = scores(ready, stale)
         sets = sets[sets["image_id"] == SET_ID]
         note = set_note(len(ready))
-        sets["note"] = [note + (f": {n}" if n else "") for n in sets["note"]]
+        sets = sets.assign(note=[note + (f": {n}" if n else "") for n in sets["note"]])
         done = done[~((done["image_id"] == SET_ID) & done["metric"].isin(stale))]
         new.append(sets)
     if new:

