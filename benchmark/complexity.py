@@ -32,7 +32,8 @@ def measure(restorer: Any, size: int = SIZE) -> dict[str, int]:
 
 def method_complexity(name: str, key: str, work_dir: Path) -> dict[str, int] | None:
     """Parameters and MACs of registry method ``name`` (cached under ``work_dir/complexity/<key>.json``), or
-    None for a method without a torch network (classical) or not in the registry."""
+    None for a method without a torch network (classical), one whose network does not run on the image alone
+    (it needs a prompt or an instruction) or one not in the registry."""
     import models
 
     if name not in models.list_models() or models.info(name).family == "classical":
@@ -41,7 +42,12 @@ def method_complexity(name: str, key: str, work_dir: Path) -> dict[str, int] | N
     if cache.is_file():
         return json.loads(cache.read_text()) or None
     restorer = models.load(name, device="cpu")
-    found = measure(restorer) if isinstance(getattr(restorer, "module", None), torch.nn.Module) else {}
+    found = {}
+    if isinstance(getattr(restorer, "module", None), torch.nn.Module):
+        try:
+            found = measure(restorer)
+        except Exception:  # noqa: BLE001 - a network that cannot run on the image alone (needs a prompt) is not measured
+            found = {}
     write_text_atomic(cache, json.dumps(found))
     return found or None
 

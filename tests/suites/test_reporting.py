@@ -39,6 +39,14 @@ def test_method_complexity_is_measured_once_and_cached(tmp_path, monkeypatch):
     monkeypatch.setattr(models, "load", lambda *a, **k: pytest.fail("measured twice"))
     assert complexity.method_complexity("airnet-small-aio3", "airnet-key", tmp_path) == first
     assert complexity.method_complexity("identity", "identity", tmp_path) is None  # classical: no network
+
+    class NeedsPrompt(ConvRestorer):
+        def __call__(self, x: torch.Tensor) -> torch.Tensor:
+            raise TypeError("forward() missing 1 required argument: 'prompt'")
+
+    monkeypatch.setattr(models, "load", lambda name, device: NeedsPrompt())
+    assert complexity.method_complexity("promptir-small-aio3", "needs-prompt", tmp_path) is None
+    assert json.loads((tmp_path / "complexity" / "needs-prompt.json").read_text()) == {}
     assert complexity.format_count(1_234_567) == "1.23 M" and complexity.format_count(950) == "950"
 
 

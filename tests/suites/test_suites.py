@@ -135,7 +135,7 @@ def test_the_seed_papers_mixed_suites():
         "raindrop_noise_blur": ["rain.drops", "blur.gaussian", "noise.gaussian"],
         "jpeg_noise_blur": ["blur.gaussian", "noise.gaussian", "jpeg.compress"],
     }
-    assert "psnr" not in diff.metrics and {"lpips", "dists", "fid"} == set(diff.metrics)
+    assert "psnr" not in diff.metrics and {"lpips", "dists", "fid", "kid"} == set(diff.metrics)
     assert {"niqe", "musiq", "clipiqa"} == set(diff.nr_metrics)
 
 
