@@ -89,8 +89,8 @@ class ImageMetric(Metric):
         super().__init__(protocol, device)
         self._values: list[torch.Tensor] = []
 
-    def score(self, pred: torch.Tensor, gt: torch.Tensor | None = None) -> torch.Tensor:
-        """Per-image values (N float64, on the CPU) of a batch; prepares it with the protocol first."""
+    def check_pair(self, pred: torch.Tensor, gt: torch.Tensor | None) -> None:
+        """InputError unless a full-reference metric has a ground truth of pred's shape."""
         if self.kind == "fr":
             if gt is None:
                 raise InputError(f"{self.name} is full-reference: pass the ground-truth batch too")
@@ -98,6 +98,11 @@ class ImageMetric(Metric):
                 raise InputError(
                     f"{self.name}: pred {tuple(pred.shape)} and gt {tuple(gt.shape)} differ in shape"
                 )
+
+    def score(self, pred: torch.Tensor, gt: torch.Tensor | None = None) -> torch.Tensor:
+        """Per-image values (N float64, on the CPU) of a batch; prepares it with the protocol first."""
+        self.check_pair(pred, gt)
+        if self.kind == "fr":
             gt = prepare(gt.to(self.device), self.protocol)
         with torch.no_grad():
             out = self.score_prepared(prepare(pred.to(self.device), self.protocol), gt)
