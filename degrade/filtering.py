@@ -13,6 +13,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from degrade.clamp import clamp_unit
 from degrade.correlate import correlate_plan, tap_plan
 from restorebench.jit import compiled
 
@@ -42,7 +43,7 @@ def convolve(img: np.ndarray, kernel: np.ndarray, clip: bool = False) -> np.ndar
     else:
         out = cv2.filter2D(img, -1, k, borderType=cv2.BORDER_REFLECT_101)
     out = out.reshape(img.shape)
-    return np.clip(out, 0.0, 1.0, out=out) if clip else out
+    return clamp_unit(out) if clip else out
 
 
 @functools.lru_cache(maxsize=256)
