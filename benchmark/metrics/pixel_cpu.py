@@ -25,10 +25,18 @@ def mean_squared_error(pred: torch.Tensor, gt: torch.Tensor, protocol: Protocol,
     protocol's crop and quantization, over RGB (``luma`` None) or over the luma (w_r, w_g, w_b, offset) of
     :func:`benchmark.metrics.pixel.luma`. -> N float64."""
     a, b = (_array(crop(x, protocol)) for x in (pred, gt))
-    sums = np.zeros(a.shape[0])
+    n, c, h, w = a.shape
+    if luma is None and _channels_last(a) and _channels_last(b):
+        a, b = (x.transpose(0, 2, 3, 1).reshape(n, 1, h, w * c) for x in (a, b))  # views: rows of W*C values
+    sums = np.zeros(n)
     weights = np.array(luma if luma is not None else (PEAK, PEAK, PEAK, 0.0))
     _squared_error_sums(a, b, QUANT_CODES[protocol.quantize], luma is not None, weights, sums)
-    return torch.from_numpy(sums) / (a.shape[2] * a.shape[3] * (1 if luma is not None else a.shape[1]))
+    return torch.from_numpy(sums) / (h * w * (1 if luma is not None else c))
+
+
+def _channels_last(x: np.ndarray) -> bool:
+    """Whether an N x C x H x W array stores each row's pixels with their channels side by side."""
+    return x.strides[1] == x.itemsize and x.strides[3] == x.shape[1] * x.itemsize
 
 
 def _array(x: torch.Tensor) -> np.ndarray:
@@ -40,11 +48,12 @@ def _array(x: torch.Tensor) -> np.ndarray:
 @compiled
 def _squared_error_sums(a: np.ndarray, b: np.ndarray, quant: int, luma: bool, weights: np.ndarray,
                         out: np.ndarray) -> None:
-    """out[i] = sum of squared 0-255-scale differences of image i of a and b (N x 3 x H x W, any strides).
+    """out[i] = sum of squared 0-255-scale differences of image i of a and b (N x C x H x W, any strides).
 
     Each value is widened to float64 and quantized (``quant`` 1: round(clip(v) * 255) / 255, half to even;
-    2: floor(clip(v) * 255 + 1e-3) / 255); then RGB: each channel times weights[c] (255); luma:
-    ((w0 r + w1 g) + w2 b) + weights[3]. Squares of a row go to a buffer and are summed in eight lanes.
+    2: floor(clip(v) * 255 + 1e-3) / 255); then RGB: each channel times weights[c] (255); luma (C = 3):
+    ((w0 r + w1 g) + w2 b) + weights[3]. The squares are added per column over the channels and rows
+    in order, then the column sums in eight lanes, added pairwise.
     """
 
     def levels(src: np.ndarray, i: int, y: int, dst: np.ndarray) -> None:
@@ -68,37 +77,37 @@ def _squared_error_sums(a: np.ndarray, b: np.ndarray, quant: int, luma: bool, we
     n, c, h, w = a.shape
     w0, w1, w2, offset = weights[0], weights[1], weights[2], weights[3]
     la, lb = np.empty((c, w)), np.empty((c, w))
-    buf = np.empty(w)
+    acc = np.empty(w)
     for i in range(n):
-        total = 0.0
+        acc[:] = 0.0
         for y in range(h):
             levels(a, i, y, la)
             levels(b, i, y, lb)
-            for p in range(1 if luma else c):
-                if luma:
+            if luma:
+                for x in range(w):
+                    d = (((w0 * la[0, x] + w1 * la[1, x]) + w2 * la[2, x]) + offset) - (
+                        ((w0 * lb[0, x] + w1 * lb[1, x]) + w2 * lb[2, x]) + offset)
+                    acc[x] += d * d
+            else:
+                for p in range(c):
+                    scale = weights[p]
                     for x in range(w):
-                        d = (((w0 * la[0, x] + w1 * la[1, x]) + w2 * la[2, x]) + offset) - (
-                            ((w0 * lb[0, x] + w1 * lb[1, x]) + w2 * lb[2, x]) + offset)
-                        buf[x] = d * d
-                else:
-                    for x in range(w):
-                        d = la[p, x] * weights[p] - lb[p, x] * weights[p]
-                        buf[x] = d * d
-                s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
-                x = 0
-                while x + 8 <= w:
-                    s0 += buf[x]
-                    s1 += buf[x + 1]
-                    s2 += buf[x + 2]
-                    s3 += buf[x + 3]
-                    s4 += buf[x + 4]
-                    s5 += buf[x + 5]
-                    s6 += buf[x + 6]
-                    s7 += buf[x + 7]
-                    x += 8
-                row = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
-                while x < w:
-                    row += buf[x]
-                    x += 1
-                total += row
+                        d = la[p, x] * scale - lb[p, x] * scale
+                        acc[x] += d * d
+        s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
+        x = 0
+        while x + 8 <= w:
+            s0 += acc[x]
+            s1 += acc[x + 1]
+            s2 += acc[x + 2]
+            s3 += acc[x + 3]
+            s4 += acc[x + 4]
+            s5 += acc[x + 5]
+            s6 += acc[x + 6]
+            s7 += acc[x + 7]
+            x += 8
+        total = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+        while x < w:
+            total += acc[x]
+            x += 1
         out[i] = total

@@ -128,7 +128,7 @@ def test_shape_mismatch_is_an_error(pairs):
 @pytest.mark.parametrize("color", ["rgb", "y601", "yiq"])
 def test_fused_cpu_psnr_equals_the_prepared_float64_formula(pairs, quantize, color):
     """The CPU PSNR (one compiled pass over the float32 batch) equals :func:`pixel.psnr` on batches prepared
-    in float64, for every quantization and colour, cropped, strided and float16/float64 inputs alike."""
+    in float64, for every quantization and colour; cropped, channels-last or not, float16/float64 inputs alike."""
     from benchmark.metrics.pixel import psnr
     from benchmark.protocols import prepare
 
@@ -137,7 +137,8 @@ def test_fused_cpu_psnr_equals_the_prepared_float64_formula(pairs, quantize, col
     pred, gt = (to_batch(x[:, :125, :117]) for x in pairs)  # channels-last strides, odd sides
     pred = (pred - 0.01) * 1.02  # values a little outside [0, 1]: quantization clips them
     metric = build_metric("psnr", proto)
-    for a, b in ((pred, gt), (pred.double(), gt), (pred.half(), gt.half())):
+    for a, b in ((pred, gt), (pred.contiguous(), gt), (pred.contiguous(), gt.contiguous()), (pred.double(), gt),
+                 (pred.half(), gt.half())):
         ref = psnr(prepare(a, proto), prepare(b, proto), proto)
         torch.testing.assert_close(metric.score(a, b), ref, rtol=0, atol=1e-11)
 
