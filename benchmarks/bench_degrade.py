@@ -167,6 +167,7 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=1.0, help="time per measurement (all its rounds)")
     p.add_argument("--rounds", type=int, default=5, help="timing rounds per measurement (median and spread)")
     p.add_argument("--skip-cpu", action="store_true", help="only the batch section")
+    p.add_argument("--skip-batch", action="store_true", help="only the CPU section")
     p.add_argument("--default-allocator", action="store_true",
                    help="leave glibc's malloc thresholds alone (image-sized temporaries then fault in fresh pages)")
     p.add_argument("--ops", default="*", help="shell pattern of operators to time, e.g. 'rain.*' or 'mixture'")
@@ -189,6 +190,8 @@ def main() -> None:
                      "uint8 img/s"],
                     cpu_rows(names, args.size, args.seconds, args.rounds)))
         torch.set_num_threads(os.cpu_count() or 1)
+    if args.skip_batch:
+        return
     name = torch.cuda.get_device_name() if args.device.startswith("cuda") else f"CPU ({os.cpu_count()} threads)"
     print(f"\n## torch batch path, {name}, batch {args.batch}, {args.size}x{args.size}, img/s\n")
     print(table(["restorebench", "img/s", "kornia 0.9", "img/s", "ours/kornia"],
