@@ -99,9 +99,18 @@ class ImageMetric(Metric):
                     f"{self.name}: pred {tuple(pred.shape)} and gt {tuple(gt.shape)} differ in shape"
                 )
 
+    cpu_chunk: int | None = None
+    """On the CPU, score batches this many images at a time (None: whole): per-image float64 temporaries then
+    stay in the caches, so a batch is never slower than a loop over its images; values are the same."""
+
     def score(self, pred: torch.Tensor, gt: torch.Tensor | None = None) -> torch.Tensor:
         """Per-image values (N float64, on the CPU) of a batch; prepares it with the protocol first."""
         self.check_pair(pred, gt)
+        step = self.cpu_chunk if self.device.type == "cpu" and self.cpu_chunk else max(len(pred), 1)
+        return torch.cat([self._score_chunk(pred[i:i + step], None if gt is None else gt[i:i + step])
+                          for i in range(0, max(len(pred), 1), step)])
+
+    def _score_chunk(self, pred: torch.Tensor, gt: torch.Tensor | None) -> torch.Tensor:
         if self.kind == "fr":
             gt = prepare(gt.to(self.device), self.protocol)
         with torch.no_grad():

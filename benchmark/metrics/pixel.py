@@ -179,6 +179,8 @@ class PSNR(ImageMetric):
 class SSIM(ImageMetric):
     """Mean SSIM per image under a protocol (see :func:`ssim`)."""
 
+    cpu_chunk = 1
+
     def score_prepared(self, pred: torch.Tensor, gt: torch.Tensor | None) -> torch.Tensor:
         return ssim(pred, gt, self.protocol)
 
@@ -191,6 +193,8 @@ class SSIM(ImageMetric):
 )
 class MSSSIM(ImageMetric):
     """MS-SSIM per image under a protocol (see :func:`ms_ssim`)."""
+
+    cpu_chunk = 1
 
     def score_prepared(self, pred: torch.Tensor, gt: torch.Tensor | None) -> torch.Tensor:
         return ms_ssim(pred, gt, self.protocol)

@@ -162,3 +162,12 @@ def test_cuda_matches_cpu(pairs, name, protocol):
     cpu = build_metric(name, protocol).score(to_batch(pred), to_batch(gt))
     gpu = build_metric(name, protocol, "cuda").score(to_batch(pred), to_batch(gt))
     torch.testing.assert_close(gpu, cpu, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["psnr", "ssim"])
+def test_a_batch_scores_as_its_images_one_by_one(pairs, name):
+    """Batched scores equal the per-image scores bit for bit (SSIM runs image by image on the CPU)."""
+    pred, gt = (to_batch(x) for x in pairs)
+    metric = build_metric(name, "basicsr")
+    alone = torch.cat([metric.score(pred[i:i + 1], gt[i:i + 1]) for i in range(len(pred))])
+    assert torch.equal(metric.score(pred, gt), alone)
