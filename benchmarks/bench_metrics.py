@@ -127,16 +127,17 @@ def bench_pairs(args: argparse.Namespace, device: torch.device) -> Iterator[tupl
             )
             ref = pyiqa_metric(name, device, None if real else fake)
             b = args.batch_size
-            for label, extra in variants:
-                ours = build_metric(name, "pyiqa", device, **opts, **extra)
-                with torch.no_grad():
-                    loop, batched, r, r_loop = device_rates(
-                        [batches(ref, pred, gt, 1), batches(ref, pred, gt, b), batches(ours.score, pred, gt, b),
-                         batches(ours.score, pred, gt, 1)], len(pred), device, args.rounds)
-                    diff = float(
-                        (ours.score(pred[:b], gt[:b]) - ref(pred[:b], gt[:b]).double().cpu().ravel()).abs().max()
-                    )
-                yield (name if real else f"{name} (random weights)", label, loop, batched, r, r_loop, diff)
+            ours = [build_metric(name, "pyiqa", device, **opts, **extra) for _, extra in variants]
+            fns = [batches(ref, pred, gt, 1), batches(ref, pred, gt, b)]
+            for metric in ours:
+                fns += [batches(metric.score, pred, gt, b), batches(metric.score, pred, gt, 1)]
+            with torch.no_grad():
+                rates = device_rates(fns, len(pred), device, args.rounds)
+                ref_values = ref(pred[:b], gt[:b]).double().cpu().ravel()
+                for k, ((label, _), metric) in enumerate(zip(variants, ours, strict=True)):
+                    diff = float((metric.score(pred[:b], gt[:b]) - ref_values).abs().max())
+                    yield (name if real else f"{name} (random weights)", label, rates[0], rates[1],
+                           rates[2 + 2 * k], rates[3 + 2 * k], diff)
 
 
 def memory_pass_rate(args: argparse.Namespace, device: torch.device) -> list[float]:
