@@ -151,16 +151,22 @@ def list_protocols() -> list[str]:
     return list(PROTOCOLS)
 
 
-def prepare(x: torch.Tensor, protocol: Protocol) -> torch.Tensor:
-    """Apply a protocol's geometry and quantization: crop to a multiple of ``crop_multiple`` (top-left kept),
-    drop ``crop_border`` pixels per side, quantize to 256 levels. Nx3xHxW in [0,1] -> float64 in [0,1]."""
-    x = x.to(torch.float64)
+def crop(x: torch.Tensor, protocol: Protocol) -> torch.Tensor:
+    """The view of ``x`` (...xHxW) a protocol scores: cropped to a multiple of ``crop_multiple`` (top-left
+    kept), then ``crop_border`` pixels dropped per side."""
     m = protocol.crop_multiple
     if m > 1:
         x = x[..., : x.shape[-2] // m * m, : x.shape[-1] // m * m]
     b = protocol.crop_border
     if b:
         x = x[..., b:-b, b:-b]
+    return x
+
+
+def prepare(x: torch.Tensor, protocol: Protocol) -> torch.Tensor:
+    """Apply a protocol's geometry and quantization: crop to a multiple of ``crop_multiple`` (top-left kept),
+    drop ``crop_border`` pixels per side, quantize to 256 levels. Nx3xHxW in [0,1] -> float64 in [0,1]."""
+    x = crop(x, protocol).to(torch.float64)
     if protocol.quantize == "round":
         x = torch.round(x.clamp(0.0, 1.0) * PEAK) / PEAK
     elif protocol.quantize == "trunc":

@@ -1,14 +1,14 @@
-"""Speed of the scoring metrics: restorebench (batched) beside pyiqa (per-image loop and batched).
+"""Speed of the scoring metrics: restorebench beside pyiqa, each batched and as a per-image loop.
 
-Pairs are 512x512 crops of scikit-image photos with Gaussian noise, already on the device. pyiqa's loop,
-pyiqa batched and restorebench are timed in the same process, interleaved (``--rounds`` rounds that time each
-in turn, the best round kept), so a load that comes and goes on a shared machine hits all alike and the
-ratios hold even when the absolute rates do not. On the CPU, restorebench runs LPIPS and DISTS in fp32 only
-(autocast on the CPU is not what a user runs). LPIPS and DISTS use the real weights when `restorebench
-weights` finds them (pyiqa is given the same backbone and head), else random-weight backbones of the same
+The four are timed in turn, round after round, on the same pairs (one CPU thread on the CPU); each cell
+is the median pairs/s with the lowest and highest round, each ratio the median of the per-round ratios.
+Pairs are 512x512 crops of scikit-image photos with Gaussian noise, already on the device. On the CPU,
+restorebench runs LPIPS and DISTS in fp32 only (autocast on the CPU is not what a user runs). LPIPS and DISTS
+use the real weights when `restorebench weights` finds them (pyiqa is given the same backbone and head), else random-weight backbones of the same
 architecture (timing only; the table says which). FID features: the TF-FID InceptionV3 at 299x299,
 strict fp32, tf32, bf16 and fp16 (channels-last), with the relative FID difference to fp32 on the same image sets.
 
+    .venv/bin/python benchmarks/bench_metrics.py --quick              # CPU, PSNR and SSIM only
     .venv/bin/python benchmarks/bench_metrics.py                      # CPU, small counts
     .venv/bin/python benchmarks/bench_metrics.py --metrics lpips,dists --size 256 --pairs 8 --batch-size 8
     .venv/bin/python benchmarks/bench_metrics.py --device cuda --pairs 256 --fid-images 4096
@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import statistics
 import sys
 import tempfile
 import types
@@ -29,13 +30,14 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _timing import interleaved_rates, rate
+from _timing import interleaved_rates, ratio_rounds, single_thread, spread, table
 
 
-def device_rate(fn: Callable[[], object], n_items: int, device: torch.device, repeat: int = 3) -> float:
-    """Items per second of ``fn`` on ``device``: one warm-up call, then the best of ``repeat`` single timed calls."""
+def device_rates(fns: list[Callable[[], object]], n_items: int, device: torch.device, rounds: int) -> list[list[float]]:
+    """Items per second of each of ``fns`` on ``device`` in each of ``rounds`` rounds that call them in turn
+    (one warm-up call each first, then one timed call per round)."""
     sync = (lambda: torch.cuda.synchronize(device)) if device.type == "cuda" else None
-    return rate(fn, n_items, seconds=0.0, sync=sync, warmup=1, repeats=repeat)
+    return interleaved_rates(fns, n_items, seconds=0.0, warmup=1, rounds=rounds, sync=sync)
 
 
 def batches(fn: Callable, pred: torch.Tensor, gt: torch.Tensor, step: int) -> Callable[[], list]:
@@ -117,6 +119,8 @@ def pyiqa_metric(name: str, device: torch.device, files: dict[str, dict[str, Pat
 
 
 def bench_pairs(args: argparse.Namespace, device: torch.device) -> Iterator[tuple]:
+    """Rows (metric, variant, pyiqa loop, pyiqa batched, ours batched, ours loop, max |diff|): per-round
+    pairs/s of the four, interleaved, on the same pairs."""
     from benchmark.metrics import build_metric, metric_info
 
     pred, gt = make_pairs(args.pairs, args.size, device)
@@ -130,16 +134,22 @@ def bench_pairs(args: argparse.Namespace, device: torch.device) -> Iterator[tupl
             ref = pyiqa_metric(name, device, (real_weight_files() if name in fake else {}) if real else fake)
             b = args.batch_size
             ours = [build_metric(name, "pyiqa", device, **opts, **extra) for _, extra in variants]
-            fns = [batches(ref, pred, gt, 1), batches(ref, pred, gt, b)] + [batches(o.score, pred, gt, b)
-                                                                            for o in ours]
-            sync = (lambda: torch.cuda.synchronize(device)) if device.type == "cuda" else None
+            fns = [batches(ref, pred, gt, 1), batches(ref, pred, gt, b)]
+            for metric in ours:
+                fns += [batches(metric.score, pred, gt, b), batches(metric.score, pred, gt, 1)]
             with torch.no_grad():
-                loop, batched, *rates = interleaved_rates(fns, len(pred), args.seconds, warmup=1,
-                                                          rounds=args.rounds, sync=sync)
-                expected = ref(pred[:b], gt[:b]).double().cpu().ravel()
-            for (label, _), metric, r in zip(variants, ours, rates, strict=True):
-                diff = float((metric.score(pred[:b], gt[:b]) - expected).abs().max())
-                yield (name if real else f"{name} (random weights)", label, loop, batched, r, diff)
+                rates = device_rates(fns, len(pred), device, args.rounds)
+                ref_values = ref(pred[:b], gt[:b]).double().cpu().ravel()
+                for k, ((label, _), metric) in enumerate(zip(variants, ours, strict=True)):
+                    diff = float((metric.score(pred[:b], gt[:b]) - ref_values).abs().max())
+                    yield (name if real else f"{name} (random weights)", label, rates[0], rates[1],
+                           rates[2 + 2 * k], rates[3 + 2 * k], diff)
+
+
+def memory_pass_rate(args: argparse.Namespace, device: torch.device) -> list[float]:
+    """Pairs/s of one read of both float32 batches (a sum of each): the memory speed a pixel metric can reach."""
+    pred, gt = make_pairs(args.pairs, args.size, device)
+    return device_rates([lambda: (pred.sum(), gt.sum())], len(pred), device, args.rounds)[0]
 
 
 def bench_fid(args: argparse.Namespace, device: torch.device) -> list[tuple]:
@@ -152,7 +162,7 @@ def bench_fid(args: argparse.Namespace, device: torch.device) -> list[tuple]:
     for precision in ("fp32", "tf32", "bf16", "fp16"):
         ext = InceptionFeatures(device, resize="torch", precision=precision, weights_path=args.inception)
         x = gt[:b].to(device)
-        r = device_rate(batches(lambda p, _, f=ext: f(p), x, x, b), b, device)
+        r = statistics.median(device_rates([batches(lambda p, _, f=ext: f(p), x, x, b)], b, device, args.rounds)[0])
         stats = {k: FeatureStats(device=device, keep=0) for k in ("pred", "gt")}
         for i in range(0, n, b):
             stats["pred"].update(ext(pred[i : i + b].to(device)))
@@ -165,15 +175,15 @@ def bench_fid(args: argparse.Namespace, device: torch.device) -> list[tuple]:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--device", default="cpu")
-    p.add_argument("--pairs", type=int, default=8, help="number of 512x512 pairs (default 8)")
+    p.add_argument("--pairs", type=int, default=8, help="number of pairs (default 8)")
     p.add_argument("--size", type=int, default=512)
     p.add_argument("--batch-size", type=int, default=32, help="batch of both restorebench and pyiqa-batched")
     p.add_argument("--metrics", default="psnr,ssim,lpips,dists")
-    p.add_argument("--rounds", type=int, default=3, help="interleaved timing rounds (the best is kept)")
-    p.add_argument("--seconds", type=float, default=3.0,
-                   help="timing seconds per method over all rounds (each round makes at least one call)")
+    p.add_argument("--rounds", type=int, default=5, help="interleaved timing rounds (median and spread reported)")
     p.add_argument("--fid-images", type=int, default=16, help="images per set for the FID timing/agreement")
     p.add_argument("--fid-batch", type=int, default=128)
+    p.add_argument("--quick", action="store_true",
+                   help="PSNR and SSIM only, 8 pairs of 256x256, 3 rounds, no FID (about a minute on a loaded CPU)")
     p.add_argument(
         "--inception",
         type=Path,
@@ -181,23 +191,26 @@ def main() -> None:
         "copy for a machine the 87 MB file cannot reach; timing only)",
     )
     args = p.parse_args()
+    if args.quick:
+        args.metrics, args.size, args.rounds, args.fid_images = "psnr,ssim", 256, 3, 0
     device = torch.device(args.device)
+    if device.type == "cpu":
+        single_thread()
     name = (
         torch.cuda.get_device_name(device)
         if device.type == "cuda"
-        else f"CPU ({torch.get_num_threads()} threads)"
+        else f"CPU ({torch.get_num_threads()} thread)"
     )
-    print(f"device: {name}; {args.pairs} pairs {args.size}x{args.size}, batch {args.batch_size}")
-    print(
-        f"{'metric':<26} {'ours':<6} {'pyiqa loop':>11} {'pyiqa batch':>12} {'ours':>10} {'x loop':>7} "
-        f"{'x batch':>8} {'max |diff|':>11}  (pairs/s)"
-    )
-    for m, label, loop, batched, ours, diff in bench_pairs(args, device):
-        print(
-            f"{m:<26} {label:<6} {loop:>11.3g} {batched:>12.3g} {ours:>10.3g} {ours / loop:>7.2f} "
-            f"{ours / batched:>8.2f} {diff:>11.2e}",
-            flush=True,
-        )
+    print(f"device: {name}; {args.pairs} pairs {args.size}x{args.size}, batch {args.batch_size}; pairs/s as "
+          f"median (lowest-highest) of {args.rounds} interleaved rounds")
+    print(f"one read of both float32 batches (memory speed): {spread(memory_pass_rate(args, device))} pairs/s\n")
+    print(table(
+        ["metric", "ours", "pyiqa loop", "pyiqa batched", "ours batched", "ours loop", "ours / pyiqa loop",
+         "ours / pyiqa batched", "ours batched / ours loop", "max abs diff"],
+        [[m, label, spread(loop), spread(batched), spread(ours), spread(ours_loop),
+          spread(ratio_rounds(ours, loop), True), spread(ratio_rounds(ours, batched), True),
+          spread(ratio_rounds(ours, ours_loop), True), f"{diff:.2e}"]
+         for m, label, loop, batched, ours, ours_loop, diff in bench_pairs(args, device)]))
     if args.fid_images:
         print(
             f"\nInceptionV3 (TF-FID) features at 299x299, batch {args.fid_batch}, FID over {args.fid_images} "

@@ -13,6 +13,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from degrade.clamp import clamp_unit
 from degrade.correlate import correlate_plan, tap_plan
 from restorebench.jit import compiled
 
@@ -38,11 +39,21 @@ def convolve(img: np.ndarray, kernel: np.ndarray, clip: bool = False) -> np.ndar
     if route == "taps" and k.shape[0] // 2 < img.shape[0] and k.shape[1] // 2 < img.shape[1]:
         return correlate_plan(img, how, clip)
     if route == "separable":
-        out = cv2.sepFilter2D(img, -1, how[1], how[0], borderType=cv2.BORDER_REFLECT_101)
-    else:
-        out = cv2.filter2D(img, -1, k, borderType=cv2.BORDER_REFLECT_101)
-    out = out.reshape(img.shape)
-    return np.clip(out, 0.0, 1.0, out=out) if clip else out
+        return correlate_separable(img, *how, clip)
+    out = cv2.filter2D(img, -1, k, borderType=cv2.BORDER_REFLECT_101).reshape(img.shape)
+    return clamp_unit(out) if clip else out
+
+
+def convolve_separable(img: np.ndarray, column: np.ndarray, row: np.ndarray, clip: bool = False) -> np.ndarray:
+    """:func:`convolve` with the rank-one kernel ``outer(column, row)`` given by its float32 factors
+    (odd lengths): two 1-D passes, reflect-101 borders. Returns a new HxWxC float32 array."""
+    return correlate_separable(img, column[::-1].copy(), row[::-1].copy(), clip)
+
+
+def correlate_separable(img: np.ndarray, column: np.ndarray, row: np.ndarray, clip: bool) -> np.ndarray:
+    """Correlate every channel with ``outer(column, row)`` by ``cv2.sepFilter2D``; ``clip`` clamps to [0,1]."""
+    out = cv2.sepFilter2D(img, -1, row, column, borderType=cv2.BORDER_REFLECT_101).reshape(img.shape)
+    return clamp_unit(out) if clip else out
 
 
 @functools.lru_cache(maxsize=256)

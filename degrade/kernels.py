@@ -43,6 +43,22 @@ def delta_kernel() -> np.ndarray:
     return np.ones((1, 1), np.float32)
 
 
+def gaussian_factors(sigma_x: float, sigma_y: float, angle_deg: float = 0.0) -> tuple[np.ndarray, np.ndarray] | None:
+    """(column, row): 1-D float32 Gaussians, each summing to 1, whose outer product is
+    :func:`gaussian_kernel` (same size and sampling) when the Gaussian is separable along the image axes
+    (isotropic, or axes at a multiple of 90 degrees); None otherwise."""
+    sx, sy = _check_nonneg("sigma_x", sigma_x), _check_nonneg("sigma_y", sigma_y)
+    quarter = angle_deg / 90.0
+    if sx != sy and quarter != round(quarter):
+        return None
+    if sx != sy and round(quarter) % 2:
+        sx, sy = sy, sx  # axes turned a quarter: x's sigma runs along the rows
+    r = math.ceil(4 * max(sx, sy))
+    t = np.arange(-r, r + 1, dtype=np.float64)
+    # a zero sigma is the limit of a very thin Gaussian, as in gaussian_kernel
+    return tuple(_normalized(np.exp(-0.5 * (t / max(s, 1e-3)) ** 2)) for s in (sy, sx))
+
+
 def gaussian_kernel(sigma_x: float, sigma_y: float, angle_deg: float = 0.0, size: int | None = None) -> np.ndarray:
     """Sampled 2-D Gaussian with stds ``sigma_x``/``sigma_y`` (pixels) along axes rotated by ``angle_deg``.
 

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from degrade.clamp import clamp_unit
 from degrade.params import Param, check_params, sample_value
 from restorebench.errors import InputError
 from restorebench.seeding import SEED_BOUND, draw_seed
@@ -78,11 +79,7 @@ class Operator:
     def apply_checked(self, img: np.ndarray, params: dict) -> np.ndarray:
         """:meth:`apply` for a valid image and params this operator's :meth:`check` returned: no checks."""
         out = np.asarray(self._apply(img, params), np.float32)
-        if not self.clips_itself:
-            import torch  # here, not at module level: `import degrade` stays free of torch until an operator runs
-
-            torch.from_numpy(out).clamp_(0.0, 1.0)  # in place, faster than np.clip
-        return out
+        return out if self.clips_itself else clamp_unit(out)
 
     def apply_batch(self, x: Any, params: list[dict]) -> Any:
         """Degrade an Nx3xHxW float tensor (any device) with one params dict per sample."""

@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from benchmark.metrics.base import ImageMetric, register_metric
+from benchmark.metrics.pixel_cpu import mean_squared_error
 from benchmark.protocols import PEAK, Protocol
 
 MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
@@ -29,24 +30,33 @@ YIQ = (0.299, 0.587, 0.114)
 """Full-range luma weights (the Y of YIQ, pyiqa's default colour space)."""
 
 
+def luma(color: str) -> tuple[float, float, float, float] | None:
+    """(w_r, w_g, w_b, offset) of a luma colour on the 0-255 scale for RGB in [0,1], or None for ``"rgb"``."""
+    if color == "rgb":
+        return None
+    if color == "y601":
+        return (*Y601, 16.0)
+    return (*(c * PEAK for c in YIQ), 0.0)
+
+
 def to_color(x: torch.Tensor, color: str) -> torch.Tensor:
     """Nx3xHxW float64 in [0,1] -> the channels scored, on the 0-255 scale: RGB (Nx3), or luma (Nx1) as
     BT.601 limited range (``"y601"``, 16-235) or full-range YIQ (``"yiq"``, 0-255)."""
-    if color == "rgb":
+    if (w := luma(color)) is None:
         return x * PEAK
-    if color == "y601":
-        w, offset = Y601, 16.0
-    else:
-        w, offset = tuple(c * PEAK for c in YIQ), 0.0
-    return (w[0] * x[:, 0:1] + w[1] * x[:, 1:2] + w[2] * x[:, 2:3]) + offset
+    return (w[0] * x[:, 0:1] + w[1] * x[:, 1:2] + w[2] * x[:, 2:3]) + w[3]
 
 
 def psnr(pred: torch.Tensor, gt: torch.Tensor, protocol: Protocol) -> torch.Tensor:
     """PSNR in dB per image: ``10 log10(255^2 / (MSE + eps 255^2))`` over the protocol's channels (inf when
     the images are equal and eps is 0). pred, gt: prepared Nx3xHxW float64 in [0,1] -> N float64."""
     a, b = to_color(pred, protocol.psnr_color), to_color(gt, protocol.psnr_color)
-    mse = (a - b).pow(2).mean(dim=(1, 2, 3)) + protocol.psnr_eps * PEAK**2
-    return 10.0 * torch.log10(PEAK**2 / mse)
+    return psnr_from_mse((a - b).pow(2).mean(dim=(1, 2, 3)), protocol)
+
+
+def psnr_from_mse(mse: torch.Tensor, protocol: Protocol) -> torch.Tensor:
+    """PSNR in dB of 0-255-scale MSE values, with the protocol's eps."""
+    return 10.0 * torch.log10(PEAK**2 / (mse + protocol.psnr_eps * PEAK**2))
 
 
 def window_1d(kind: str, device: torch.device | str = "cpu") -> torch.Tensor:
@@ -146,7 +156,15 @@ def ms_ssim(pred: torch.Tensor, gt: torch.Tensor, protocol: Protocol) -> torch.T
     description="peak signal-to-noise ratio in dB on the protocol's channels (psnr_color)",
 )
 class PSNR(ImageMetric):
-    """PSNR per image under a protocol (see :func:`psnr`)."""
+    """PSNR per image under a protocol (see :func:`psnr`); on the CPU in one compiled pass over the batch
+    (:func:`benchmark.metrics.pixel_cpu.mean_squared_error`)."""
+
+    def score(self, pred: torch.Tensor, gt: torch.Tensor | None = None) -> torch.Tensor:
+        if self.device.type != "cpu":
+            return super().score(pred, gt)
+        self.check_pair(pred, gt)
+        mse = mean_squared_error(pred.cpu(), gt.cpu(), self.protocol, luma(self.protocol.psnr_color))
+        return psnr_from_mse(mse, self.protocol)
 
     def score_prepared(self, pred: torch.Tensor, gt: torch.Tensor | None) -> torch.Tensor:
         return psnr(pred, gt, self.protocol)
@@ -161,6 +179,8 @@ class PSNR(ImageMetric):
 class SSIM(ImageMetric):
     """Mean SSIM per image under a protocol (see :func:`ssim`)."""
 
+    cpu_chunk = 1
+
     def score_prepared(self, pred: torch.Tensor, gt: torch.Tensor | None) -> torch.Tensor:
         return ssim(pred, gt, self.protocol)
 
@@ -173,6 +193,8 @@ class SSIM(ImageMetric):
 )
 class MSSSIM(ImageMetric):
     """MS-SSIM per image under a protocol (see :func:`ms_ssim`)."""
+
+    cpu_chunk = 1
 
     def score_prepared(self, pred: torch.Tensor, gt: torch.Tensor | None) -> torch.Tensor:
         return ms_ssim(pred, gt, self.protocol)

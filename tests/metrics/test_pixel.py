@@ -124,6 +124,25 @@ def test_shape_mismatch_is_an_error(pairs):
         build_metric("psnr", "rgb").score(to_batch(pred[:, :64]), to_batch(gt))
 
 
+@pytest.mark.parametrize("quantize", ["none", "round", "trunc"])
+@pytest.mark.parametrize("color", ["rgb", "y601", "yiq"])
+def test_fused_cpu_psnr_equals_the_prepared_float64_formula(pairs, quantize, color):
+    """The CPU PSNR (one compiled pass over the float32 batch) equals :func:`pixel.psnr` on batches prepared
+    in float64, for every quantization and colour; cropped, channels-last or not, float16/float64 inputs alike."""
+    from benchmark.metrics.pixel import psnr
+    from benchmark.protocols import prepare
+
+    proto = get_protocol("pyiqa").with_(name="t", quantize=quantize, psnr_color=color, crop_border=3,
+                                        crop_multiple=8)
+    pred, gt = (to_batch(x[:, :125, :117]) for x in pairs)  # channels-last strides, odd sides
+    pred = (pred - 0.01) * 1.02  # values a little outside [0, 1]: quantization clips them
+    metric = build_metric("psnr", proto)
+    for a, b in ((pred, gt), (pred.contiguous(), gt), (pred.contiguous(), gt.contiguous()), (pred.double(), gt),
+                 (pred.half(), gt.half())):
+        ref = psnr(prepare(a, proto), prepare(b, proto), proto)
+        torch.testing.assert_close(metric.score(a, b), ref, rtol=0, atol=1e-11)
+
+
 @pytest.mark.parametrize("window", ["gaussian11", "uniform7"])
 def test_device_filter_equals_cpu_filter(window):
     """The conv2d filtering that CUDA runs equals the OpenCV filtering of the CPU path."""
@@ -143,3 +162,12 @@ def test_cuda_matches_cpu(pairs, name, protocol):
     cpu = build_metric(name, protocol).score(to_batch(pred), to_batch(gt))
     gpu = build_metric(name, protocol, "cuda").score(to_batch(pred), to_batch(gt))
     torch.testing.assert_close(gpu, cpu, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["psnr", "ssim"])
+def test_a_batch_scores_as_its_images_one_by_one(pairs, name):
+    """Batched scores equal the per-image scores bit for bit (SSIM runs image by image on the CPU)."""
+    pred, gt = (to_batch(x) for x in pairs)
+    metric = build_metric(name, "basicsr")
+    alone = torch.cat([metric.score(pred[i:i + 1], gt[i:i + 1]) for i in range(len(pred))])
+    assert torch.equal(metric.score(pred, gt), alone)

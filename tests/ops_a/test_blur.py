@@ -22,6 +22,8 @@ def impulse(side: int = 65) -> np.ndarray:
     ("blur.kernel", {"kernel": ASYMMETRIC}),
     ("blur.motion", {"length": 17.0, "seed": 12}),
     ("blur.gaussian", {"sigma_x": 3.0, "sigma_y": 1.0, "angle_deg": 20.0}),
+    ("blur.gaussian", {"sigma_x": 2.5, "sigma_y": 2.5, "angle_deg": 33.0}),
+    ("blur.gaussian", {"sigma_x": 0.0, "sigma_y": 1.5, "angle_deg": -90.0}),
     ("blur.defocus", {"radius": 4.5}),
 ])
 @pytest.mark.parametrize("path", ["numpy", "torch"])
@@ -70,3 +72,18 @@ def test_user_kernel_from_npy_equals_list(tmp_path, crop):
 def test_user_kernel_validation(params, match, crop):
     with pytest.raises(InputError, match=match):
         degrade.get("blur.kernel").apply(crop, params)
+
+
+@pytest.mark.parametrize("sx,sy,angle", [(3.0, 3.0, 0.0), (2.0, 2.0, 41.0), (1.0, 3.0, 90.0), (2.5, 0.5, 180.0),
+                                         (0.0, 2.0, 0.0), (0.0, 0.0, 0.0)])
+def test_separable_gaussians_take_two_passes_with_the_psf_factors(crop, sx, sy, angle):
+    """Isotropic and axis-aligned Gaussians: two 1-D passes whose outer product is the PSF (float32 rounding)."""
+    from degrade.filtering import convolve
+    from degrade.kernels import gaussian_factors, gaussian_kernel
+
+    column, row = gaussian_factors(sx, sy, angle)
+    np.testing.assert_allclose(np.outer(column, row), gaussian_kernel(sx, sy, angle), rtol=0, atol=1e-7)
+    params = {"sigma_x": sx, "sigma_y": sy, "angle_deg": angle}
+    out = degrade.get("blur.gaussian").apply(crop, params)
+    np.testing.assert_allclose(out, convolve(crop, gaussian_kernel(sx, sy, angle), clip=True), rtol=0, atol=2e-6)
+    assert gaussian_factors(1.0, 3.0, 45.0) is None

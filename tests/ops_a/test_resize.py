@@ -138,3 +138,18 @@ def test_batch_with_mixed_output_sizes_is_refused(crop):
     back = op.apply_batch(to_batch(crop, crop), [{**p2, "upsample_back": True}, {**p3, "upsample_back": True}])
     assert tuple(back.shape) == (2, 3, 96, 128)
     assert isinstance(back, torch.Tensor)
+
+
+@pytest.mark.parametrize("factor", [1.5, 3.0])
+def test_axis_product_equals_the_sparse_matrix_product(factor):
+    """The compiled axis pass gives the bits of scipy's CSR product (taps added in order, float32)."""
+    from degrade.ops.resize.functional import axis_matrix, output_length, resample_axis
+
+    img = np.random.default_rng(3).random((37, 29, 3), dtype=np.float32)
+    for axis, n in ((0, 37), (1, 29)):
+        for m in (axis_matrix(n, output_length(n, factor), 1 / factor, "bicubic", True),
+                  axis_matrix(output_length(n, factor), n, factor, "bilinear", True)):
+            src = img if m.shape[1] == n else img[: m.shape[1]] if axis == 0 else img[:, : m.shape[1]]
+            moved = np.moveaxis(src, axis, 0)
+            ref = np.moveaxis((m @ moved.reshape(moved.shape[0], -1)).reshape(m.shape[0], *moved.shape[1:]), 0, axis)
+            np.testing.assert_array_equal(resample_axis(np.ascontiguousarray(src), axis, m), ref)
