@@ -12,7 +12,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "libraries (albumentations, imagecorruptions, kornia), then score every model on real test "
                     "pairs. Resumable: finished trainings are reused, killed ones resume.")
     p.add_argument("config", help="realism config YAML, e.g. configs/realism/noise.yaml")
-    p.add_argument("--out", required=True, help="output folder: runs/, registry.yaml, report/, realism.md")
+    p.add_argument("--out", required=True, help="run folder: corpus.yaml, runs/<synthesizer>/, registry.yaml, work/")
+    p.add_argument("--report", default=None, help="report folder: realism.md/.csv and the suite report (default: OUT/report)")
     p.add_argument("--work", default=None, help="cache of restored images and scores (default: OUT/work)")
     p.add_argument("--cache", default=None, help="suite data cache (default: $RESTOREBENCH_CACHE/suites)")
     p.add_argument("--device", default="cpu", help="torch device for scoring (training runs on the CPU)")
@@ -28,7 +29,8 @@ def main(argv: list[str] | None = None) -> int:
 
     args = build_parser().parse_intermixed_args(argv)
     work = args.work or str(Path(args.out) / "work")
-    path = run_realism(args.config, args.out, tuple(args.overrides), work, args.cache, args.device, args.quiet)
+    path = run_realism(args.config, args.out, tuple(args.overrides), work, args.cache, args.device, args.quiet,
+                       args.report)
     print(path.read_text(encoding="utf-8").rstrip())
     print(f"\nrealism table: {path.resolve()}")
     return 0

@@ -14,9 +14,9 @@ A realism config (YAML, ``configs/realism/*.yaml``) holds:
 
 :func:`run_realism` trains each synthesizer's model in ``OUT/runs/<name>`` (resumable: a finished run is
 reused, a killed one resumes), registers it as ``realism-<family>-<name>`` in ``OUT/registry.yaml``, runs the
-suite with ``identity`` and every trained entry, writes the suite report (leaderboard, plots, gallery) to
-``OUT/report`` and ``OUT/realism.md`` / ``realism.csv``: synthesizer x test set, with the synthesizers that could
-not run listed with the reason.
+suite with ``identity`` and every trained entry, and writes to ``REPORT`` (default ``OUT/report``) the suite report
+(leaderboard, plots, gallery) and ``realism.md`` / ``realism.csv``: synthesizer x test set, with the synthesizers
+that could not run listed with the reason.
 """
 
 from __future__ import annotations
@@ -177,8 +177,8 @@ def to_markdown(table: pd.DataFrame) -> str:
 
 def run_realism(config: str | os.PathLike, out: str | os.PathLike, overrides: tuple[str, ...] = (),
                 work: str | os.PathLike | None = None, cache: str | os.PathLike | None = None,
-                device: str = "cpu", quiet: bool = False) -> Path:
-    """Train, register and score as the module doc says; returns the path of ``OUT/realism.md``."""
+                device: str = "cpu", quiet: bool = False, report: str | os.PathLike | None = None) -> Path:
+    """Train, register and score as the module doc says; returns the path of ``REPORT/realism.md``."""
     from benchmark.cli_run import run_and_report
     from benchmark.suites import load_suite
 
@@ -192,14 +192,15 @@ def run_realism(config: str | os.PathLike, out: str | os.PathLike, overrides: tu
     _with_registry(registry)
     trained = [s["entry"] for s in status.values() if "entry" in s]
     suite = load_suite(cfg.suite, list(overrides))
-    rr, _ = run_and_report(suite, ["identity", *trained], out / "report", work=work and Path(work),
+    report = Path(report) if report is not None else out / "report"
+    rr, _ = run_and_report(suite, ["identity", *trained], report, work=work and Path(work),
                            cache=cache and Path(cache), device=device, quiet=quiet)
     table = summary_table(rr.results, cfg, status)
-    table.to_csv(out / "realism.csv")
+    write_text_atomic(report / "realism.csv", table.to_csv())
     budget = json.dumps({k: v for k, v in configs[OWN].weights_defining().items()
                          if k not in {"spec", "source", "peer"}}, sort_keys=True)
     text = (f"# Realism: {cfg.family}\n\nEvery synthesizer's model has the same budget: `{budget}`.\n"
-            f"Scores are means over each real test set (suite `{suite.name}`); the suite report is in report/.\n\n"
-            f"{to_markdown(table)}")
-    write_text_atomic(out / "realism.md", text)
-    return out / "realism.md"
+            f"Scores are means over each real test set (suite `{suite.name}`: leaderboard.md, gallery.html and plots/ "
+            f"beside this file).\n\n{to_markdown(table)}")
+    write_text_atomic(report / "realism.md", text)
+    return report / "realism.md"

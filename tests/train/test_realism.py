@@ -100,7 +100,8 @@ def test_realism_runs_end_to_end_and_reports_a_missing_library(realism_files, mo
     md = run_realism(realism_files / "realism.yaml", out, work=out / "work", cache=tmp_path / "cache", quiet=True)
     table = md.read_text()
     assert "| imagecorruptions | not installed: imagecorruptions is not installed" in table
-    csv = (out / "realism.csv").read_text().splitlines()
+    assert md == out / "report" / "realism.md"
+    csv = (out / "report" / "realism.csv").read_text().splitlines()
     assert csv[0] == "synthesizer,status,pairs psnr,pairs ssim"
     rows = {line.split(",")[0]: line.split(",") for line in csv[1:]}
     assert set(rows) == {"identity (input)", "restorebench", "albumentations", "imagecorruptions"}
