@@ -12,7 +12,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "libraries (albumentations, imagecorruptions, kornia), then score every model on real test "
                     "pairs. Resumable: finished trainings are reused, killed ones resume.")
     p.add_argument("config", help="realism config YAML, e.g. configs/realism/noise.yaml")
-    p.add_argument("--out", required=True, help="run folder: corpus.yaml, runs/<synthesizer>/, registry.yaml, work/")
+    p.add_argument("--out", required=True, help="run folder: runs/<synthesizer>-<digest>/, specs/, registry.yaml, work/")
     p.add_argument("--report", default=None, help="report folder: realism.md/.csv and the suite report (default: OUT/report)")
     p.add_argument("--work", default=None, help="cache of restored images and scores (default: OUT/work)")
     p.add_argument("--cache", default=None, help="suite data cache (default: $RESTOREBENCH_CACHE/suites)")

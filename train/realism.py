@@ -12,8 +12,9 @@ A realism config (YAML, ``configs/realism/*.yaml``) holds:
 * ``suite``: the benchmark suite of real test pairs (a shipped name or a YAML path); suite overrides add a
   user's own paired folders.
 
-:func:`run_realism` trains each synthesizer's model in ``OUT/runs/<name>`` (resumable: a finished run is
-reused, a killed one resumes), registers it as ``realism-<family>-<name>`` in ``OUT/registry.yaml``, runs the
+:func:`run_realism` trains each synthesizer's model in ``OUT/runs/<name>`` (named by a digest of its
+definition: a finished run is reused, a killed one resumes, a changed synthesizer trains afresh), registers it as
+``realism-<family>-<name>`` in ``OUT/registry.yaml`` (rewritten each time), runs the
 suite with ``identity`` and every trained entry, and writes to ``REPORT`` (default ``OUT/report``) the suite report
 (leaderboard, plots, gallery) and ``realism.md`` / ``realism.csv``: synthesizer x test set, with the synthesizers
 that could not run listed with the reason.
@@ -21,6 +22,7 @@ that could not run listed with the reason.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass, fields, replace
@@ -99,13 +101,23 @@ def corpus_config(cfg: RealismConfig) -> dict:
     return {**cfg.corpus, "tasks": [{"name": cfg.family, "weight": 1.0, "spec": cfg.synthesizers[OWN]["spec"]}]}
 
 
+def _digest(data: Any) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:10]
+
+
 def train_configs(cfg: RealismConfig, out: Path, progress: bool = True) -> dict[str, TrainConfig]:
-    """One TrainConfig per synthesizer: identical but for ``peer`` and ``out`` (the equal budget)."""
-    base = TrainConfig(**{**cfg.train, "out": "", "spec": str(out / "corpus.yaml"), "source": str(cfg.sources),
-                          "progress": progress})
-    return {name: replace(base, out=str(out / "runs" / name),
-                          peer=None if name == OWN else {"name": s["peer"], "params": s.get("params", {})})
-            for name, s in cfg.synthesizers.items()}
+    """One TrainConfig per synthesizer: identical but for ``peer``, ``out`` and ``spec`` (the same crops and
+    budget). Runs are ``OUT/runs/<synthesizer>-<digest>`` (their corpus config ``OUT/specs/<same>.yaml``), the
+    digest over the synthesizer, crops, sources and budget: a changed definition trains afresh, an unchanged one
+    reuses (or resumes) its run."""
+    base = TrainConfig(**{**cfg.train, "out": "", "source": str(cfg.sources), "progress": progress})
+    configs = {}
+    for name, s in cfg.synthesizers.items():
+        what = {"synthesizer": s, "corpus": cfg.corpus, "sources": str(cfg.sources), "train": cfg.train}
+        run = f"{name}-{hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:10]}"
+        configs[name] = replace(base, out=str(out / "runs" / run), spec=str(out / "specs" / f"{run}.yaml"),
+                                peer=None if name == OWN else {"name": s["peer"], "params": s.get("params", {})})
+    return configs
 
 
 def entry_name(cfg: RealismConfig, synthesizer: str) -> str:
@@ -120,10 +132,12 @@ def _why_not(tc: TrainConfig) -> str | None:
 
 
 def _train_and_register(cfg: RealismConfig, configs: dict[str, TrainConfig], registry: Path) -> dict[str, dict]:
+    """Train (or reuse) each synthesizer's run and write ``registry`` afresh with one entry per trained run."""
     from train.loop import train
-    from train.register import register_run
+    from train.register import registry_entry
 
     status: dict[str, dict] = {}
+    entries: dict[str, dict] = {}
     for name, tc in configs.items():
         why = _why_not(tc)
         if why is not None:
@@ -132,12 +146,11 @@ def _train_and_register(cfg: RealismConfig, configs: dict[str, TrainConfig], reg
             continue
         result = train(tc, resume=True)
         entry = entry_name(cfg, name)
-        known = yaml.safe_load(registry.read_text(encoding="utf-8")) if registry.is_file() else {}
-        if entry not in (known or {}):
-            register_run(result.run, entry, registry, tasks=[cfg.family])
+        entries[entry] = {**registry_entry(result.run), "tasks": [cfg.family]}
         status[name] = {"status": "trained", "entry": entry, "sha256": result.sha256,
                         "val_psnr": result.summary.get("val_psnr"),
                         "train_seconds": result.summary.get("train_seconds")}
+    write_text_atomic(registry, yaml.safe_dump(entries, sort_keys=False))
     return status
 
 
@@ -185,8 +198,10 @@ def run_realism(config: str | os.PathLike, out: str | os.PathLike, overrides: tu
     cfg = load_config(config)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(out / "corpus.yaml", yaml.safe_dump(corpus_config(cfg), sort_keys=False))
     configs = train_configs(cfg, out, progress=not quiet)
+    (out / "specs").mkdir(exist_ok=True)
+    for tc in configs.values():
+        write_text_atomic(Path(tc.spec), yaml.safe_dump(corpus_config(cfg), sort_keys=False))
     registry = out / "registry.yaml"
     status = _train_and_register(cfg, configs, registry)
     _with_registry(registry)

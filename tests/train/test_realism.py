@@ -67,9 +67,14 @@ def _without_imagecorruptions(monkeypatch) -> None:
 def test_every_synthesizer_gets_the_same_budget_and_crops(realism_files):
     cfg = load_config(realism_files / "realism.yaml")
     configs = train_configs(cfg, realism_files / "out")
-    budgets = [{k: v for k, v in c.weights_defining().items() if k != "peer"} for c in configs.values()]
+    budgets = [{k: v for k, v in c.weights_defining().items() if k not in ("peer", "spec")} for c in configs.values()]
     assert all(b == budgets[0] for b in budgets)
     assert configs["restorebench"].peer is None
+    changed = load_config(realism_files / "realism.yaml")
+    changed.synthesizers["restorebench"]["spec"]["ranges"]["sigma"] = [3.0, 9.0]
+    again = train_configs(changed, realism_files / "out")
+    assert again["restorebench"].out != configs["restorebench"].out, "a changed synthesizer trains afresh"
+    assert again["albumentations"].out == configs["albumentations"].out
     assert configs["albumentations"].peer == {"name": "albumentations.GaussNoise", "params": {"std_range": [0.01, 0.05]}}
 
 
@@ -110,6 +115,10 @@ def test_realism_runs_end_to_end_and_reports_a_missing_library(realism_files, mo
     registry = yaml.safe_load((out / "registry.yaml").read_text())
     assert set(registry) == {"realism-noise-restorebench", "realism-noise-albumentations"}
     assert all(e["tasks"] == ["noise"] for e in registry.values())
-    recorded = [json.loads((out / "runs" / n / "config.json").read_text()) for n in ("restorebench", "albumentations")]
-    assert {k for k in recorded[0] if recorded[0][k] != recorded[1][k]} == {"out", "peer"}
+    runs = {p.name.rsplit("-", 1)[0]: p for p in (out / "runs").iterdir()}
+    assert set(runs) == {"restorebench", "albumentations"}
+    recorded = [json.loads((runs[n] / "config.json").read_text()) for n in ("restorebench", "albumentations")]
+    assert {k for k in recorded[0] if recorded[0][k] != recorded[1][k]} == {"out", "peer", "spec"}
+    specs = [yaml.safe_load(Path(r["spec"]).read_text()) for r in recorded]
+    assert specs[0] == specs[1], "every synthesizer crops by the same corpus config"
     assert (out / "report" / "leaderboard.md").is_file()
