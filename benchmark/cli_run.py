@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import Any
 
 from restorebench.cli import plain
 from restorebench.engine import Engine
@@ -87,35 +88,39 @@ def _parser(prog: str, demo: bool) -> argparse.ArgumentParser:
     return p
 
 
+def run_and_report(suite: Any, names: list[str], out: Path, work: Path | None = None, cache: Path | None = None,
+                   device: str = "cpu", retry_failed: bool = False, quiet: bool = False, engine: Engine | None = None,
+                   chunk: int = 16, gallery_images: int | None = None) -> tuple[Any, dict[str, Path]]:
+    """Run the registry methods ``names`` on ``suite`` and write its report to ``out``; returns the
+    :class:`benchmark.runner.RunResult` and the report's paths by kind."""
+    from benchmark.report import write_report
+    from benchmark.runner import registry_methods, run_suite
+
+    if chunk < 1:
+        raise InputError(f"--chunk {chunk}: need at least 1 image per task")
+    rr = run_suite(suite, registry_methods(names, device), work_dir=work, cache_dir=cache, device=device,
+                   retry_failed=retry_failed, quiet=quiet, engine=engine, chunk=chunk)
+    return rr, write_report(rr, out, gallery_images=gallery_images)
+
+
 def execute(suite_name: str, args: argparse.Namespace) -> Path:
     """Load the suite, run the selected methods, write the report; returns the leaderboard HTML path."""
     from benchmark.leaderboard import to_markdown
-    from benchmark.report import leaderboard_for, write_report
-    from benchmark.runner import registry_methods, run_suite
+    from benchmark.report import leaderboard_for
     from benchmark.suites import load_suite
 
     bad = [o for o in args.overrides if "=" not in o and not o.startswith("~")]
     if bad:
         raise InputError(f"argument {bad[0]!r}: suite overrides are key=value (or ~key); see --help")
     suite = load_suite(suite_name, args.overrides)
-    methods = registry_methods(select_models(args.models), args.device)
-    if args.chunk < 1:
-        raise InputError(f"--chunk {args.chunk}: need at least 1 image per task")
+    names = select_models(args.models)
     gpu = {"GPU": 1} if args.device.startswith("cuda") else {}
     engine = Engine(args.engine, args.workers, args.dask_address, resources=gpu)
-    rr = run_suite(
-        suite,
-        methods,
-        work_dir=args.work and Path(args.work),
-        cache_dir=args.cache and Path(args.cache),
-        device=args.device,
-        retry_failed=args.retry_failed,
-        quiet=args.quiet,
-        engine=engine,
-        chunk=args.chunk,
-    )
     out = Path(args.out) if args.out else Path("reports") / suite.name
-    paths = write_report(rr, out, gallery_images=args.gallery_images)
+    rr, paths = run_and_report(suite, names, out, work=args.work and Path(args.work),
+                               cache=args.cache and Path(args.cache), device=args.device,
+                               retry_failed=args.retry_failed, quiet=args.quiet, engine=engine, chunk=args.chunk,
+                               gallery_images=args.gallery_images)
     t = rr.timings
     print(
         f"{suite.name}: data {rr.data_hash[:16]}  generate {t['generate']:.1f}s  load {t['load']:.1f}s  "

@@ -19,6 +19,7 @@ runs only on CUDA and only for entries marked ``fp16: true``.
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -104,8 +105,8 @@ def build_module(info: ModelInfo, size: str = "paper") -> Any:
 
 def detected_args(info: ModelInfo, state: dict) -> dict:
     """Factory arguments read off a user's state dict, for architectures with named sizes (``SIZES`` and a
-    ``detect`` beside the factory); ``{}`` otherwise or when ``detect`` does not recognize the state dict (the
-    strict load then reports the mismatch)."""
+    ``detect`` beside the factory; only the arguments the factory takes); ``{}`` otherwise or when ``detect``
+    does not recognize the state dict (the strict load then reports the mismatch)."""
     detect = adapter_attr(info, "detect")
     if adapter_attr(info, "SIZES") is None or not callable(detect):
         return {}
@@ -113,7 +114,10 @@ def detected_args(info: ModelInfo, state: dict) -> dict:
         found = detect(state)
     except (KeyError, IndexError, ValueError, AttributeError):
         return {}
-    return found if isinstance(found, dict) else {}
+    if not isinstance(found, dict):
+        return {}
+    takes = inspect.signature(import_adapter(info.adapter)).parameters
+    return {k: v for k, v in found.items() if k in takes}
 
 
 def build_network(info: ModelInfo, weights: str | os.PathLike | None = None) -> Any:

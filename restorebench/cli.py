@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "models": ("models.cli:models_main", "list restoration methods with family, tasks and availability here"),
     "restore": ("models.cli:restore_main", "restore a folder of images with one method (tiling, progress, resume)"),
     "train": ("train.cli", "train a restoration model on a corpus or on pairs degraded on the fly (resumable)"),
+    "realism": ("train.cli_realism", "train one restorer per synthesizer (ours and peers'), score each on real pairs"),
 }
 """name -> (module with ``main(argv) -> int``, or ``module:function``, one-line help)."""
 

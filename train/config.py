@@ -33,6 +33,8 @@ class TrainConfig:
     * steps, batch, patch (pixels, a multiple of the model's size multiple), lr (peak AdamW learning rate),
       min_lr, warmup (linear warm-up steps, then cosine decay to ``min_lr``), weight_decay, grad_clip (max global
       gradient norm; 0 = off), ema (EMA decay of the weights; 0 = off; the EMA weights are the final ones).
+    * peer: ``{"name": "albumentations.GaussNoise", "params": {...}}`` with ``spec``/``source``: the same crops,
+      degraded by another library's synthesizer (``degrade.peers``) instead of the spec's tasks.
     * val_every / ckpt_every (steps), keep (checkpoints kept), workers (DataLoader processes), threads (torch
       CPU threads; part of the config since it can change float summation order), device.
     """
@@ -45,6 +47,7 @@ class TrainConfig:
     spec: str | None = None
     source: str | None = None
     val: str | None = None
+    peer: dict | None = None
     val_count: int = 16
     seed: int = 0
     steps: int = 1000
@@ -79,6 +82,21 @@ def _number(name: str, value: Any, low: float, high: float) -> None:
         raise InputError(f"{name}={value!r}: expected a number in [{low:g}, {high:g}]")
 
 
+def _check_peer(cfg: TrainConfig) -> None:
+    from degrade.peers import split_name, unavailable
+
+    peer = cfg.peer
+    if cfg.spec is None:
+        raise InputError("peer needs --spec CONFIG.yaml and --source DIR (the crops the peer degrades)")
+    if not isinstance(peer, dict) or set(peer) - {"name", "params"} or not isinstance(peer.get("name"), str) \
+            or not isinstance(peer.get("params", {}), dict):
+        raise InputError(f"peer={peer!r}: expected {{'name': '<library>.<transform>', 'params': {{...}}}}")
+    split_name(peer["name"])
+    why = unavailable(peer["name"])
+    if why is not None:
+        raise InputError(f"peer {peer['name']}: {why}")
+
+
 def validate(cfg: TrainConfig) -> TrainConfig:
     """Check every field once; raise one InputError line naming the field and what to do."""
     if (cfg.corpus is None) == (cfg.spec is None):
@@ -87,6 +105,8 @@ def validate(cfg: TrainConfig) -> TrainConfig:
         raise InputError("--spec needs --source DIR (the clean images to degrade on the fly)")
     if cfg.corpus is not None and cfg.source is not None:
         raise InputError("--source goes with --spec; a corpus already holds its images")
+    if cfg.peer is not None:
+        _check_peer(cfg)
     check_seed(cfg.seed, "seed")
     for name in ("steps", "batch", "patch", "val_every", "ckpt_every", "keep", "threads"):
         check_int(getattr(cfg, name), name, 1)

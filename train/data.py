@@ -41,9 +41,10 @@ def open_pairs(cfg: TrainConfig) -> tuple[Dataset, dict[str, Any]]:
         info = read_corpus_info(root)
         return data, {"kind": "corpus", "path": str(root), "samples": len(data), "corpus": info}
     corpus_cfg = load_config(cfg.spec)
-    data = OnTheFlyCorpus(open_source(cfg.source), corpus_cfg)
+    peer = (cfg.peer["name"], cfg.peer.get("params", {})) if cfg.peer is not None else None
+    data = OnTheFlyCorpus(open_source(cfg.source), corpus_cfg, peer=peer)
     return data, {"kind": "on-the-fly", "spec": str(cfg.spec), "source": str(cfg.source), "samples": len(data),
-                  "corpus": {"config": corpus_cfg.to_dict()}}
+                  "corpus": {"config": corpus_cfg.to_dict()}, "peer": cfg.peer}
 
 
 def read_corpus_info(root: Path) -> dict:

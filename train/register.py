@@ -39,9 +39,10 @@ def registry_entry(run: Path) -> dict:
     return json.loads(json.dumps(entry))
 
 
-def register_run(run: str | Path, name: str, registry: str | Path) -> Path:
+def register_run(run: str | Path, name: str, registry: str | Path, tasks: list[str] | None = None) -> Path:
     """Add the run as entry ``name`` to the registry YAML file ``registry`` (created if missing); point
-    ``$RESTOREBENCH_REGISTRY`` at that file to load it by name."""
+    ``$RESTOREBENCH_REGISTRY`` at that file to load it by name. ``tasks`` replaces the base entry's tasks (a
+    model trained for one degradation only)."""
     if not NAME_RE.match(name):
         raise InputError(f"name {name!r}: registry names are lower-case letters, digits, '.' and '-'")
     if name in models.entries():
@@ -52,6 +53,7 @@ def register_run(run: str | Path, name: str, registry: str | Path) -> Path:
         raise InputError(f"{path}: not a registry file (expected a mapping of names to entries)")
     if name in existing:
         raise InputError(f"{path}: already has an entry {name!r}; choose another name")
-    existing[name] = registry_entry(Path(run))
+    entry = registry_entry(Path(run))
+    existing[name] = {**entry, "tasks": list(tasks)} if tasks else entry
     write_text_atomic(path, yaml.safe_dump(existing, sort_keys=False))
     return path

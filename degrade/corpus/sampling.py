@@ -19,6 +19,7 @@ from restorebench.seeding import draw_seed, sample_rng
 
 CROP_STREAM = 1
 INSTRUCTION_STREAM = 2
+PEER_STREAM = 3
 
 
 def choose_task(rng: np.random.Generator, weights: Sequence[float]) -> int:

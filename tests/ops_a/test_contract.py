@@ -175,6 +175,10 @@ def test_user_kernel_fixture_is_valid():
 @pytest.mark.parametrize("name,variants", [
     ("noise.camera", [{"photons": 50.0, "read_noise": 3.0, "bayer": True, "seed": 1},
                       {"photons": 80.0, "read_noise": 1.0, "bayer": False, "seed": 2}]),
+    ("noise.isp", [{"photons": 300.0, "read_noise": 3.0, "wb_red": 2.0, "wb_blue": 1.6, "ccm": 1.0,
+                    "chroma_nr": 0.5, "nr_sigma": 0.8, "seed": 1},
+                   {"photons": 900.0, "read_noise": 1.0, "wb_red": 1.0, "wb_blue": 1.0, "ccm": 0.0,
+                    "chroma_nr": 0.0, "nr_sigma": 0.0, "seed": 2}]),
     ("lowlight.darken", [{"factor": 0.1, "gamma": 1.2, "photons": 500.0, "read_noise": 2.0, "bayer": True, "seed": 3},
                          {"factor": 0.3, "gamma": 1.0, "photons": None, "read_noise": 0.0, "bayer": False, "seed": 4},
                          {"factor": 0.2, "gamma": 1.1, "photons": 900.0, "read_noise": 4.0, "bayer": False, "seed": 5}]),

@@ -35,7 +35,8 @@ def test_compiled_normal_pass_equals_numpy_arithmetic(crop, gray, multiply):
     assert got.dtype == np.float32 and np.array_equal(got, expected)
 
 
-@pytest.mark.parametrize("name", ["noise.gaussian", "noise.speckle", "noise.camera", "rain.streaks", "snow.layers"])
+@pytest.mark.parametrize("name", ["noise.gaussian", "noise.speckle", "noise.camera", "noise.isp",
+                                  "rain.streaks", "snow.layers"])
 def test_strided_views_give_the_bytes_of_their_contiguous_copy(crop, name):
     import degrade
     from restorebench.seeding import sample_rng
@@ -136,3 +137,66 @@ def test_camera_noise_on_a_bayer_mosaic_is_demosaicked(path):
     assert np.mean(noise[:, 1:, 0] * noise[:, :-1, 0]) > 0.2 * raw_var, "neighbours share raw samples"
     r_sites = out[0::2, 0::2, 0]  # where red was sensed the full raw variance remains
     assert r_sites.var() == pytest.approx(raw_var, rel=0.06)
+
+
+ISP_PLAIN = {"photons": 200.0, "read_noise": 5.0, "wb_red": 1.0, "wb_blue": 1.0, "ccm": 0.0, "chroma_nr": 0.0,
+             "nr_sigma": 0.0, "seed": 10}
+"""noise.isp without white balance, colour correction or noise reduction: noise.camera's sensor, in the
+tone space."""
+
+
+def lag_correlation(noise: np.ndarray, lag: int) -> float:
+    """Mean over channels of the correlation of HxWx3 ``noise`` with itself ``lag`` px to the right."""
+    return float(np.mean([np.corrcoef(noise[:, :-lag, c].ravel(), noise[:, lag:, c].ravel())[0, 1]
+                          for c in range(3)]))
+
+
+def test_camera_pipeline_round_trip_keeps_in_gamut_colours(crop):
+    import torch
+
+    from degrade.color import camera_matrix, camera_raw, camera_render
+
+    m = camera_matrix(0.8, 2.1, 1.7)
+    x = 0.2 + 0.6 * crop  # colours whose raw values stay inside [0, 1]
+    assert np.abs(camera_render(camera_raw(x, m), m) - x).max() < 2e-5
+    t = torch.from_numpy(x).permute(2, 0, 1)
+    assert (camera_render(camera_raw(t, m), m) - t).abs().max() < 2e-5
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_isp_noise_without_colour_processing_is_mosaic_sensor_noise(path):
+    from degrade.color import camera_matrix, camera_raw
+
+    lin = 0.5 ** 2.2  # the inverse smoothstep keeps 0.5, the inverse gamma takes it to 0.5 ** 2.2
+    raw_var = lin / ISP_PLAIN["photons"] + (ISP_PLAIN["read_noise"] / ISP_PLAIN["photons"]) ** 2
+    out = camera_raw(run("noise.isp", 0.5, ISP_PLAIN, path), camera_matrix(0.0, 1.0, 1.0)).astype(np.float64)
+    assert out.mean() == pytest.approx(lin, rel=0.01)
+    for c, share in ((0, 0.5625), (1, 0.625), (2, 0.5625)):  # bilinear demosaicking, as noise.camera
+        assert out[..., c].var() == pytest.approx(share * raw_var, rel=0.05)
+    assert abs(np.corrcoef(out[..., 0].ravel(), out[..., 1].ravel())[0, 1]) < 0.03
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_isp_full_chroma_reduction_leaves_grey_noise(path):
+    out = run("noise.isp", 0.5, {**ISP_PLAIN, "ccm": 1.0, "chroma_nr": 1.0}, path)
+    assert out.std() > 0.01
+    assert np.abs(out[..., 0] - out[..., 1]).max() < 1e-5 and np.abs(out[..., 2] - out[..., 1]).max() < 1e-5
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_isp_colour_processing_correlates_the_channels(path):
+    plain = run("noise.isp", 0.5, ISP_PLAIN, path)
+    coloured = {**ISP_PLAIN, "wb_red": 2.1, "wb_blue": 1.7, "ccm": 1.0, "chroma_nr": 0.6}
+    camera = run("noise.isp", 0.5, coloured, path)
+    rg = [np.corrcoef(o[..., 0].ravel(), o[..., 1].ravel())[0, 1] for o in (plain, camera)]
+    assert rg[1] > rg[0] + 0.2
+    assert camera[..., 0].std() > 1.5 * plain[..., 0].std(), "the red white-balance gain amplifies red noise"
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_isp_noise_smoothing_raises_the_autocorrelation(path):
+    sharp = run("noise.isp", 0.5, ISP_PLAIN, path) - 0.5
+    smooth = run("noise.isp", 0.5, {**ISP_PLAIN, "nr_sigma": 1.0}, path) - 0.5
+    assert lag_correlation(smooth, 1) > lag_correlation(sharp, 1) + 0.15
+    assert lag_correlation(smooth, 2) > lag_correlation(sharp, 2) + 0.3
+    assert smooth.std() < 0.7 * sharp.std()

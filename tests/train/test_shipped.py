@@ -15,9 +15,11 @@ from restorebench.weights import locate, sha256_file
 
 TRAINED = [name for name, info in models.entries().items() if info.training]
 TASK_OPS = {"noise": ("noise.gaussian", 3), "rain": ("rain.streaks", 2), "haze": ("haze.atmospheric", 3)}
-BEATS_INPUT = {"promptir-small-aio3": ("noise", "rain", "haze"), "airnet-small-aio3": ("noise", "haze")}
-"""Tasks on which each shipped model restores better than its input (as in reports/aio3). AirNet-small's rain
-output scores below its input (reports/README.md and docs/training.md say so and why)."""
+BEATS_INPUT = {"promptir-small-aio3": ("noise", "rain", "haze"), "airnet-small-aio3": ("noise", "haze"),
+               "dncnn-small-realnoise": ("camera noise",)}
+"""Tasks on which each shipped model restores better than its input (as in reports/aio3 and reports/realism).
+AirNet-small's rain output scores below its input (reports/README.md and docs/training.md say so and why)."""
+TASK_OPS["camera noise"] = ("noise.isp", 3)
 
 
 def _psnr(a: np.ndarray, b: np.ndarray) -> float:

@@ -13,7 +13,16 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from degrade.color import linear_to_srgb, srgb_to_linear
+from degrade.color import (
+    camera_matrix,
+    camera_raw,
+    camera_render,
+    linear_to_srgb,
+    reduce_chroma,
+    srgb_to_linear,
+)
+from degrade.filtering import convolve_batch
+from degrade.kernels import gaussian_kernel
 from degrade.ops.noise import functional
 
 
@@ -85,6 +94,20 @@ def demosaic_bilinear(sparse: torch.Tensor) -> torch.Tensor:
     return F.conv2d(F.pad(sparse, (1, 1, 1, 1), mode="reflect"), torch.from_numpy(kernels).to(sparse), groups=3)
 
 
+def mosaic_noise(lin: torch.Tensor, params: list[dict], gens: list[torch.Generator]) -> torch.Tensor:
+    """Torch twin of ``functional.mosaic_noise`` for an Nx3xHxW linear batch: the demosaicked noise alone.
+
+    Sample i draws with ``params[i]`` (photons, read_noise) and ``gens[i]``; the fields are demosaicked
+    together.
+    """
+    h, w = lin.shape[-2:]
+    mask = torch.from_numpy(functional.bayer_mask(h, w)).permute(2, 0, 1).to(lin)
+    raw = (lin * mask).sum(1, keepdim=True)
+    noisy = torch.stack([shot_read_noise(raw[i], p["photons"], p["read_noise"], g)
+                         for i, (p, g) in enumerate(zip(params, gens))])
+    return demosaic_bilinear((noisy - raw) * mask)
+
+
 def sensor_noise(lin: torch.Tensor, params: list[dict]) -> torch.Tensor:
     """Torch twin of ``functional.sensor_noise`` for an Nx3xHxW linear batch.
 
@@ -98,15 +121,26 @@ def sensor_noise(lin: torch.Tensor, params: list[dict]) -> torch.Tensor:
         if not p["bayer"]:
             out[i] = shot_read_noise(lin[i], p["photons"], p["read_noise"], gens[i])
     if mosaic:
-        h, w = lin.shape[-2:]
-        mask = torch.from_numpy(functional.bayer_mask(h, w)).permute(2, 0, 1).to(lin)
-        raw = (lin[mosaic] * mask).sum(1, keepdim=True)
-        noisy = torch.stack([shot_read_noise(raw[j], params[i]["photons"], params[i]["read_noise"], gens[i])
-                             for j, i in enumerate(mosaic)])
-        out[mosaic] = lin[mosaic] + demosaic_bilinear((noisy - raw) * mask)
+        picked = [params[i] for i in mosaic], [gens[i] for i in mosaic]
+        out[mosaic] = lin[mosaic] + mosaic_noise(lin[mosaic], *picked)
     return out
 
 
 def camera_noise(x: torch.Tensor, params: list[dict]) -> torch.Tensor:
     """Per-sample raw-like sensor noise: sRGB -> linear, :func:`sensor_noise`, -> sRGB."""
     return linear_to_srgb(sensor_noise(srgb_to_linear(x), params))
+
+
+def isp_noise(x: torch.Tensor, params: list[dict]) -> torch.Tensor:
+    """Torch twin of ``functional.isp_noise``: per-sample camera-pipeline noise (each sample alone, so its
+    bytes do not depend on the rest of the batch)."""
+
+    def one(s: torch.Tensor, p: dict, g: torch.Generator) -> torch.Tensor:
+        raw_to_srgb = camera_matrix(p["ccm"], p["wb_red"], p["wb_blue"])
+        raw = camera_raw(s, raw_to_srgb)
+        noise = reduce_chroma(mosaic_noise(raw[None], [p], [g]), p["chroma_nr"])
+        if p["nr_sigma"] > 0:
+            noise = convolve_batch(noise, gaussian_kernel(p["nr_sigma"], p["nr_sigma"])[None])
+        return s + (camera_render(raw + noise[0], raw_to_srgb) - camera_render(raw, raw_to_srgb))
+
+    return per_sample(x, params, one)

@@ -12,8 +12,16 @@ import functools
 import numpy as np
 from scipy.special import ndtri
 
-from degrade.color import linear_to_srgb, srgb_to_linear
+from degrade.color import (
+    camera_matrix,
+    camera_raw,
+    camera_render,
+    linear_to_srgb,
+    reduce_chroma,
+    srgb_to_linear,
+)
 from degrade.filtering import convolve
+from degrade.kernels import gaussian_kernel
 from restorebench.jit import compiled
 from restorebench.seeding import field_rng
 
@@ -147,17 +155,13 @@ def demosaic_bilinear(sparse: np.ndarray) -> np.ndarray:
     return out
 
 
-def sensor_noise(lin: np.ndarray, photons: float, read_noise: float, bayer: bool,
-                 rng: np.random.Generator) -> np.ndarray:
-    """Shot + read noise on an HxWx3 linear image, per channel or (``bayer``) on an RGGB raw mosaic.
+def mosaic_noise(lin: np.ndarray, photons: float, read_noise: float, rng: np.random.Generator) -> np.ndarray:
+    """The demosaicked shot + read noise of an HxWx3 linear image sensed through an RGGB colour filter array.
 
-    With ``bayer`` each pixel senses one channel: the noise is drawn on that HxW raw signal and spread
-    to RGB by bilinear demosaicking, so it is spatially correlated (interpolated pixels share raw
-    samples) as in camera output; the clean signal itself is left intact (only the noise goes
-    through the demosaicker).
+    Each pixel senses one channel: the noise is drawn on that HxW raw signal (:func:`shot_read_noise`)
+    and spread to RGB by bilinear demosaicking, so it is spatially correlated (interpolated pixels
+    share raw samples) as in camera output. Returns the HxWx3 float32 noise alone (no signal).
     """
-    if not bayer:
-        return shot_read_noise(lin, photons, read_noise, rng)
     raw = np.empty(lin.shape[:2], np.float32)
     for y, x, c in RGGB:
         raw[y::2, x::2] = lin[y::2, x::2, c]
@@ -166,9 +170,36 @@ def sensor_noise(lin: np.ndarray, photons: float, read_noise: float, bayer: bool
     sparse = np.zeros_like(lin)
     for y, x, c in RGGB:
         sparse[y::2, x::2, c] = noise[y::2, x::2]
-    return lin + demosaic_bilinear(sparse)
+    return demosaic_bilinear(sparse)
+
+
+def sensor_noise(lin: np.ndarray, photons: float, read_noise: float, bayer: bool,
+                 rng: np.random.Generator) -> np.ndarray:
+    """Shot + read noise on an HxWx3 linear image, per channel or (``bayer``) on an RGGB raw mosaic.
+
+    With ``bayer`` the noise is :func:`mosaic_noise`'s demosaicked field; the clean signal itself is
+    left intact (only the noise goes through the demosaicker).
+    """
+    if not bayer:
+        return shot_read_noise(lin, photons, read_noise, rng)
+    return lin + mosaic_noise(lin, photons, read_noise, rng)
 
 
 def camera_noise(img: np.ndarray, photons: float, read_noise: float, bayer: bool, seed: int) -> np.ndarray:
     """Raw-like sensor noise: sRGB -> linear light, :func:`sensor_noise`, -> sRGB."""
     return linear_to_srgb(sensor_noise(srgb_to_linear(img), photons, read_noise, bayer, field_rng(seed)))
+
+
+def isp_noise(img: np.ndarray, photons: float, read_noise: float, wb_red: float, wb_blue: float, ccm: float,
+              chroma_nr: float, nr_sigma: float, seed: int) -> np.ndarray:
+    """Camera-pipeline noise (Brooks et al., CVPR 2019): ``img`` unprocessed to raw camera RGB
+    (:func:`degrade.color.camera_raw`), :func:`mosaic_noise` on it, the camera's noise reduction on that
+    field (``chroma_nr`` of its chroma removed, then a Gaussian of ``nr_sigma`` px), and the difference the
+    noise makes after rendering (:func:`degrade.color.camera_render`) added to ``img``.
+    """
+    raw_to_srgb = camera_matrix(ccm, wb_red, wb_blue)
+    raw = camera_raw(img, raw_to_srgb)
+    noise = reduce_chroma(mosaic_noise(raw, photons, read_noise, field_rng(seed)), chroma_nr)
+    if nr_sigma > 0:
+        noise = convolve(noise, gaussian_kernel(nr_sigma, nr_sigma))
+    return img + (camera_render(raw + noise, raw_to_srgb) - camera_render(raw, raw_to_srgb))

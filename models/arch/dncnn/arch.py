@@ -64,3 +64,9 @@ def detect(state_dict: Mapping[str, torch.Tensor]) -> dict:
     """Factory arguments of a KAIR-layout DnCNN/FDnCNN checkpoint, plus ``noise_map`` (True for FDnCNN)."""
     hp = stack_hparams(state_dict)
     return {**hp, "noise_map": hp["in_nc"] == hp["out_nc"] + 1}
+
+
+SIZES = {"paper": {}, "small": {"nc": 32, "nb": 10}}
+"""Named configurations: ``paper`` is the registry entry's own (the paper's 64 features); ``small`` (32 features,
+10 convolutions; about 84 k parameters in colour) trains in minutes on a CPU, for experiments such as
+``restorebench realism`` that train one architecture many times."""
