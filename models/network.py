@@ -117,6 +117,8 @@ def detected_args(info: ModelInfo, state: dict) -> dict:
     if not isinstance(found, dict):
         return {}
     takes = inspect.signature(import_adapter(info.adapter)).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in takes.values()):
+        return found
     return {k: v for k, v in found.items() if k in takes}
 
 
