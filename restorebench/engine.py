@@ -10,9 +10,9 @@ must give the same output, which is the caller's job (sample ``i`` draws from ``
 * ``pool``: ``workers`` processes (``forkserver`` preloading ``preload`` modules, ``spawn`` where forkserver is
   missing); at most 4 items per worker queued. A dead worker stops the map with a one-line error.
 * ``dask``: a dask.distributed cluster at ``address``, or a LocalCluster of ``workers`` single-threaded
-  processes that the engine starts and shuts down (without the nanny's ``MALLOC_TRIM_THRESHOLD_``, see
-  docs/scaling.md). Results stream through ``as_completed`` with a bounded window of futures, so a dead worker
-  costs only the items it held; Dask reruns those (``distributed.scheduler.allowed-failures``, default 3).
+  processes that the engine starts and shuts down (with :data:`LOCAL_CLUSTER_CONFIG`, see docs/scaling.md).
+  Results stream through ``as_completed`` with a bounded window of futures, so a dead worker costs only the
+  items it held; Dask reruns those (``distributed.scheduler.allowed-failures``, default 3).
   Python exceptions are retried ``retries`` times, then raised here. ``resources`` (e.g. ``{"GPU": 1}``)
   is what each item needs from a worker (workers started with ``--resources GPU=1``).
 
@@ -137,13 +137,25 @@ def _dask_call(setup: Callable[[], None] | None, fn: Callable[[C, T], R], contex
     return fn(context, item)
 
 
+LOCAL_CLUSTER_CONFIG = {
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.system-monitor.interval": "10s",
+    "distributed.admin.tick.interval": "1s",
+}
+"""Dask settings of the clusters the engine starts: no ``MALLOC_TRIM_THRESHOLD_`` from the nanny (it makes freed
+image buffers go back to the system after each use), and the dashboard's samplers (statistical profiler, system
+monitor, event-loop tick) off or slowed: nobody watches a cluster that lives for one command, and their CPU time
+competes with the tasks on a busy machine (docs/scaling.md)."""
+
+
 def local_cluster(workers: int, resources: dict[str, float] | None = None) -> Any:
-    """A LocalCluster of ``workers`` single-threaded worker processes, each offering ``resources``, without
-    the nanny's ``MALLOC_TRIM_THRESHOLD_`` (it makes freed image buffers go back to the system after each use)."""
+    """A LocalCluster of ``workers`` single-threaded worker processes, each offering ``resources``, with
+    :data:`LOCAL_CLUSTER_CONFIG`."""
     import dask
     from distributed import LocalCluster
 
-    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+    with dask.config.set(LOCAL_CLUSTER_CONFIG):
         return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
                             resources=resources or None)
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import fsspec
 import pytest
 from corpus_helpers import DyingOnceSource, InterruptingSource, tree
 
 from degrade.corpus import folder_source, generate, verify_corpus
-from restorebench.engine import Engine
+from restorebench.engine import Engine, local_cluster
 from restorebench.errors import InputError
 
 
@@ -61,3 +63,18 @@ def test_fsspec_urls_go_through_the_same_code(tmp_path, source_dir, config, refe
     assert got == reference
     assert verify_corpus(url).ok
     fs.rm("/restorebench-test", recursive=True)
+
+
+def _worker_settings(dask_worker) -> tuple[str | None, list[str], float]:
+    return os.environ.get("MALLOC_TRIM_THRESHOLD_"), sorted(dask_worker.periodic_callbacks), \
+        dask_worker.periodic_callbacks["monitor"].callback_time
+
+
+def test_the_engines_local_cluster_runs_workers_without_malloc_trim_and_dashboard_samplers():
+    from distributed import Client
+
+    with local_cluster(1) as cluster, Client(cluster) as client:
+        (trim, callbacks, monitor_ms), = client.run(_worker_settings).values()
+    assert trim is None
+    assert "profile" not in callbacks and "heartbeat" in callbacks
+    assert monitor_ms == 10_000
