@@ -100,6 +100,9 @@ def test_peer_pairs_replay_from_the_seed_and_differ_from_ours():
 
 
 def test_realism_runs_end_to_end_and_reports_a_missing_library(realism_files, monkeypatch, tmp_path):
+    from models.registry import ENV_REGISTRY
+
+    monkeypatch.delenv(ENV_REGISTRY, raising=False)  # restored after the test: run_realism adds its registry
     _without_imagecorruptions(monkeypatch)
     out = realism_files / "out"
     md = run_realism(realism_files / "realism.yaml", out, work=out / "work", cache=tmp_path / "cache", quiet=True)
