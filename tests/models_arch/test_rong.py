@@ -1,16 +1,18 @@
 """Rong et al.: both sizes train (shapes, finite values, gradients everywhere), detection, the registry's size
-multiple, masked window attention, degradation-guided prompts, and the shipped small weights."""
+multiple, masked window attention, degradation-guided prompts, and the shipped small weights (strict load,
+denoising gain)."""
 
 from __future__ import annotations
 
 import pytest
 import torch
-from arch_helpers import X67
+from arch_helpers import X67, psnr
 
+import degrade
 import models
 from models.arch.rong import SIZES, detect, rong
 from models.arch.rong.arch import PromptInteraction, window_attention
-from restorebench.seeding import torch_seeded
+from restorebench.seeding import sample_rng, torch_seeded
 from train.losses import OBJECTIVES
 
 
@@ -77,3 +79,14 @@ def test_prompts_follow_the_degradation_vector():
         noise, haze = block(x, torch.tensor([[1.0, 0.0, 0.0]])), block(x, torch.tensor([[0.0, 0.0, 1.0]]))
     assert not torch.allclose(noise, haze)
 
+
+def test_shipped_small_weights_load_strictly_and_denoise(astronaut):
+    restorer = models.load("rong-small-aio3")
+    found = detect(restorer.module.state_dict())
+    assert {k: found[k] for k in SIZES["small"]} == SIZES["small"] == restorer.info.args
+    clean = torch.from_numpy(astronaut[128:256, 192:320]).permute(2, 0, 1)[None]
+    noisy, _ = degrade.get("noise.gaussian")(astronaut[128:256, 192:320], sample_rng(3, 0), severity=3)
+    noisy = torch.from_numpy(noisy).permute(2, 0, 1)[None]
+    with torch.no_grad():
+        restored = restorer(noisy)
+    assert psnr(restored, clean) > psnr(noisy, clean) + 3.0
