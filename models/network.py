@@ -105,8 +105,9 @@ def build_module(info: ModelInfo, size: str = "paper") -> Any:
 
 def detected_args(info: ModelInfo, state: dict) -> dict:
     """Factory arguments read off a user's state dict, for architectures with named sizes (``SIZES`` and a
-    ``detect`` beside the factory; only the arguments the factory takes); ``{}`` otherwise or when ``detect``
-    does not recognize the state dict (the strict load then reports the mismatch)."""
+    ``detect`` beside the factory; only the arguments the factory takes, all of them for a ``**kwargs``
+    factory); ``{}`` otherwise or when ``detect`` does not recognize the state dict (the strict load then
+    reports the mismatch)."""
     detect = adapter_attr(info, "detect")
     if adapter_attr(info, "SIZES") is None or not callable(detect):
         return {}

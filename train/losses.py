@@ -6,6 +6,12 @@
   same degraded image are a positive pair, the queue holds the negatives; temperature 0.07, key-encoder
   momentum 0.999). The paper first trains the encoder alone for 100 epochs; with this project's short
   budgets both terms are trained from the first step.
+* Rong et al. (``rong``): L1 plus 0.1 x the binary cross-entropy of its degradation classifier's logits against
+  the sample's multi-hot degradation labels (one per registry task; a sample may hold several degradations or
+  none). The classifier is trained from scratch with the restorer, since no ImageNet weights are available
+  offline. The weight 0.1 (AirNet's auxiliary weight here) makes the classification term about 0.07 at the
+  start (0.1 x ln 2), the scale of a fresh network's L1 term (the input's own error), and small once the
+  classifier has learned the degradation types, so restoration leads the shared layers' updates.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from torch import nn
 MOCO_TEMPERATURE = 0.07
 MOCO_MOMENTUM = 0.999
 AIRNET_CONTRAST_WEIGHT = 0.1
+RONG_CLASSIFIER_WEIGHT = 0.1
 
 
 @dataclass(frozen=True)
@@ -78,11 +85,20 @@ def airnet_loss(model: nn.Module, batch: dict) -> tuple[torch.Tensor, dict[str, 
     return rec + AIRNET_CONTRAST_WEIGHT * contrast, {"l1": float(rec.detach()), "contrast": float(contrast.detach())}
 
 
+def rong_loss(model: nn.Module, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
+    """L1 restoration loss + 0.1 x BCE of the degradation logits against ``labels`` (multi-hot, [B, tasks])."""
+    restored, logits = model.restore_and_classify(batch["lq"])
+    rec = F.l1_loss(restored, batch["gt"])
+    cls = F.binary_cross_entropy_with_logits(logits, batch["labels"])
+    return rec + RONG_CLASSIFIER_WEIGHT * cls, {"l1": float(rec.detach()), "bce": float(cls.detach())}
+
+
 OBJECTIVES = {
     "l1": Objective("l1", 1, _nothing, l1_loss),
     "airnet": Objective("airnet", 2, airnet_prepare, airnet_loss),
+    "rong": Objective("rong", 1, _nothing, rong_loss, labels=True),
 }
-BY_ARCHITECTURE = {"models.arch.airnet": "airnet", "models.arch.promptir": "l1"}
+BY_ARCHITECTURE = {"models.arch.airnet": "airnet", "models.arch.promptir": "l1", "models.arch.rong": "rong"}
 """Adapter module -> objective name; unlisted architectures train with L1."""
 
 

@@ -56,3 +56,9 @@ def noise_level(sigma: torch.Tensor | float | None, x: torch.Tensor, name: str) 
 def level_map(sigma: torch.Tensor, height: int, width: int) -> torch.Tensor:
     """An (N,1,height,width) constant map of the per-image levels ``sigma`` (N,)."""
     return sigma.reshape(-1, 1, 1, 1).expand(-1, 1, height, width)
+
+
+def sequence_length(state_dict: Mapping[str, torch.Tensor], prefix: str) -> int:
+    """Number of modules of the Sequential/ModuleList saved under ``prefix`` (keys ``prefix.N....``)."""
+    pattern = re.compile(rf"^{re.escape(prefix)}\.(\d+)\.")
+    return 1 + max(int(m.group(1)) for k in state_dict if (m := pattern.match(k)))

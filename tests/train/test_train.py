@@ -21,14 +21,15 @@ from train.losses import OBJECTIVES, Objective, l1_loss
 from train.schedule import learning_rate
 
 
-def _batch(views: int) -> dict[str, torch.Tensor]:
+def _batch(obj: Objective) -> dict[str, torch.Tensor]:
     g = torch.Generator().manual_seed(5)
     gt = torch.rand(2, 3, 16, 16, generator=g)
     lq = (gt + 0.2 * torch.randn(2, 3, 16, 16, generator=g)).clamp(0, 1)
-    return {"lq": lq, "gt": gt, **({"lq2": lq.flip(-1)} if views == 2 else {})}
+    return {"lq": lq, "gt": gt, **({"lq2": lq.flip(-1)} if obj.views == 2 else {}),
+            **({"labels": torch.tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]])} if obj.labels else {})}
 
 
-@pytest.mark.parametrize("model,objective", [("promptir", "l1"), ("airnet", "airnet")])
+@pytest.mark.parametrize("model,objective", [("promptir", "l1"), ("airnet", "airnet"), ("rong", "rong")])
 def test_one_step_lowers_the_loss_on_a_fixed_batch(model, objective):
     obj = OBJECTIVES[objective]
     with torch_seeded(0):
@@ -36,7 +37,7 @@ def test_one_step_lowers_the_loss_on_a_fixed_batch(model, objective):
         obj.prepare(net)
     net.train()
     opt = torch.optim.AdamW([p for p in net.parameters() if p.requires_grad], lr=1e-3)
-    batch = _batch(obj.views)
+    batch = _batch(obj)
     before, _ = obj.loss(net, batch)
     opt.zero_grad()
     before.backward()

@@ -21,13 +21,13 @@ Input sides must be multiples of 8 (three 2x downsamplings).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from models.arch.common import sequence_length
 from models.arch.promptir.blocks import PatchEmbed, Resample, TransformerBlock, transformer_stage
 
 UNUSED_REDUCE3_WIDTH = 256
@@ -45,9 +45,13 @@ class PromptGenBlock(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x: (N, feat_dim, H, W) -> prompt (N, prompt_dim, H, W)."""
-        weights = F.softmax(self.linear_layer(x.mean(dim=(-2, -1))), dim=1)
-        prompt = torch.einsum("nl,lchw->nchw", weights, self.prompt_param[0])
-        prompt = F.interpolate(prompt, size=x.shape[-2:], mode="bilinear", align_corners=False)
+        return self.compose(self.linear_layer(x.mean(dim=(-2, -1))), x.shape[-2:])
+
+    def compose(self, logits: torch.Tensor, size: Sequence[int]) -> torch.Tensor:
+        """Prompt (N, prompt_dim, *size) from per-component logits (N, length): softmax-weighted sum of the
+        components, bilinear resize to ``size``, 3x3 conv."""
+        prompt = torch.einsum("nl,lchw->nchw", F.softmax(logits, dim=1), self.prompt_param[0])
+        prompt = F.interpolate(prompt, size=tuple(size), mode="bilinear", align_corners=False)
         return self.conv3x3(prompt)
 
 
@@ -141,28 +145,34 @@ def promptir(**hparams) -> PromptIR:
     return PromptIR(**hparams)
 
 
-def _depth(state_dict: Mapping[str, torch.Tensor], prefix: str) -> int:
-    pattern = re.compile(rf"^{re.escape(prefix)}\.(\d+)\.")
-    return 1 + max(int(m.group(1)) for k in state_dict if (m := pattern.match(k)))
+def prompted_backbone_hparams(state_dict: Mapping[str, torch.Tensor], stages: Sequence[str],
+                              prompts: Sequence[str]) -> dict:
+    """Hyper-parameters of a prompted Restormer-style U-Net read off its state dict: ``dim`` (``patch_embed``),
+    blocks and heads of the encoder ``stages`` (keys ``STAGE.N.attn.temperature``, ``STAGE.N.ffn...``),
+    refinement depth, feed-forward expansion, conv bias (``output.bias``) and the prompt components'
+    shapes (``prompts``: keys of the 1 x len x C x S x S parameters)."""
+    dim = int(state_dict["patch_embed.proj.weight"].shape[0])
+    hidden = int(state_dict[f"{stages[0]}.0.ffn.project_out.weight"].shape[1])
+    params = [state_dict[key] for key in prompts]
+    return {
+        "dim": dim,
+        "num_blocks": [sequence_length(state_dict, s) for s in stages],
+        "num_refinement_blocks": sequence_length(state_dict, "refinement"),
+        "heads": [int(state_dict[f"{s}.0.attn.temperature"].shape[0]) for s in stages],
+        "ffn_expansion_factor": 2.66 if int(dim * 2.66) == hidden else hidden / dim,
+        "bias": "output.bias" in state_dict,
+        "prompt_dims": [int(p.shape[2]) for p in params],
+        "prompt_len": int(params[0].shape[1]),
+        "prompt_sizes": [int(p.shape[3]) for p in params],
+    }
 
 
 def detect(state_dict: Mapping[str, torch.Tensor]) -> dict:
     """PromptIR hyper-parameters read off a state dict (``net.`` prefix already removed)."""
-    dim = int(state_dict["patch_embed.proj.weight"].shape[0])
     levels = ("encoder_level1", "encoder_level2", "encoder_level3", "latent")
-    hidden = int(state_dict["encoder_level1.0.ffn.project_out.weight"].shape[1])
-    prompts = [state_dict[f"prompt{i}.prompt_param"] for i in (1, 2, 3)]
     return {
-        "dim": dim,
-        "num_blocks": [_depth(state_dict, lv) for lv in levels],
-        "num_refinement_blocks": _depth(state_dict, "refinement"),
-        "heads": [int(state_dict[f"{lv}.0.attn.temperature"].shape[0]) for lv in levels],
-        "ffn_expansion_factor": 2.66 if int(dim * 2.66) == hidden else hidden / dim,
-        "bias": "output.bias" in state_dict,
+        **prompted_backbone_hparams(state_dict, levels, [f"prompt{i}.prompt_param" for i in (1, 2, 3)]),
         "layer_norm": "WithBias" if "encoder_level1.0.norm1.body.bias" in state_dict else "BiasFree",
-        "prompt_dims": [int(p.shape[2]) for p in prompts],
-        "prompt_len": int(prompts[0].shape[1]),
-        "prompt_sizes": [int(p.shape[3]) for p in prompts],
         "in_channels": int(state_dict["patch_embed.proj.weight"].shape[1]),
         "out_channels": int(state_dict["output.weight"].shape[0]),
     }

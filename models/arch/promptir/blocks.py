@@ -59,17 +59,29 @@ class MDTA(nn.Module):
         super().__init__()
         self.heads = heads
         self.temperature = nn.Parameter(torch.ones(heads, 1, 1))
-        self.qkv = nn.Conv2d(dim, 3 * dim, 1, bias=bias)
-        self.qkv_dwconv = nn.Conv2d(3 * dim, 3 * dim, 3, padding=1, groups=3 * dim, bias=bias)
+        self.qkv, self.qkv_dwconv = qkv_convs(dim, bias)
         self.project_out = nn.Conv2d(dim, dim, 1, bias=bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        n, c, h, w = x.shape
-        q, k, v = (t.reshape(n, self.heads, c // self.heads, h * w)
-                   for t in self.qkv_dwconv(self.qkv(x)).chunk(3, dim=1))
-        q, k = F.normalize(q, dim=-1), F.normalize(k, dim=-1)
-        attn = (q @ k.transpose(-2, -1) * self.temperature).softmax(dim=-1)
-        return self.project_out((attn @ v).reshape(n, c, h, w))
+        q, k, v = self.qkv_dwconv(self.qkv(x)).chunk(3, dim=1)
+        return self.project_out(channel_attention(q, k, v, self.temperature))
+
+
+def qkv_convs(dim: int, bias: bool) -> tuple[nn.Conv2d, nn.Conv2d]:
+    """The Q, K, V projection: a 1x1 conv to 3 x dim channels, then a depthwise 3x3 conv (built in that order)."""
+    return (nn.Conv2d(dim, 3 * dim, 1, bias=bias),
+            nn.Conv2d(3 * dim, 3 * dim, 3, padding=1, groups=3 * dim, bias=bias))
+
+
+def channel_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, temperature: torch.Tensor) -> torch.Tensor:
+    """Transposed (channel) self-attention of (N, C, H, W) maps split into ``temperature.shape[0]`` heads: a
+    (C/heads x C/heads) map per head from L2-normalized Q, K rows, scaled by the head's temperature."""
+    n, c, h, w = q.shape
+    heads = temperature.shape[0]
+    q, k, v = (t.reshape(n, heads, c // heads, h * w) for t in (q, k, v))
+    q, k = F.normalize(q, dim=-1), F.normalize(k, dim=-1)
+    attn = (q @ k.transpose(-2, -1) * temperature).softmax(dim=-1)
+    return (attn @ v).reshape(n, c, h, w)
 
 
 class GDFN(nn.Module):
