@@ -63,10 +63,14 @@ class MDTA(nn.Module):
         self.qkv_dwconv = nn.Conv2d(3 * dim, 3 * dim, 3, padding=1, groups=3 * dim, bias=bias)
         self.project_out = nn.Conv2d(dim, dim, 1, bias=bias)
 
+    def queries(self, q: torch.Tensor) -> torch.Tensor:
+        """The (N, C, H, W) query map as attention uses it; subclasses may shift it (e.g. learned queries)."""
+        return q
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         n, c, h, w = x.shape
-        q, k, v = (t.reshape(n, self.heads, c // self.heads, h * w)
-                   for t in self.qkv_dwconv(self.qkv(x)).chunk(3, dim=1))
+        q, k, v = self.qkv_dwconv(self.qkv(x)).chunk(3, dim=1)
+        q, k, v = (t.reshape(n, self.heads, c // self.heads, h * w) for t in (self.queries(q), k, v))
         q, k = F.normalize(q, dim=-1), F.normalize(k, dim=-1)
         attn = (q @ k.transpose(-2, -1) * self.temperature).softmax(dim=-1)
         return self.project_out((attn @ v).reshape(n, c, h, w))
