@@ -29,13 +29,13 @@ from benchmark.protocols import PEAK, Protocol
 from models.arch.uprestorer.arch import draw_noise
 
 MOCO_TEMPERATURE = 0.07
+MOCO_MOMENTUM = 0.999
+AIRNET_CONTRAST_WEIGHT = 0.1
 C2F_FINE_FROM = 0.75
 C2F_MS_SSIM_WEIGHT = 0.84
 C2F_L1_WEIGHT = 0.16
 MS_SSIM_LOSS_PROTOCOL = Protocol(name="ms-ssim-loss", source="C2F-DFT fine-stage loss: RGB, Gaussian 11x11 "
                                  "window, contrast-structure clamped at 0", ssim_clamp_cs=True)
-MOCO_MOMENTUM = 0.999
-AIRNET_CONTRAST_WEIGHT = 0.1
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,12 @@ def stack_hparams(state_dict: Mapping[str, torch.Tensor], prefix: str = "model")
     return {"in_nc": int(first.shape[1]), "out_nc": int(last.shape[0]), "nc": int(first.shape[0]), "nb": len(idx)}
 
 
+def indexed_count(state_dict: Mapping[str, torch.Tensor], prefix: str) -> int:
+    """How many numbered children (keys ``prefix.N....``) a Sequential or ModuleList saved under ``prefix`` has."""
+    pattern = re.compile(rf"^{re.escape(prefix)}\.(\d+)\.")
+    return 1 + max(int(m.group(1)) for k in state_dict if (m := pattern.match(k)))
+
+
 def noise_level(sigma: torch.Tensor | float | None, x: torch.Tensor, name: str) -> torch.Tensor:
     """Per-image noise level as an (N,) tensor on ``x``'s device/dtype; ``sigma`` in [0,1] units (sigma255/255).
 

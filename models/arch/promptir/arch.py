@@ -21,13 +21,13 @@ Input sides must be multiples of 8 (three 2x downsamplings).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from models.arch.common import indexed_count
 from models.arch.promptir.blocks import PatchEmbed, Resample, TransformerBlock, transformer_stage
 
 UNUSED_REDUCE3_WIDTH = 256
@@ -141,10 +141,6 @@ def promptir(**hparams) -> PromptIR:
     return PromptIR(**hparams)
 
 
-def _depth(state_dict: Mapping[str, torch.Tensor], prefix: str) -> int:
-    pattern = re.compile(rf"^{re.escape(prefix)}\.(\d+)\.")
-    return 1 + max(int(m.group(1)) for k in state_dict if (m := pattern.match(k)))
-
 
 def detect(state_dict: Mapping[str, torch.Tensor]) -> dict:
     """PromptIR hyper-parameters read off a state dict (``net.`` prefix already removed)."""
@@ -154,8 +150,8 @@ def detect(state_dict: Mapping[str, torch.Tensor]) -> dict:
     prompts = [state_dict[f"prompt{i}.prompt_param"] for i in (1, 2, 3)]
     return {
         "dim": dim,
-        "num_blocks": [_depth(state_dict, lv) for lv in levels],
-        "num_refinement_blocks": _depth(state_dict, "refinement"),
+        "num_blocks": [indexed_count(state_dict, lv) for lv in levels],
+        "num_refinement_blocks": indexed_count(state_dict, "refinement"),
         "heads": [int(state_dict[f"{lv}.0.attn.temperature"].shape[0]) for lv in levels],
         "ffn_expansion_factor": 2.66 if int(dim * 2.66) == hidden else hidden / dim,
         "bias": "output.bias" in state_dict,

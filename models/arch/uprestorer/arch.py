@@ -20,13 +20,13 @@ its batch. Sides must be multiples of 8.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from models.arch.common import indexed_count
 from models.arch.promptir.arch import PromptGenBlock
 from models.arch.uprestorer.backbone import DiffusionTransformer
 
@@ -155,10 +155,6 @@ def uprestorer(**hparams) -> UpRestorer:
     return UpRestorer(**hparams)
 
 
-def _depth(state_dict: Mapping[str, torch.Tensor], prefix: str) -> int:
-    pattern = re.compile(rf"^{re.escape(prefix)}\.(\d+)\.")
-    return 1 + max(int(m.group(1)) for k in state_dict if (m := pattern.match(k)))
-
 
 def detect(state_dict: Mapping[str, torch.Tensor]) -> dict:
     """Up-Restorer hyper-parameters read off a state dict (schedule constants are not stored: defaults)."""
@@ -168,12 +164,12 @@ def detect(state_dict: Mapping[str, torch.Tensor]) -> dict:
     prompts = state_dict["stages.0.prompt.prompt_param"]
     return {
         "dim": dim,
-        "num_blocks": [_depth(state_dict, f"backbone.{lv}") for lv in levels],
+        "num_blocks": [indexed_count(state_dict, f"backbone.{lv}") for lv in levels],
         "heads": [int(state_dict[f"backbone.{lv}.0.attn.temperature"].shape[0]) for lv in levels],
         "ffn_factor": hidden / dim,
         "bias": "backbone.output.bias" in state_dict,
         "layer_norm": "WithBias" if "backbone.encoder_level1.0.norm1.body.bias" in state_dict else "BiasFree",
-        "sampling_steps": _depth(state_dict, "stages"),
+        "sampling_steps": indexed_count(state_dict, "stages"),
         "prompt_dim": int(prompts.shape[2]),
         "prompt_len": int(prompts.shape[1]),
         "prompt_size": int(prompts.shape[3]),
