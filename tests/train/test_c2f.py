@@ -51,7 +51,7 @@ def test_c2f_trains_the_noise_first_then_the_sampled_image_reproducibly():
     assert set(parts) == {"noise_l1"} and float(coarse.detach()) > 0
     fine, parts = c2f_loss(net, _batch(C2F_FINE_FROM))
     assert set(parts) == {"l1", "ms_ssim"} and 0 < parts["ms_ssim"] < 1
-    assert float(fine) == pytest.approx(0.84 * (1 - parts["ms_ssim"]) + 0.16 * parts["l1"], rel=1e-5)
+    assert float(fine.detach()) == pytest.approx(0.84 * (1 - parts["ms_ssim"]) + 0.16 * parts["l1"], rel=1e-5)
     fine.backward()
     assert all(p.grad is not None for p in net.stages.parameters())
     assert float(c2f_loss(net, _batch(0.9))[0].detach()) == float(fine.detach())
