@@ -3,7 +3,8 @@
 The training stream is indexed by the global sample number ``k = step * batch + j``: ``k`` falls in epoch
 ``k // n`` at position ``k % n``, the epoch's order is a permutation drawn from ``sample_rng(seed, epoch,
 ORDER_STREAM)``, and the crop position and the flip/rotation (one of the 8 symmetries of the square) of
-``k`` come from ``sample_rng(seed, k, AUGMENT_STREAM)``. So what step ``s`` sees depends on (seed, s) alone:
+``k`` come from ``sample_rng(seed, k, AUGMENT_STREAM)``, an objective's own seed for ``k`` (diffusion time
+steps and noise) from ``sample_rng(seed, k, OBJECTIVE_STREAM)``. So what step ``s`` sees depends on (seed, s) alone:
 not on DataLoader workers, and not on whether the run was resumed.
 
 Validation: a ``val`` corpus, or else the last ``val_count`` samples of the training corpus, held out (a
@@ -28,6 +29,8 @@ from train.config import TrainConfig
 
 ORDER_STREAM = 11
 AUGMENT_STREAM = 12
+OBJECTIVE_STREAM = 13
+SEED_BOUND = 2**63
 
 
 def open_pairs(cfg: TrainConfig) -> tuple[Dataset, dict[str, Any]]:
@@ -94,17 +97,19 @@ def label_vector(recipe_json: str, classes: Sequence[str]) -> torch.Tensor:
 
 class TrainStream(Dataset):
     """Global sample ``k`` -> {"lq", "gt"} 3 x patch x patch float32 crops (plus "lq2", a second crop of the
-    same degraded image at its own position, when ``views`` is 2, and "labels", the :func:`label_vector` of the
-    sample's recipe over ``classes``, when ``classes`` is given)."""
+    same degraded image at its own position, when ``views`` is 2, "labels", the :func:`label_vector` of the
+    sample's recipe over ``classes``, when ``classes`` is given, and "seed", an int64 in [0, 2^63) for the
+    objective's random draws, when ``seeds`` is true)."""
 
     def __init__(self, pairs: Dataset, indices: Sequence[int], seed: int, patch: int, views: int = 1,
-                 classes: Sequence[str] | None = None):
+                 classes: Sequence[str] | None = None, seeds: bool = False):
         self.pairs = pairs
         self.indices = list(indices)
         self.seed = seed
         self.patch = patch
         self.views = views
         self.classes = tuple(classes) if classes is not None else None
+        self.seeds = seeds
         self._order: tuple[int, np.ndarray] | None = None
 
     def __len__(self) -> int:
@@ -138,6 +143,9 @@ class TrainStream(Dataset):
             out["lq2"] = dihedral(lq[:, y2:y2 + p, x2:x2 + p], code)
         if self.classes is not None:
             out["labels"] = label_vector(item["recipe"], self.classes)
+        if self.seeds:
+            draw = sample_rng(self.seed, k, OBJECTIVE_STREAM).integers(0, SEED_BOUND)
+            out["seed"] = torch.tensor(int(draw), dtype=torch.int64)
         return out
 
 

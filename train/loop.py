@@ -182,7 +182,8 @@ def train(cfg: TrainConfig, resume: bool = False) -> RunResult:
             return RunResult(run, run / FINAL, summary["sha256"], summary)
         write_text_atomic(run / DATA, json.dumps(data_info, indent=2, default=str) + "\n")
         return _fit(cfg, info, objective, run, TrainStream(pairs, train_idx, cfg.seed, cfg.patch, objective.views,
-                                                                  info.tasks if objective.labels else None),
+                                                                  info.tasks if objective.labels else None,
+                                                                  objective.seeds),
                     ValidationSet(val_pairs, val_idx, info.size_multiple) if val_idx else None)
 
 
@@ -217,6 +218,8 @@ def _fit(cfg: TrainConfig, info: models.ModelInfo, objective: Objective, run: Pa
             t0 = time.perf_counter()
             wait += t0 - t_prev
             batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
+            if objective.progress:
+                batch["progress"] = step / cfg.steps
             lr = learning_rate(step, cfg.steps, cfg.lr, cfg.min_lr, cfg.warmup)
             for group in opt.param_groups:
                 group["lr"] = lr

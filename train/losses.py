@@ -12,6 +12,13 @@
   offline. The weight 0.1 (AirNet's auxiliary weight here) makes the classification term about 0.07 at the
   start (0.1 x ln 2), the scale of a fresh network's L1 term (the input's own error), and small once the
   classifier has learned the degradation types, so restoration leads the shared layers' updates.
+* Up-Restorer (``c2f``): C2F-DFT's two stages (Wang et al. 2023) as one step-dependent objective. Coarse
+  (the first :data:`C2F_FINE_FROM` of the steps; C2F-DFT trains 270k coarse then 90k fine iterations): the
+  diffusion loss, L1 between predicted and true noise at a random time step. Fine (the rest): the unrolled
+  sampler runs from random noise and its output is scored against the clean patch with
+  ``0.84 (1 - MS-SSIM) + 0.16 L1`` (MS-SSIM on the output clamped to [0,1], Gaussian 11x11 window, as many
+  scales as the patch holds, up to five, their standard weights rescaled to sum to 1). Sample i draws its
+  time step and noise from a generator seeded by its ``seed`` (see ``train.data``), so runs are reproducible.
 """
 
 from __future__ import annotations
@@ -23,23 +30,36 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from benchmark.metrics.pixel import MS_SSIM_WEIGHTS, filter_valid_conv, ms_ssim
+from benchmark.protocols import PEAK, Protocol
+from models.arch.uprestorer.arch import draw_noise
+
 MOCO_TEMPERATURE = 0.07
 MOCO_MOMENTUM = 0.999
 AIRNET_CONTRAST_WEIGHT = 0.1
 RONG_CLASSIFIER_WEIGHT = 0.1
+C2F_FINE_FROM = 0.75
+C2F_MS_SSIM_WEIGHT = 0.84
+C2F_L1_WEIGHT = 0.16
+MS_SSIM_LOSS_PROTOCOL = Protocol(name="ms-ssim-loss", source="C2F-DFT fine-stage loss: RGB, Gaussian 11x11 "
+                                 "window, contrast-structure clamped at 0", ssim_clamp_cs=True)
 
 
 @dataclass(frozen=True)
 class Objective:
     """``prepare(model)`` once on the freshly built model; ``loss(model, batch) -> (loss, parts)``. ``views``:
     degraded crops per sample (2 adds ``lq2``); ``labels``: the batch carries ``labels``, a multi-hot vector over
-    the registry entry's ``tasks`` (see ``train.data.label_vector``)."""
+    the registry entry's ``tasks`` (see ``train.data.label_vector``); ``seeds``: the batch carries ``seed``, an
+    int64 per sample for the objective's own random draws; ``progress``: the batch carries ``progress``, the
+    fraction of the run's steps done before this one (a float in [0, 1))."""
 
     name: str
     views: int
     prepare: Callable[[nn.Module], None]
     loss: Callable[[nn.Module, dict], tuple[torch.Tensor, dict[str, float]]]
     labels: bool = False
+    seeds: bool = False
+    progress: bool = False
 
 
 def _nothing(model: nn.Module) -> None:
@@ -93,12 +113,40 @@ def rong_loss(model: nn.Module, batch: dict) -> tuple[torch.Tensor, dict[str, fl
     return rec + RONG_CLASSIFIER_WEIGHT * cls, {"l1": float(rec.detach()), "bce": float(cls.detach())}
 
 
+def ms_ssim_loss_weights(side: int) -> tuple[float, ...]:
+    """The standard MS-SSIM weights of the scales an image of ``side`` pixels holds (at least 11 px at the
+    coarsest), rescaled to sum to 1."""
+    scales = 1
+    while scales < len(MS_SSIM_WEIGHTS) and side >> scales >= 11:
+        scales += 1
+    kept = MS_SSIM_WEIGHTS[:scales]
+    return tuple(w / sum(kept) for w in kept)
+
+
+def c2f_loss(model: nn.Module, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
+    """C2F-DFT's coarse (noise L1) or fine (0.84 (1 - MS-SSIM) + 0.16 L1 on the sampled output) loss."""
+    generators = [torch.Generator().manual_seed(int(s)) for s in batch["seed"]]
+    lq, gt = batch["lq"], batch["gt"]
+    if batch["progress"] < C2F_FINE_FROM:
+        loss = model.noise_loss(lq, gt, generators)
+        return loss, {"noise_l1": float(loss.detach())}
+    out = model.sample(lq, draw_noise(generators, lq))
+    l1 = F.l1_loss(out, gt)
+    weights = ms_ssim_loss_weights(min(gt.shape[-2:]))
+    ms = ms_ssim(out.clamp(0, 1).double() * PEAK, gt.double() * PEAK, MS_SSIM_LOSS_PROTOCOL, weights,
+                 filter_valid_conv).mean().float()
+    loss = C2F_MS_SSIM_WEIGHT * (1 - ms) + C2F_L1_WEIGHT * l1
+    return loss, {"l1": float(l1.detach()), "ms_ssim": float(ms.detach())}
+
+
 OBJECTIVES = {
     "l1": Objective("l1", 1, _nothing, l1_loss),
     "airnet": Objective("airnet", 2, airnet_prepare, airnet_loss),
     "rong": Objective("rong", 1, _nothing, rong_loss, labels=True),
+    "c2f": Objective("c2f", 1, _nothing, c2f_loss, seeds=True, progress=True),
 }
-BY_ARCHITECTURE = {"models.arch.airnet": "airnet", "models.arch.promptir": "l1", "models.arch.rong": "rong"}
+BY_ARCHITECTURE = {"models.arch.airnet": "airnet", "models.arch.promptir": "l1", "models.arch.rong": "rong",
+                   "models.arch.uprestorer": "c2f"}
 """Adapter module -> objective name; unlisted architectures train with L1."""
 
 

@@ -15,6 +15,8 @@ scales, each halved by 2x2 average pooling (pyiqa's variant; zero padding on odd
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -101,14 +103,17 @@ def filter_valid_conv(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
     return y.reshape(n, c, h - k + 1, wd - k + 1)
 
 
-def ssim_maps(a: torch.Tensor, b: torch.Tensor, protocol: Protocol) -> tuple[torch.Tensor, torch.Tensor]:
-    """(SSIM map, contrast-structure map), each NxCx(H-k+1)x(W-k+1), of 0-255-scale images ``a``, ``b``."""
+def ssim_maps(a: torch.Tensor, b: torch.Tensor, protocol: Protocol,
+              filter_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = filter_valid,
+              ) -> tuple[torch.Tensor, torch.Tensor]:
+    """(SSIM map, contrast-structure map), each NxCx(H-k+1)x(W-k+1), of 0-255-scale images ``a``, ``b``;
+    ``filter_fn`` does the window filtering (:func:`filter_valid_conv` keeps the result differentiable)."""
     w = window_1d(protocol.ssim_window, a.device)
     k = w.numel()
     if min(a.shape[-2:]) < k:
         raise ValueError(f"SSIM needs images of at least {k}x{k} pixels, got {tuple(a.shape[-2:])}")
     c = a.shape[1]
-    stats = filter_valid(torch.cat([a, b, a * a, b * b, a * b], dim=1), w)
+    stats = filter_fn(torch.cat([a, b, a * a, b * b, a * b], dim=1), w)
     mu_a, mu_b, aa, bb, ab = stats.split(c, dim=1)
     norm = k * k / (k * k - 1.0) if protocol.ssim_covariance == "sample" else 1.0
     var_a = norm * (aa - mu_a * mu_a)
@@ -133,18 +138,21 @@ def ssim(pred: torch.Tensor, gt: torch.Tensor, protocol: Protocol) -> torch.Tens
     return s.mean(dim=(1, 2, 3))
 
 
-def ms_ssim(pred: torch.Tensor, gt: torch.Tensor, protocol: Protocol) -> torch.Tensor:
-    """Five-scale MS-SSIM per image (product form). Prepared Nx3xHxW, at least 11*16 = 176 px a side -> N."""
+def ms_ssim(pred: torch.Tensor, gt: torch.Tensor, protocol: Protocol,
+            weights: tuple[float, ...] = MS_SSIM_WEIGHTS,
+            filter_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = filter_valid) -> torch.Tensor:
+    """MS-SSIM per image (product form) over ``len(weights)`` scales (five by default). Prepared Nx3xHxW, at
+    least 11 * 2^(scales-1) px a side (176 for five scales) -> N. ``filter_fn`` as in :func:`ssim_maps`."""
     a, b = _ssim_input(pred, protocol), _ssim_input(gt, protocol)
     cs_means = []
-    for level in range(len(MS_SSIM_WEIGHTS)):
-        s, cs = ssim_maps(a, b, protocol)
-        if level < len(MS_SSIM_WEIGHTS) - 1:
+    for level in range(len(weights)):
+        s, cs = ssim_maps(a, b, protocol, filter_fn)
+        if level < len(weights) - 1:
             cs_means.append(cs.mean(dim=(1, 2, 3)))
             pad = (a.shape[-2] % 2, a.shape[-1] % 2)
             a, b = F.avg_pool2d(a, 2, padding=pad), F.avg_pool2d(b, 2, padding=pad)
-    out = s.mean(dim=(1, 2, 3)) ** MS_SSIM_WEIGHTS[-1]
-    for cs_mean, weight in zip(cs_means, MS_SSIM_WEIGHTS[:-1], strict=True):
+    out = s.mean(dim=(1, 2, 3)) ** weights[-1]
+    for cs_mean, weight in zip(cs_means, weights[:-1], strict=True):
         out = out * cs_mean**weight
     return out
 

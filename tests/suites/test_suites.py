@@ -15,7 +15,7 @@ from restorebench.errors import InputError
 from restorebench.imageio import read_image, to_uint8
 
 REQUIRED = {"demo", "aio3", "aio5", "cdd11", "mixed-orders", "severity", "jpeg-live1", "real-nr", "defusion-mixed",
-            "diffrestorer-mixed"}
+            "diffrestorer-mixed", "uprestorer-extra", "realism-noise", "realism-rain"}
 
 
 def tiny_cfg(**tasks) -> dict:
@@ -218,3 +218,22 @@ def test_crop_and_limit_apply_to_real_paired_tasks(tmp_path):
         assert inp.shape == tgt.shape == (16, 16, 3)
         assert np.array_equal(inp, center_crop(read_image(tmp_path / "in" / f"{it.image_id}.png"), 16))
         assert np.array_equal(tgt, center_crop(read_image(tmp_path / "gt" / f"{it.image_id}.png"), 16))
+
+
+def test_uprestorer_extra_synthesizes_blur_and_snow_or_reads_real_folders(tmp_path):
+    from restorebench.imageio import write_image
+
+    suite = load_suite("uprestorer-extra", ["data_root=/data"])
+    assert [(t.name, t.kinds) for t in suite.tasks] == [("blur", ("blur",)), ("snow", ("snow",))]
+    assert all(t.source == "/data/clean/CBSD68" and t.paired is None for t in suite.tasks)
+    synthetic = load_suite("uprestorer-extra", ["task_defaults.source=skimage:astronaut", "task_defaults.crop=32"])
+    for task in synthetic.tasks:
+        (item,) = prepare_task(task, tmp_path / "synthetic").items
+        assert read_image(item.input).shape == (32, 32, 3)
+        assert not np.array_equal(read_image(item.input), read_image(item.target))
+    img = np.random.default_rng(0).random((24, 24, 3), dtype=np.float32)
+    write_image(tmp_path / "gopro" / "blur" / "f1.png", img)
+    write_image(tmp_path / "gopro" / "sharp" / "f1.png", 1 - img)
+    real = load_suite("uprestorer-extra", [f"data_root={tmp_path}", "tasks.blur.paired={input:gopro/blur,target:gopro/sharp}"])
+    (item,) = prepare_task(real.task("blur"), tmp_path / "real").items
+    assert item.image_id == "f1" and np.array_equal(read_image(item.target), read_image(tmp_path / "gopro" / "sharp" / "f1.png"))

@@ -62,9 +62,13 @@ class MDTA(nn.Module):
         self.qkv, self.qkv_dwconv = qkv_convs(dim, bias)
         self.project_out = nn.Conv2d(dim, dim, 1, bias=bias)
 
+    def queries(self, q: torch.Tensor) -> torch.Tensor:
+        """The (N, C, H, W) query map as attention uses it; subclasses may shift it (e.g. learned queries)."""
+        return q
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         q, k, v = self.qkv_dwconv(self.qkv(x)).chunk(3, dim=1)
-        return self.project_out(channel_attention(q, k, v, self.temperature))
+        return self.project_out(channel_attention(self.queries(q), k, v, self.temperature))
 
 
 def qkv_convs(dim: int, bias: bool) -> tuple[nn.Conv2d, nn.Conv2d]:
