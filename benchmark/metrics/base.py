@@ -100,8 +100,9 @@ class ImageMetric(Metric):
                 )
 
     cpu_chunk: int | None = None
-    """On the CPU, score batches this many images at a time (None: whole): per-image float64 temporaries then
-    stay in the caches, so a batch is never slower than a loop over its images; values are the same."""
+    """On the CPU, score batches this many images at a time (None: whole): per-image temporaries (float64 maps,
+    full-resolution feature maps) then stay in the caches, so a batch is never slower than a loop over its
+    images."""
 
     def score(self, pred: torch.Tensor, gt: torch.Tensor | None = None) -> torch.Tensor:
         """Per-image values (N float64, on the CPU) of a batch; prepares it with the protocol first."""

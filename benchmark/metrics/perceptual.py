@@ -231,6 +231,8 @@ class LPIPS(DeepMetric):
 class DISTS(DeepMetric):
     """DISTS distance per image pair. ``backbone_path``/``head_path`` override the resolved weight files."""
 
+    cpu_chunk = 1
+
     def __init__(
         self,
         protocol: str | Protocol = "basicsr",
