@@ -9,7 +9,8 @@ A spec is a dict. A leaf names one operator::
 
 A node combines children ("items") under a policy:
 
-* ``chain``: every item, in the given order;
+* ``chain``: every item, in the given order; ``{"policy": "chain", "items": []}`` (:data:`CLEAN`) applies no
+  operator: the sample is its clean image (e.g. the ``clean`` class of a degradation detector's corpus);
 * ``shuffle``: every item, in a random order;
 * ``one_of``: one item, chosen with optional ``weights``;
 * ``subset``: each item kept with probability ``p`` (a number or one per item), in order;
@@ -34,6 +35,8 @@ from restorebench.errors import InputError
 from restorebench.seeding import sample_rng
 
 POLICIES = ("chain", "shuffle", "one_of", "subset", "some_of")
+CLEAN = {"policy": "chain", "items": []}
+"""The spec of no degradation: an empty chain."""
 SEVERITY = Param(int, 1, 5, doc="severity level")
 
 
@@ -57,8 +60,9 @@ def validate_spec(spec: Any, where: str = "spec") -> None:
     if extra:
         raise InputError(f"{where}: key(s) {sorted(extra)} do not apply to policy {policy}")
     items = spec.get("items")
-    if not isinstance(items, list) or not items:
-        raise InputError(f"{where}: policy {policy} needs a non-empty 'items' list")
+    if not isinstance(items, list) or (not items and policy != "chain"):
+        raise InputError(f"{where}: policy {policy} needs a non-empty 'items' list (only a chain may be empty: "
+                         f"no degradation)")
     for i, item in enumerate(items):
         validate_spec(item, f"{where}.items[{i}]")
     n = len(items)

@@ -8,7 +8,7 @@
     models.availability("ffdnet-color")            # (True, path) or (False, why)
 
 Methods are entries of ``registry.yaml`` (schema at its top): adding one is an adapter (a module
-factory or a classical ImageRestorer subclass) plus one entry. See docs/models.md.
+factory, a classical ImageRestorer subclass, or a Restorer subclass composing other entries) plus one entry. See docs/models.md.
 """
 
 from __future__ import annotations
@@ -46,6 +46,12 @@ def _opt_in_message(meta: ModelInfo) -> str:
             f"{ACADEMIC_ENV}=1")
 
 
+def _is_restorer_class(adapter: Any) -> bool:
+    """True for an adapter that is a Restorer subclass (classical methods, and composite methods such as
+    ``auto`` that run other entries), built as ``adapter(info, **args)`` rather than as a network."""
+    return isinstance(adapter, type) and issubclass(adapter, Restorer)
+
+
 def load(name: str, device: Any = "cpu", weights: str | os.PathLike | None = None, tile: int | None = None,
          overlap: int | None = None, allow_academic: bool | None = None, **options: Any) -> Restorer:
     """Build the restorer called ``name`` on ``device``.
@@ -62,11 +68,14 @@ def load(name: str, device: Any = "cpu", weights: str | os.PathLike | None = Non
     own_code_and_weights = meta.adapter.startswith("models.arch.") and weights not in (None, "random")
     if meta.license_opt_in and not own_code_and_weights and not academic_allowed(allow_academic):
         raise InputError(_opt_in_message(meta))
+    if meta.family == "detector":
+        raise InputError(f"{name}: a degradation detector, not a restorer; load it with "
+                         f"models.detect.load_detector({name!r})")
     adapter = import_adapter(meta.adapter)
-    if meta.family == "classical":
+    if meta.family == "classical" or _is_restorer_class(adapter):
         if weights not in (None, "random"):
-            raise InputError(f"{name}: a classical method takes no weight file")
-        if not (isinstance(adapter, type) and issubclass(adapter, Restorer)):
+            raise InputError(f"{name}: a classical or composite method takes no weight file")
+        if not _is_restorer_class(adapter):
             raise InputError(f"{name}: adapter {meta.adapter} is not a Restorer subclass")
         return adapter(meta, device=device, tile=tile, overlap=overlap, **{**meta.args, **options})
     unknown = sorted(set(options) - {"noise_level", "half"})
@@ -84,7 +93,7 @@ def availability(name: str, allow_academic: bool | None = None) -> tuple[bool, s
         adapter = import_adapter(meta.adapter)
     except RestoreBenchError as exc:
         return False, str(exc)
-    if meta.family == "classical":
+    if meta.family == "classical" or _is_restorer_class(adapter):
         check = getattr(adapter, "available", None)
         return check() if callable(check) else (True, "classical, no weights needed")
     if not meta.weights:

@@ -30,7 +30,10 @@ REGISTRY_FILE = Path(__file__).with_name("registry.yaml")
 ENV_REGISTRY = "RESTOREBENCH_REGISTRY"
 """Extra registry YAML files (``os.pathsep``-separated), read after the bundled one; users add methods there."""
 
-FAMILIES = ("classical", "learned", "all-in-one")
+FAMILIES = ("classical", "learned", "all-in-one", "detector")
+RESTORERS = FAMILIES[:3]
+"""Families of restoration methods; a ``detector`` entry (a degradation detector, ``models.detect``) is trained
+and shipped like a network but restores nothing."""
 GRAY_MODES = ("per_channel", "y")
 OPT_INS = ("academic",)
 WEIGHT_KEYS = {"file", "sha256", "url", "license", "source", "bundled"}
@@ -175,8 +178,10 @@ def list_models(filter: str | list[str] = "*", family: str | None = None, task: 
                 exclude: str | list[str] = ()) -> list[str]:
     """Entry names matching any shell ``filter`` pattern (and none of ``exclude``), optionally one family or task.
 
-    A method whose tasks include ``all`` matches every ``task``. Names come back in registry order.
+    A method whose tasks include ``all`` matches every ``task``. Names come back in registry order. Without a
+    ``family``, restoration methods only: detectors are listed with ``family="detector"``.
     """
     if family is not None and family not in FAMILIES:
         raise InputError(f"family {family!r} must be one of {list(FAMILIES)}")
-    return registry().list(filter, exclude, family=family, task=task)
+    names = registry().list(filter, exclude, family=family, task=task)
+    return names if family is not None else [n for n in names if get_info(n).family in RESTORERS]

@@ -27,6 +27,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "weights": ("benchmark.cli_weights", "list every weight file each metric and model needs, and whether it is present"),
     "models": ("models.cli:models_main", "list restoration methods with family, tasks and availability here"),
     "restore": ("models.cli:restore_main", "restore a folder of images with one method (tiling, progress, resume)"),
+    "detect": ("models.detect.cli:detect_main", "detect the degradations of a folder of images (table + summary)"),
+    "auto": ("models.detect.cli:auto_main", "restore a folder automatically: detect -> restore -> detect, until clean"),
     "train": ("train.cli", "train a restoration model on a corpus or on pairs degraded on the fly (resumable)"),
     "realism": ("train.cli_realism", "train one restorer per synthesizer (ours and peers'), score each on real pairs"),
 }

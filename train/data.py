@@ -87,28 +87,42 @@ def _pair(item: dict, what: str) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def label_vector(recipe_json: str, classes: Sequence[str]) -> torch.Tensor:
-    """Multi-hot float32 vector [len(classes)]: 1 where the recipe holds an operator of that degradation family
-    (``noise``, ``rain``, ...; see ``degrade.corpus.sampling.task_labels``); all zeros for a clean sample."""
-    from degrade.corpus.sampling import op_families
+    """Multi-hot float32 vector [len(classes)]: 1 where the recipe holds an operator of that degradation label
+    (``noise``, ``rain``, ``raindrop``, ``sr``, ...; see ``degrade.labels``); a sample without any operator has
+    only ``clean`` (all zeros when ``clean`` is not a class)."""
+    from degrade.labels import recipe_labels
 
-    present = set(op_families(step["op"] for step in json.loads(recipe_json)["steps"]))
+    present = set(recipe_labels(step["op"] for step in json.loads(recipe_json)["steps"]))
     return torch.tensor([float(c in present) for c in classes], dtype=torch.float32)
+
+
+def severity_targets(recipe_json: str, classes: Sequence[str]) -> dict[str, torch.Tensor]:
+    """``severity`` [len(classes)], ``sigma`` [1] and ``quality`` [1] of a recipe (float32, NaN where unknown;
+    see ``degrade.labels.detection_targets``)."""
+    from degrade.labels import detection_targets
+
+    found = detection_targets(recipe_json, classes)
+    return {k: torch.from_numpy(found[k]) for k in ("severity", "sigma", "quality")}
 
 
 class TrainStream(Dataset):
     """Global sample ``k`` -> {"lq", "gt"} 3 x patch x patch float32 crops (plus "lq2", a second crop of the
     same degraded image at its own position, when ``views`` is 2, "labels", the :func:`label_vector` of the
-    sample's recipe over ``classes``, when ``classes`` is given, and "seed", an int64 in [0, 2^63) for the
-    objective's random draws, when ``seeds`` is true)."""
+    sample's recipe over ``classes``, when ``classes`` is given, its :func:`severity_targets` as well when
+    ``severity`` is true, and "seed", an int64 in [0, 2^63) for the objective's random draws, when ``seeds`` is
+    true)."""
 
     def __init__(self, pairs: Dataset, indices: Sequence[int], seed: int, patch: int, views: int = 1,
-                 classes: Sequence[str] | None = None, seeds: bool = False):
+                 classes: Sequence[str] | None = None, severity: bool = False, seeds: bool = False):
         self.pairs = pairs
         self.indices = list(indices)
         self.seed = seed
         self.patch = patch
         self.views = views
         self.classes = tuple(classes) if classes is not None else None
+        if severity and self.classes is None:
+            raise InputError("severity targets need the label classes")
+        self.severity = severity
         self.seeds = seeds
         self._order: tuple[int, np.ndarray] | None = None
 
@@ -143,6 +157,8 @@ class TrainStream(Dataset):
             out["lq2"] = dihedral(lq[:, y2:y2 + p, x2:x2 + p], code)
         if self.classes is not None:
             out["labels"] = label_vector(item["recipe"], self.classes)
+        if self.severity:
+            out.update(severity_targets(item["recipe"], self.classes))
         if self.seeds:
             draw = sample_rng(self.seed, k, OBJECTIVE_STREAM).integers(0, SEED_BOUND)
             out["seed"] = torch.tensor(int(draw), dtype=torch.int64)

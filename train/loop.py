@@ -168,7 +168,10 @@ def train(cfg: TrainConfig, resume: bool = False) -> RunResult:
     run = Path(cfg.out)
     with _threads(cfg.threads):
         pairs, data_info = open_pairs(cfg)
-        train_idx, val_idx = split(len(pairs), cfg)
+        if not objective.restores and cfg.val is not None:
+            raise InputError(f"--val: {cfg.model} restores nothing, so it is not validated on restoration pairs; "
+                             f"drop --val (see docs/detect.md for how a detector is scored)")
+        train_idx, val_idx = split(len(pairs), cfg) if objective.restores else (list(range(len(pairs))), [])
         val_pairs = pairs
         if cfg.val is not None:
             from degrade.corpus import PairedCorpus
@@ -181,9 +184,9 @@ def train(cfg: TrainConfig, resume: bool = False) -> RunResult:
             summary = json.loads((run / SUMMARY).read_text())
             return RunResult(run, run / FINAL, summary["sha256"], summary)
         write_text_atomic(run / DATA, json.dumps(data_info, indent=2, default=str) + "\n")
-        return _fit(cfg, info, objective, run, TrainStream(pairs, train_idx, cfg.seed, cfg.patch, objective.views,
-                                                                  info.tasks if objective.labels else None,
-                                                                  objective.seeds),
+        stream = TrainStream(pairs, train_idx, cfg.seed, cfg.patch, objective.views,
+                             info.tasks if objective.labels else None, objective.severity, objective.seeds)
+        return _fit(cfg, info, objective, run, stream,
                     ValidationSet(val_pairs, val_idx, info.size_multiple) if val_idx else None)
 
 
@@ -279,7 +282,8 @@ def _finish(cfg: TrainConfig, info: models.ModelInfo, run: Path, model: torch.nn
         "val_ssim": float(vals[-1]["val_ssim"]) if vals else None,
         "train_seconds": sum(float(r["seconds"]) for r in rows),
         "data_wait_seconds_this_session": round(wait, 3), "step_seconds_this_session": round(compute, 3),
-        "load": f"models.load({cfg.model!r}, weights={str(weights)!r})",
+        "load": f"{'models.detect.load_detector' if info.family == 'detector' else 'models.load'}({cfg.model!r}, "
+                f"weights={str(weights)!r})",
     }
     if rows:
         plot_curves(rows, run / CURVES, f"{cfg.model} ({cfg.size}), seed {cfg.seed}")

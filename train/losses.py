@@ -2,6 +2,9 @@
 
 * L1 (``l1``): mean absolute error between the restored and the clean patch; PromptIR's loss (its paper and
   code train with L1 alone) and the default for methods whose paper states none.
+* Detector (``detector``): per-label binary cross-entropy plus a quarter of the L1 on the severities, the noise
+  sigma and the JPEG quality the recipes record (see :func:`detector_loss`); the batch carries labels and
+  severities.
 * AirNet (``airnet``): L1 plus 0.1 x the contrastive loss of its degradation encoder (MoCo: two crops of the
   same degraded image are a positive pair, the queue holds the negatives; temperature 0.07, key-encoder
   momentum 0.999). The paper first trains the encoder alone for 100 epochs; with this project's short
@@ -60,6 +63,12 @@ class Objective:
     labels: bool = False
     seeds: bool = False
     progress: bool = False
+    severity: bool = False
+    """The batch also carries ``severity`` [B, C], ``sigma`` [B, 1] and ``quality`` [B, 1] (NaN where unknown;
+    see ``degrade.labels.detection_targets``)."""
+    restores: bool = True
+    """False for a degradation detector: its output is no image, so nothing is held out to score it during
+    training (its accuracy is measured on a test corpus; see docs/detect.md)."""
 
 
 def _nothing(model: nn.Module) -> None:
@@ -139,14 +148,43 @@ def c2f_loss(model: nn.Module, batch: dict) -> tuple[torch.Tensor, dict[str, flo
     return loss, {"l1": float(l1.detach()), "ms_ssim": float(ms.detach())}
 
 
+DETECTOR_REGRESSION_WEIGHT = 0.25
+"""Weight of the severity, sigma and quality terms against the label cross-entropy in the detector loss."""
+
+
+def _masked_l1(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, scale: float) -> torch.Tensor:
+    """Sum of |pred - target| / scale over ``mask``, divided by the batch size (like the label term, so that
+    no term's gradient swamps the others whatever the number of masked entries)."""
+    return (pred[mask] / scale - target[mask] / scale).abs().sum() / len(pred)
+
+
+def detector_loss(model: nn.Module, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
+    """Per image: binary cross-entropy summed over every label (``clean`` included) + 0.25 x (L1 of the
+    severity of the present labels (1-5 scale, divided by 5) + L1 of the Gaussian noise sigma (/50) and of the
+    JPEG quality (/100) where the recipe has them); averaged over the batch."""
+    from models.detect.net import QUALITY_SCALE, SEVERITY_SCALE, SIGMA_SCALE
+
+    out = model(batch["lq"])
+    labels, severity = batch["labels"], batch["severity"]
+    sigma, quality = batch["sigma"][:, 0], batch["quality"][:, 0]
+    bce = F.binary_cross_entropy_with_logits(out["logits"], labels, reduction="sum") / len(labels)
+    sev = _masked_l1(out["severity"], severity, (labels > 0) & torch.isfinite(severity), SEVERITY_SCALE)
+    sig = _masked_l1(out["sigma"], sigma, torch.isfinite(sigma), SIGMA_SCALE)
+    qual = _masked_l1(out["quality"], quality, torch.isfinite(quality), QUALITY_SCALE)
+    loss = bce + DETECTOR_REGRESSION_WEIGHT * (sev + sig + qual)
+    return loss, {"bce": float(bce.detach()), "severity": float(sev.detach()), "sigma": float(sig.detach()),
+                  "quality": float(qual.detach())}
+
+
 OBJECTIVES = {
     "l1": Objective("l1", 1, _nothing, l1_loss),
     "airnet": Objective("airnet", 2, airnet_prepare, airnet_loss),
     "rong": Objective("rong", 1, _nothing, rong_loss, labels=True),
     "c2f": Objective("c2f", 1, _nothing, c2f_loss, seeds=True, progress=True),
+    "detector": Objective("detector", 1, _nothing, detector_loss, labels=True, severity=True, restores=False),
 }
 BY_ARCHITECTURE = {"models.arch.airnet": "airnet", "models.arch.promptir": "l1", "models.arch.rong": "rong",
-                   "models.arch.uprestorer": "c2f"}
+                   "models.arch.uprestorer": "c2f", "models.detect.net": "detector"}
 """Adapter module -> objective name; unlisted architectures train with L1."""
 
 

@@ -52,6 +52,16 @@ def test_chain_keeps_order_and_shuffle_permutes():
     assert len(orders) == 6
 
 
+def test_the_clean_spec_applies_no_operator(photo_crops):
+    from degrade.spec import CLEAN
+
+    recipe = sample_recipe(CLEAN, sample_rng(0, 0))
+    assert recipe.steps == ()
+    np.testing.assert_array_equal(degrade.replay(photo_crops[0], recipe), photo_crops[0])
+    nested = sample_recipe({"policy": "one_of", "items": [CLEAN, LEAF_A], "weights": [1, 0]}, sample_rng(0, 1))
+    assert nested.steps == ()
+
+
 def test_one_of_respects_weights():
     spec = {"policy": "one_of", "items": [LEAF_A, LEAF_C], "weights": [3, 1]}
     picks = [sample_recipe(spec, sample_rng(1, i)).steps[0].params["sigma"] for i in range(2000)]
@@ -94,7 +104,8 @@ def test_all_orders_yields_every_permutation():
     ({"op": "noise.gaussian", "severity": [1, 9]}, "severity"),
     ({"op": "noise.gaussian", "severity": "high"}, "severity"),
     ({"policy": "sometimes", "items": [LEAF_A]}, "unknown policy"),
-    ({"policy": "chain", "items": []}, "non-empty"),
+    ({"policy": "shuffle", "items": []}, "non-empty"),
+    ({"policy": "chain"}, "non-empty"),
     ({"op": "noise.gaussian", "foo": 1}, "unknown key"),
     ({"op": "noise.gaussian", "ranges": {"sigma": [-5, 3]}}, "minimum"),
     ({"op": "noise.gaussian", "ranges": {"blur": 3}}, "unknown parameter"),

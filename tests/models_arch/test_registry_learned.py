@@ -12,9 +12,12 @@ import torch
 from arch_helpers import X67
 
 import models
+from models.network import import_adapter
 from restorebench.errors import ChecksumMismatch, InputError
 
-LEARNED = [n for n in models.list_models() if models.info(n).family in ("learned", "all-in-one")]
+LEARNED = [n for n in models.list_models() if models.info(n).family in ("learned", "all-in-one")
+           and not isinstance(import_adapter(models.info(n).adapter), type)]
+"""Network entries (composite methods such as auto are Restorer classes with no weight file of their own)."""
 SHARED_FILES = {"KAIR_dncnn_25.pth", "KAIR_dncnn_gray_blind.pth", "KAIR_dncnn_color_blind.pth", "KAIR_ffdnet_color.pth",
                 "dncnn3_from_matconvnet.pth", "ffdnet_gray_from_matconvnet.pth", "fdncnn_color_from_matconvnet.pth",
                 "PReNet6_Rain100H.pth", "PReNet6_Rain100L.pth", "PReNet6_Rain1400.pth", "PReNet_real1.pth",

@@ -13,7 +13,8 @@ from models.registry import BUNDLED_WEIGHTS
 from restorebench.seeding import sample_rng
 from restorebench.weights import locate, sha256_file
 
-TRAINED = [name for name, info in models.entries().items() if info.training]
+TRAINED = [name for name, info in models.entries().items() if info.training and info.family != "detector"]
+"""Restoration models trained here (the shipped degradation detector has its own tests in tests/detect)."""
 TASK_OPS = {"noise": ("noise.gaussian", 3), "rain": ("rain.streaks", 2), "haze": ("haze.atmospheric", 3)}
 BEATS_INPUT = {"promptir-small-aio3": ("noise", "rain", "haze"), "airnet-small-aio3": ("noise", "haze"),
                "dncnn-small-realnoise": ("camera noise",), "rong-small-aio3": ("noise", "haze"),

@@ -1,0 +1,167 @@
+"""``auto``: automatic restoration by a detect -> restore loop (AutoDIR's loop, with this project's detector).
+
+Per image: detect; if the image is judged clean, stop; else restore the most probable present degradation
+with its method from the method table (``models.detect.table``) and detect again; stop when clean, after
+``max_steps`` restorations, or when no method applies. A method is never applied twice in a row unless the
+detection changed in between (another dominant label, another set of present labels, or the dominant
+severity down by at least :data:`SEVERITY_STEP`): the loop then moves on to the next present label. Labels
+whose method is null, not runnable here, or failed to load are passed over (and said so in the log).
+
+Every detection is logged, with what was decided: :class:`LoopStep` rows, one per detection, the last one
+holding the reason the loop stopped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any, ClassVar
+
+from degrade.labels import CLEAN
+from models.detect.detector import DEFAULT_DETECTOR, PRESENT, Detection, Detector
+from models.detect.table import load_table
+from models.restorer import ModelInfo, Restorer
+from restorebench.errors import InputError, RestoreBenchError
+
+MAX_STEPS = 3
+SEVERITY_STEP = 0.5
+
+
+@dataclass
+class LoopStep:
+    """One detection of the loop: ``step`` (0 = the input), the detection's ``probabilities``, ``dominant``
+    label and its ``severity``, the ``method`` applied for ``label`` (None when the loop stopped here), and
+    ``note`` (why a label was passed over, or why the loop stopped)."""
+
+    step: int
+    probabilities: dict[str, float]
+    dominant: str
+    severity: float
+    label: str | None = None
+    method: str | None = None
+    note: str = ""
+    passed_over: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def changed(before: Detection, after: Detection) -> bool:
+    """True when ``after`` differs from ``before``: another dominant label, another set of present labels, or
+    the dominant severity lower by at least :data:`SEVERITY_STEP`."""
+    return (before.dominant != after.dominant or set(before.present) != set(after.present)
+            or before.severity - after.severity >= SEVERITY_STEP)
+
+
+def choose(found: Detection, table: dict[str, str | None], usable: Callable[[str], str | None],
+           previous: tuple[str, Detection] | None) -> tuple[str | None, str | None, list[str]]:
+    """(label, method, passed-over reasons) for one detection; (None, None, reasons) when nothing applies.
+
+    ``usable(method)`` returns None when the method can run, else why not."""
+    candidates = [k for k in found.ranked() if found.probabilities[k] >= PRESENT] or [found.dominant]
+    passed = []
+    for label in candidates:
+        method = table.get(label)
+        if method is None:
+            passed.append(f"{label}: no method in the table")
+            continue
+        why = usable(method)
+        if why:
+            passed.append(f"{label}: {method} unavailable ({why})")
+            continue
+        if previous is not None and previous[0] == method and not changed(previous[1], found):
+            passed.append(f"{label}: {method} was just applied and the detection did not change")
+            continue
+        return label, method, passed
+    return None, None, passed
+
+
+def restore_loop(x: Any, detect: Callable[[Any], Detection], table: dict[str, str | None],
+                 restorer: Callable[[str], Restorer], usable: Callable[[str], str | None],
+                 max_steps: int = MAX_STEPS) -> tuple[Any, list[LoopStep]]:
+    """Run the loop on one 1x3xHxW image; returns (restored image, log). See the module docstring."""
+    log: list[LoopStep] = []
+    previous: tuple[str, Detection] | None = None
+    for step in range(max_steps + 1):
+        found = detect(x)
+        row = LoopStep(step, found.probabilities, found.dominant, round(found.severity, 2))
+        log.append(row)
+        if found.dominant == CLEAN:
+            row.note = "stop: judged clean"
+            break
+        if step == max_steps:
+            row.note = f"stop: {max_steps} restoration steps done"
+            break
+        label, method, row.passed_over = choose(found, table, usable, previous)
+        if method is None:
+            row.note = "stop: no applicable method"
+            break
+        x = restorer(method)(x)
+        row.label, row.method = label, method
+        previous = (method, found)
+    return x, log
+
+
+class AutoRestorer(Restorer):
+    """The ``auto`` registry entry: :func:`restore_loop` behind the Restorer interface.
+
+    Options: ``detector`` (a detector registry entry), ``table`` (a method-table YAML path; None = the shipped
+    one), ``max_steps`` (restorations per image, at least 1). After each call, ``last_logs`` holds one log (a
+    list of :class:`LoopStep`) per image of the batch.
+    """
+
+    defaults: ClassVar[dict[str, Any]] = {"detector": DEFAULT_DETECTOR, "table": None, "max_steps": MAX_STEPS}
+
+    def __init__(self, info: ModelInfo, device: Any = "cpu", tile: int | None = None, overlap: int | None = None,
+                 **options: Any):
+        super().__init__(info, device, tile, overlap)
+        unknown = sorted(set(options) - set(self.defaults))
+        if unknown:
+            raise InputError(f"{info.name}: unknown option(s) {unknown}; expected {sorted(self.defaults)}")
+        opts = {**self.defaults, **options}
+        steps = opts["max_steps"]
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+            raise InputError(f"{info.name}: max_steps={steps!r} must be an integer of at least 1")
+        self.max_steps = steps
+        self.table = load_table(opts["table"])
+        self.detector = Detector(opts["detector"], device=self.device)
+        self._restorers: dict[str, Restorer] = {}
+        self._unusable: dict[str, str] = {}
+        self.last_logs: list[list[LoopStep]] = []
+
+    @classmethod
+    def available(cls) -> tuple[bool, str]:
+        """Runnable when the default detector's weights are here (each label's method is checked when used)."""
+        import models
+
+        ok, why = models.availability(DEFAULT_DETECTOR)
+        return ok, f"detector {DEFAULT_DETECTOR}: {why}"
+
+    def to(self, device: Any) -> AutoRestorer:
+        super().to(device)
+        self.detector.module.to(self.device)
+        self.detector.device = self.device
+        for r in self._restorers.values():
+            r.to(self.device)
+        return self
+
+    def _usable(self, method: str) -> str | None:
+        import models
+
+        if method not in self._unusable and method not in self._restorers:
+            try:
+                self._restorers[method] = models.load(method, device=self.device)
+            except RestoreBenchError as exc:
+                self._unusable[method] = " ".join(str(exc).split())[:200]
+        return self._unusable.get(method)
+
+    def forward(self, x: Any, **cond: Any) -> Any:
+        import torch
+
+        outs, self.last_logs = [], []
+        for i in range(x.shape[0]):
+            y, log = restore_loop(x[i:i + 1], lambda t: self.detector(t)[0], self.table, self._restorers.__getitem__,
+                                  self._usable, self.max_steps)
+            outs.append(y)
+            self.last_logs.append(log)
+        return torch.cat(outs)

@@ -1,0 +1,117 @@
+"""The degradation detector network: a compact CNN that maps an image to per-label logits and severities.
+
+Four stages of two 3x3 convolutions (batch norm, ReLU), each stage starting with a stride-2 convolution, so
+every input pixel is seen at full resolution by the first layer. Each stage's features are summarized by
+their spatial mean and standard deviation (fine stages carry noise and JPEG statistics, coarse ones haze,
+rain and blur), joined with three fixed summaries of the image itself: the per-channel mean and standard
+deviation (exposure), the radial power spectrum of its luminance (:func:`spectrum`: blur, low resolution,
+noise) and its 8-pixel block grid (:func:`blockiness`: JPEG); a two-layer head predicts, for the labels of
+``degrade.labels.LABELS``:
+
+* ``logits`` [N, C]: independent (sigmoid) label logits, ``clean`` included;
+* ``severity`` [N, C]: the severity (1-5 scale) each label would have if present;
+* ``sigma`` [N]: the Gaussian noise level (0-255 units); ``quality`` [N]: the JPEG quality (1-100).
+
+Any image size of at least 16 x 16 pixels works (global pooling); inputs are Nx3xHxW in [0,1].
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import torch
+from torch import nn
+
+from degrade.labels import LABELS
+
+SEVERITY_SCALE = 5.0
+SIGMA_SCALE = 50.0
+QUALITY_SCALE = 100.0
+"""The heads predict targets divided by these (values near 1)."""
+
+SPECTRUM_BINS = 16
+JPEG_BLOCK = 8
+
+SIZES = {"small": {}}
+"""Named configurations: one, ``small`` (the shipped weights; under 0.6 M parameters)."""
+
+
+def _conv(c_in: int, c_out: int, stride: int) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False), nn.BatchNorm2d(c_out),
+                         nn.ReLU(inplace=True))
+
+
+def _mean_std(x: torch.Tensor) -> torch.Tensor:
+    flat = x.flatten(2)
+    return torch.cat([flat.mean(-1), flat.std(-1)], dim=1)
+
+
+def spectrum(gray: torch.Tensor, bins: int = SPECTRUM_BINS) -> torch.Tensor:
+    """log10 of the mean power of ``gray`` (N x H x W, its mean removed) in ``bins`` rings of radial frequency
+    from 0 to the corner of the spectrum: [N, bins]. Blur, low resolution and noise shape its fall-off."""
+    h, w = gray.shape[-2:]
+    power = torch.fft.rfft2(gray - gray.mean((-2, -1), keepdim=True), norm="ortho").abs().square().flatten(1)
+    radius = torch.sqrt(torch.fft.fftfreq(h)[:, None] ** 2 + torch.fft.rfftfreq(w)[None, :] ** 2).flatten()
+    ring = (radius / radius.max() * bins).long().clamp(max=bins - 1).to(gray.device)
+    total = torch.zeros(len(gray), bins, device=gray.device).index_add_(1, ring, power)
+    count = torch.zeros(bins, device=gray.device).index_add_(0, ring, torch.ones_like(ring, dtype=power.dtype))
+    return torch.log10(total / count.clamp(min=1) + 1e-10)
+
+
+def blockiness(gray: torch.Tensor, period: int = JPEG_BLOCK) -> torch.Tensor:
+    """JPEG's block grid: the mean absolute step between neighbouring columns (and rows) of ``gray`` folded by
+    position modulo ``period``, divided by its mean and sorted (so the grid's phase does not matter):
+    [N, 2 * period]; all ones without a grid."""
+    out = []
+    for step in ((gray[..., :, 1:] - gray[..., :, :-1]).abs().mean(-2),
+                 (gray[..., 1:, :] - gray[..., :-1, :]).abs().mean(-1)):
+        n = step.shape[-1] // period * period
+        folded = step[..., :n].reshape(len(step), -1, period).mean(1)
+        out.append((folded / folded.mean(-1, keepdim=True).clamp(min=1e-6)).sort(-1, descending=True).values)
+    return torch.cat(out, dim=1)
+
+
+class DegradationNet(nn.Module):
+    """See the module docstring. ``widths``: features of the four stages; ``hidden``: head width;
+    ``classes``: number of labels (``len(LABELS)``)."""
+
+    def __init__(self, widths: Sequence[int] = (32, 64, 96, 128), hidden: int = 128, classes: int = len(LABELS)):
+        super().__init__()
+        self.classes = classes
+        stages, c_in = [], 3
+        for w in widths:
+            stages.append(nn.Sequential(_conv(c_in, w, 2), _conv(w, w, 1)))
+            c_in = w
+        self.stages = nn.ModuleList(stages)
+        image_stats = 6 + SPECTRUM_BINS + 2 * JPEG_BLOCK
+        self.head = nn.Sequential(nn.Linear(2 * sum(widths) + image_stats, hidden), nn.ReLU(inplace=True),
+                                  nn.Linear(hidden, 2 * classes + 2))
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """x: Nx3xHxW in [0,1] -> {"logits", "severity"} [N, C], {"sigma", "quality"} [N] (see module doc)."""
+        gray = x.mean(1)
+        feats = [_mean_std(x), spectrum(gray) / 10 + 0.5, blockiness(gray) - 1]
+        h = x - 0.5
+        for stage in self.stages:
+            h = stage(h)
+            feats.append(_mean_std(h))
+        out = self.head(torch.cat(feats, dim=1))
+        c = self.classes
+        return {"logits": out[:, :c], "severity": out[:, c:2 * c] * SEVERITY_SCALE,
+                "sigma": out[:, 2 * c] * SIGMA_SCALE, "quality": out[:, 2 * c + 1] * QUALITY_SCALE}
+
+
+def degradation_cnn(widths: Sequence[int] = (32, 64, 96, 128), hidden: int = 128,
+                    classes: int = len(LABELS)) -> DegradationNet:
+    """The registry factory of the detector network."""
+    return DegradationNet(tuple(widths), hidden, classes)
+
+
+def detect(state_dict: Mapping[str, torch.Tensor]) -> dict:
+    """Factory arguments read off a state dict."""
+    widths, i = [], 0
+    while f"stages.{i}.0.0.weight" in state_dict:
+        widths.append(int(state_dict[f"stages.{i}.0.0.weight"].shape[0]))
+        i += 1
+    hidden = int(state_dict["head.0.weight"].shape[0])
+    return {"widths": widths, "hidden": hidden, "classes": (int(state_dict["head.2.weight"].shape[0]) - 2) // 2}

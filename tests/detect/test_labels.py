@@ -1,0 +1,59 @@
+"""The detector label vocabulary: operator -> label, severities read off recipes, training targets."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from degrade.labels import DEGRADATIONS, LABELS, detection_targets, op_label, recipe_labels, step_severity
+from degrade.registry import get, list_ops
+from degrade.spec import CLEAN, sample_recipe
+from restorebench.seeding import sample_rng
+
+
+def test_every_operator_has_a_label_and_raindrops_and_low_resolution_have_their_own():
+    assert {op_label(op) for op in list_ops()} == set(DEGRADATIONS)
+    assert op_label("rain.drops") == "raindrop" and op_label("rain.streaks") == "rain"
+    assert op_label("resize.down") == "sr" and op_label("noise.poisson") == "noise"
+    assert LABELS[0] == "clean"
+
+
+def test_recipe_labels_in_order_and_clean_without_operators():
+    assert recipe_labels(["rain.drops", "noise.gaussian", "noise.camera", "resize.down"]) == ["raindrop", "noise", "sr"]
+    assert recipe_labels([]) == ["clean"]
+
+
+@pytest.mark.parametrize("op", [op for op in list_ops() if get(op).severities])
+def test_a_severity_table_row_gives_back_its_level(op):
+    for level in get(op).severities:
+        params = get(op).sample(sample_rng(0, level), level)
+        assert step_severity(op, params) == level
+
+
+def test_params_between_rows_take_the_nearest_level_and_tables_are_needed():
+    assert step_severity("noise.gaussian", {"sigma": 27.0}) == 3
+    assert step_severity("noise.gaussian", {"sigma": 48.0}) == 5
+    assert step_severity("jpeg.compress", {"quality": 60}) == 1
+    assert step_severity("blur.kernel", {}) is None
+
+
+def test_detection_targets_of_a_mixture_and_of_a_clean_sample():
+    recipe = sample_recipe({"policy": "chain", "items": [
+        {"op": "rain.drops", "severity": 4}, {"op": "noise.gaussian", "params": {"sigma": 30.0}},
+        {"op": "noise.gaussian", "params": {"sigma": 40.0}}, {"op": "jpeg.compress", "severity": 2}]}, sample_rng(0, 0))
+    t = detection_targets(recipe)
+    on = {k for k, v in zip(LABELS, t["labels"]) if v}
+    assert on == {"raindrop", "noise", "jpeg"}
+    sev = dict(zip(LABELS, t["severity"].tolist()))
+    assert sev["raindrop"] == 4 and sev["noise"] == 4 and sev["jpeg"] == 2 and sev["haze"] == 0
+    assert t["sigma"][0] == pytest.approx(50.0) and t["quality"][0] == 18
+    assert detection_targets(recipe.to_json())["labels"].tolist() == t["labels"].tolist()
+    clean = detection_targets(sample_recipe(CLEAN, sample_rng(0, 1)))
+    assert clean["labels"].tolist() == [1.0] + [0.0] * len(DEGRADATIONS)
+    assert math.isnan(clean["sigma"][0]) and math.isnan(clean["quality"][0])
+
+
+def test_a_present_label_without_a_severity_table_has_an_unknown_severity():
+    t = detection_targets({"steps": [{"op": "blur.kernel", "params": {}}]}, ("blur", "noise"))
+    assert math.isnan(t["severity"][0]) and t["severity"][1] == 0

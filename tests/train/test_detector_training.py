@@ -1,0 +1,87 @@
+"""Training the degradation detector with restorebench train: the loss falls, runs are reproducible, the
+stream carries label and severity targets, and restoration-only settings are refused."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from train_helpers import at
+
+import models
+from degrade.labels import LABELS, detection_targets
+from models.detect import load_detector
+from models.network import build_module
+from restorebench.errors import InputError
+from restorebench.seeding import torch_seeded
+from train import TrainConfig, train
+from train.data import TrainStream
+from train.losses import OBJECTIVES, objective_for
+
+RECIPES = [
+    {"steps": []},
+    {"steps": [{"op": "noise.gaussian", "params": {"sigma": 25.0, "gray": False, "seed": 1}}]},
+    {"steps": [{"op": "jpeg.compress", "params": {"quality": 10, "subsampling": "420"}},
+               {"op": "rain.drops", "params": {"density": 0.3, "radius": 12.0, "zoom": 3.0, "blur": 2.0, "seed": 2}}]},
+    {"steps": [{"op": "lowlight.darken", "params": {"factor": 0.15, "gamma": 1.2, "photons": 600.0,
+                                                    "read_noise": 4.0, "bayer": True, "seed": 3}}]},
+]
+
+
+def _batch() -> dict[str, torch.Tensor]:
+    g = torch.Generator().manual_seed(7)
+    targets = [detection_targets(r) for r in RECIPES]
+    batch = {k: torch.stack([torch.from_numpy(t[k]) for t in targets]) for k in targets[0]}
+    return {"lq": torch.rand(len(RECIPES), 3, 32, 32, generator=g), **batch}
+
+
+def test_the_detector_trains_with_the_detector_objective():
+    obj = objective_for(models.info("detector-cnn").adapter)
+    assert obj is OBJECTIVES["detector"] and obj.labels and obj.severity and not obj.restores
+
+
+def test_one_step_lowers_the_detector_loss_on_a_fixed_batch():
+    obj = OBJECTIVES["detector"]
+    with torch_seeded(0):
+        net = build_module(models.info("detector-cnn"), "small")
+    net.train()
+    opt = torch.optim.AdamW(net.parameters(), lr=1e-3)
+    batch = _batch()
+    before, _ = obj.loss(net, batch)
+    opt.zero_grad()
+    before.backward()
+    opt.step()
+    after, parts = obj.loss(net, batch)
+    assert float(after.detach()) < float(before.detach())
+    assert set(parts) == {"bce", "severity", "sigma", "quality"}
+
+
+@pytest.fixture
+def detector_run(corpus, tmp_path) -> TrainConfig:
+    """Two steps of the detector on 32 px patches, batch 2."""
+    return TrainConfig(model="detector-cnn", corpus=str(corpus), out=str(tmp_path / "run"), steps=2, batch=2,
+                       patch=32, warmup=1, ckpt_every=2, progress=False)
+
+
+def test_detector_training_is_deterministic_for_a_seed(detector_run, tmp_path):
+    a = train(detector_run)
+    b = train(at(detector_run, tmp_path / "again"))
+    assert a.sha256 == b.sha256 and a.summary["val_psnr"] is None
+    assert "load_detector('detector-cnn'" in a.summary["load"]
+    assert train(at(detector_run, tmp_path / "seed1", seed=1)).sha256 != a.sha256
+    assert load_detector(weights=a.weights).info.name == "detector-cnn"
+
+
+def test_a_detector_is_not_validated_on_restoration_pairs(detector_run, corpus):
+    with pytest.raises(InputError, match="restores nothing"):
+        train(at(detector_run, detector_run.out, val=str(corpus)))
+
+
+def test_the_stream_carries_severity_targets(corpus):
+    from degrade.corpus import PairedCorpus
+
+    pairs = PairedCorpus(corpus)
+    item = TrainStream(pairs, range(len(pairs)), 0, 32, classes=LABELS, severity=True)[0]
+    assert item["labels"].shape == item["severity"].shape == (len(LABELS),)
+    assert item["sigma"].shape == item["quality"].shape == (1,)
+    with pytest.raises(InputError, match="need the label classes"):
+        TrainStream(pairs, range(len(pairs)), 0, 32, severity=True)
