@@ -45,8 +45,8 @@ def render(name: str, result: dict, method: str) -> str:
     lines += [f"| {t} | {result['scores'][t]:.2f} | {int(result['ranks'][t])} | {int(result['methods'][t])} |"
               for t in result["scores"].index]
     mean_rank = result["ranks"].mean()
-    lines += ["", f"mean task rank of {method}: {mean_rank:.2f}; suite mean with uncovered tasks at the input: "
-              f"{method} {result['filled'][method]:.2f}, place {result['place']} of {len(result['filled'])}", "",
+    lines += ["", (f"mean task rank of {method}: {mean_rank:.2f}; suite mean with uncovered tasks at the input: "
+                   f"{method} {result['filled'][method]:.2f}, place {result['place']} of {len(result['filled'])}"), "",
               "| method | suite mean |", "|---|---|"]
     lines += [f"| {m} | {v:.2f} |" for m, v in result["filled"].items()]
     return "\n".join(lines) + "\n"

@@ -32,7 +32,7 @@ def main() -> None:
     rows = []
     for batch in (1, args.batch):
         x = torch.rand(batch, 3, args.size, args.size, generator=g)
-        rows.append([str(batch), fmt(rate(lambda: detector(x), batch, args.seconds))])
+        rows.append([str(batch), fmt(rate(lambda x=x: detector(x), batch, args.seconds))])
     print(f"detector {detector.info.name}, {args.size}x{args.size}, {args.threads} CPU thread(s)")
     print(table(["batch", "img/s"], rows))
 

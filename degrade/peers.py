@@ -130,7 +130,7 @@ def _kornia(transform: str) -> Callable[[np.ndarray, dict, int], np.ndarray]:
 RESOLVERS = {"albumentations": _albumentations, "imagecorruptions": _imagecorruptions, "kornia": _kornia}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _resolve(library: str, transform: str) -> Callable[[np.ndarray, dict, int], np.ndarray]:
     if library not in RESOLVERS:
         raise InputError(f"peer library {library!r}: expected one of {sorted(RESOLVERS)}")

@@ -22,8 +22,8 @@ from torch.utils.data import Dataset
 
 from degrade.corpus.config import CorpusConfig
 from degrade.corpus.dataset import to_chw_tensor
-from degrade.corpus.sampling import PEER_STREAM
 from degrade.corpus.patches import check_source_size, make_plan
+from degrade.corpus.sampling import PEER_STREAM
 from degrade.corpus.sources import Source
 from degrade.corpus.writer import crop_sample, degrade_sample, id_width, sample_id
 from degrade.peers import synthesize, unavailable
