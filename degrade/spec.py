@@ -193,6 +193,13 @@ def _subset(spec: dict, rng: np.random.Generator, n: int) -> list[int]:
     raise InputError(f"subset min={lo} max={hi}: p={p.tolist()} almost never satisfies the bounds")
 
 
+def spec_ops(spec: dict) -> list[str]:
+    """Every operator name a recipe spec can apply (leaves of all policies)."""
+    if "op" in spec:
+        return [spec["op"]]
+    return [op for item in spec.get("items", []) for op in spec_ops(item)]
+
+
 def all_orders(items: list[dict]) -> list[dict]:
     """Chain specs for every permutation of ``items`` (n! specs, in lexicographic order of indices)."""
     for i, item in enumerate(items):

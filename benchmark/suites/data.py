@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmark.suites.schema import Suite, Task, spec_ops
+from benchmark.suites.schema import Suite, Task
 from restorebench import __version__
 from restorebench.atomic import write_text_atomic
 from restorebench.errors import InputError
@@ -163,6 +163,8 @@ def _code_digest(ops: list[str]) -> str:
 
 def task_ops(task: Task) -> list[str]:
     """Operators a synthetic task applies (empty for real data)."""
+    from degrade.spec import spec_ops
+
     if task.spec is not None:
         return spec_ops(task.spec)
     if task.recipe is not None:

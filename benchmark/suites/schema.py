@@ -298,16 +298,10 @@ def _expand_orders(suite: str, tname: str, t: dict, data_root: Path) -> list[Tas
     return tasks
 
 
-def spec_ops(spec: dict) -> list[str]:
-    """Every operator name a recipe spec can apply (leaves of all policies)."""
-    if "op" in spec:
-        return [spec["op"]]
-    return [op for item in spec.get("items", []) for op in spec_ops(item)]
-
-
 def _make_task(where: str, name: str, t: dict, data_root: Path) -> Task:
     from degrade import validate_spec
     from degrade.recipe import Recipe
+    from degrade.spec import spec_ops
 
     paired = t.get("paired")
     spec, recipe = t.get("spec"), t.get("recipe")

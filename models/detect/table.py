@@ -18,11 +18,11 @@ import sys
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from degrade.labels import DEGRADATIONS, op_label
+from degrade.spec import spec_ops
 from models.registry import RESTORERS, entries
 from restorebench.atomic import write_text_atomic
 from restorebench.errors import InputError
@@ -54,15 +54,10 @@ def load_table(path: str | Path | None = None) -> dict[str, str | None]:
     return {label: raw.get(label) for label in DEGRADATIONS}
 
 
-def _ops(spec: Any) -> list[str]:
-    if isinstance(spec, dict):
-        return ([spec["op"]] if "op" in spec else []) + [op for item in spec.get("items", []) for op in _ops(item)]
-    return []
-
-
 def task_labels(task: dict) -> set[str]:
     """Labels of a suite task as recorded in a report's ``run.json`` (its spec's operators, or ``kinds``)."""
-    return {op_label(op) for op in _ops(task.get("spec"))} | set(task.get("kinds") or ())
+    spec = task.get("spec")
+    return {op_label(op) for op in (spec_ops(spec) if isinstance(spec, dict) else [])} | set(task.get("kinds") or ())
 
 
 def evidence(reports: Path) -> dict[str, list[tuple[str, dict[str, float]]]]:
