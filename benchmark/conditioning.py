@@ -35,8 +35,8 @@ from restorebench.seeding import draw_seed, sample_rng
 
 INSTRUCTION_STREAM = 2
 """Sub-stream of ``sample_rng(task seed, image key, ...)`` the instruction's seed is drawn from."""
-WORDS = {"rain.drops": "raindrop", "lowlight": "low-light", "resize": "low resolution"}
-"""Prompt words of operators (full name first, then family); other families are their own word."""
+WORDS = {"lowlight": "low-light", "sr": "low resolution"}
+"""Prompt words of detector labels (``degrade.labels``) that are not their own word."""
 
 Detector = Callable[[np.ndarray], list[str]]
 """An HxWx3 float32 [0,1] image -> degradation words present, dominant first (empty when clean)."""
@@ -69,8 +69,11 @@ def describe(inputs: dict, where: str = "inputs") -> str:
 
 
 def prompt_words(ops: list[str]) -> list[str]:
-    """Prompt words of operator names or families, in order, without repeats."""
-    return list(dict.fromkeys(WORDS.get(op, WORDS.get(op.split(".")[0], op.split(".")[0])) for op in ops))
+    """Prompt words of operator names or families, in order, without repeats: each one's label
+    (``degrade.labels.op_label``: ``rain.drops`` -> raindrop, ``resize`` -> sr) in words."""
+    from degrade.labels import op_label
+
+    return list(dict.fromkeys(WORDS.get(op_label(op), op_label(op)) for op in ops))
 
 
 def instruction_seed(task: Task, item: Item) -> int:
