@@ -96,19 +96,18 @@ def label_vector(recipe_json: str, classes: Sequence[str]) -> torch.Tensor:
     return torch.tensor([float(c in present) for c in classes], dtype=torch.float32)
 
 
-def severity_targets(recipe_json: str, classes: Sequence[str]) -> dict[str, torch.Tensor]:
-    """``severity`` [len(classes)], ``sigma`` [1] and ``quality`` [1] of a recipe (float32, NaN where unknown;
-    see ``degrade.labels.detection_targets``)."""
+def detection_tensors(recipe_json: str, classes: Sequence[str]) -> dict[str, torch.Tensor]:
+    """``labels`` and ``severity`` [len(classes)], ``sigma`` [1] and ``quality`` [1] of a recipe (float32, NaN
+    where unknown; see ``degrade.labels.detection_targets``); ``labels`` equals :func:`label_vector`."""
     from degrade.labels import detection_targets
 
-    found = detection_targets(recipe_json, classes)
-    return {k: torch.from_numpy(found[k]) for k in ("severity", "sigma", "quality")}
+    return {k: torch.from_numpy(v) for k, v in detection_targets(recipe_json, classes).items()}
 
 
 class TrainStream(Dataset):
     """Global sample ``k`` -> {"lq", "gt"} 3 x patch x patch float32 crops (plus "lq2", a second crop of the
     same degraded image at its own position, when ``views`` is 2, "labels", the :func:`label_vector` of the
-    sample's recipe over ``classes``, when ``classes`` is given, its :func:`severity_targets` as well when
+    sample's recipe over ``classes``, when ``classes`` is given, all its :func:`detection_tensors` when
     ``severity`` is true, and "seed", an int64 in [0, 2^63) for the objective's random draws, when ``seeds`` is
     true)."""
 
@@ -155,10 +154,10 @@ class TrainStream(Dataset):
         if self.views == 2:
             y2, x2 = self._corner(rng, h, w)
             out["lq2"] = dihedral(lq[:, y2:y2 + p, x2:x2 + p], code)
-        if self.classes is not None:
-            out["labels"] = label_vector(item["recipe"], self.classes)
         if self.severity:
-            out.update(severity_targets(item["recipe"], self.classes))
+            out.update(detection_tensors(item["recipe"], self.classes))
+        elif self.classes is not None:
+            out["labels"] = label_vector(item["recipe"], self.classes)
         if self.seeds:
             draw = sample_rng(self.seed, k, OBJECTIVE_STREAM).integers(0, SEED_BOUND)
             out["seed"] = torch.tensor(int(draw), dtype=torch.int64)

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -45,11 +45,6 @@ def instruction_seed(config: CorpusConfig, index: int) -> int:
     return draw_seed(sample_rng(config.seed, index, INSTRUCTION_STREAM))
 
 
-def op_families(ops: Iterable[str]) -> list[str]:
-    """Degradation families of operator names (``rain.streaks`` -> ``rain``), in order of first appearance."""
-    return list(dict.fromkeys(op.split(".")[0] for op in ops))
-
-
 def task_labels(recipe: Recipe) -> list[str]:
     """Degradation families in the recipe, in order of first appearance (e.g. ['rain', 'noise'])."""
-    return op_families(recipe.ops)
+    return list(dict.fromkeys(op.split(".")[0] for op in recipe.ops))

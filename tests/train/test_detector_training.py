@@ -14,7 +14,7 @@ from models.network import build_module
 from restorebench.errors import InputError
 from restorebench.seeding import torch_seeded
 from train import TrainConfig, train
-from train.data import TrainStream
+from train.data import TrainStream, label_vector
 from train.losses import OBJECTIVES, objective_for
 
 RECIPES = [
@@ -73,8 +73,10 @@ def test_the_stream_carries_severity_targets(corpus):
     from degrade.corpus import PairedCorpus
 
     pairs = PairedCorpus(corpus)
-    item = TrainStream(pairs, range(len(pairs)), 0, 32, classes=LABELS, severity=True)[0]
+    stream = TrainStream(pairs, range(len(pairs)), 0, 32, classes=LABELS, severity=True)
+    item = stream[0]
     assert item["labels"].shape == item["severity"].shape == (len(LABELS),)
+    assert torch.equal(item["labels"], label_vector(pairs[int(stream.order(0)[0])]["recipe"], LABELS))
     assert item["sigma"].shape == item["quality"].shape == (1,)
     with pytest.raises(InputError, match="need the label classes"):
         TrainStream(pairs, range(len(pairs)), 0, 32, severity=True)
