@@ -101,10 +101,6 @@ def corpus_config(cfg: RealismConfig) -> dict:
     return {**cfg.corpus, "tasks": [{"name": cfg.family, "weight": 1.0, "spec": cfg.synthesizers[OWN]["spec"]}]}
 
 
-def _digest(data: Any) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:10]
-
-
 def train_configs(cfg: RealismConfig, out: Path, progress: bool = True) -> dict[str, TrainConfig]:
     """One TrainConfig per synthesizer: identical but for ``peer``, ``out`` and ``spec`` (the same crops and
     budget). Runs are ``OUT/runs/<synthesizer>-<digest>`` (their corpus config ``OUT/specs/<same>.yaml``), the
