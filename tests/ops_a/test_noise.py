@@ -32,7 +32,37 @@ def test_compiled_normal_pass_equals_numpy_arithmetic(crop, gray, multiply):
     field = np.take(_normal_table() * np.float32(0.2), index)
     expected = crop + field * crop if multiply else crop + field
     got = add_normal(crop, np.random.default_rng(9), 0.2, gray=gray, multiply=multiply)
-    assert got.dtype == np.float32 and np.array_equal(got, expected)
+    body = np.broadcast_to((index > 0) & (index < 65535), crop.shape)
+    assert got.dtype == np.float32 and np.array_equal(got[body], expected[body])
+    scale = 0.2 * (crop[~body] if multiply else 1.0)
+    assert (np.abs(got[~body] - crop[~body]) >= 4.1695 * scale).all()  # exact tail draws at the outermost levels
+
+
+def test_outermost_table_levels_are_exact_normal_tails():
+    from scipy import stats
+
+    from degrade.ops.noise.functional import NORMAL_LEVELS, tail_draws
+
+    edge = -stats.norm.ppf(1 / NORMAL_LEVELS)
+    upper = tail_draws(np.full(4000, NORMAL_LEVELS - 1, np.uint16), np.random.default_rng(1))
+    lower = tail_draws(np.zeros(4000, np.uint16), np.random.default_rng(2))
+    assert (upper > edge).all() and (lower < -edge).all()
+    tail = stats.truncnorm(edge, np.inf)
+    assert stats.kstest(upper, tail.cdf).pvalue > 1e-3 and stats.kstest(-lower, tail.cdf).pvalue > 1e-3
+
+
+def test_normal_field_reaches_beyond_the_table_as_often_as_a_gaussian():
+    from scipy import stats
+
+    from degrade.ops.noise.functional import add_normal, normal_indices
+
+    z = add_normal(np.zeros((1000, 1000, 3), np.float32), np.random.default_rng(3), 1.0).ravel()
+    expected = 2 * stats.norm.sf(4.4) * z.size  # beyond the old table's last level (4.32)
+    assert abs((np.abs(z) > 4.4).sum() - expected) < 5 * np.sqrt(expected)
+    rng, reference = np.random.default_rng(4), np.random.default_rng(4)
+    add_normal(np.zeros((300, 300, 3), np.float32), rng, 1.0)  # about 8 tail draws
+    normal_indices(reference, 300 * 300 * 3)
+    assert rng.integers(0, 1 << 62) == reference.integers(0, 1 << 62)  # tails come from a spawned stream
 
 
 @pytest.mark.parametrize("name", ["noise.gaussian", "noise.speckle", "noise.camera", "noise.isp",

@@ -50,18 +50,37 @@ def add_normal(base: np.ndarray, rng: np.random.Generator, std: float, gray: boo
 
     n ~ N(0,1) per value (``gray``: one value per pixel, shared by its channels): 16 random bits per
     sample (:func:`normal_indices`) index an inverse-CDF table of the 65,536 equiprobable midpoint
-    quantiles of the standard normal, rescaled to unit variance, so the field's CDF is within 1e-5 of
-    the normal's everywhere and its tails stop at 4.32 sigma (the normal puts 1.6e-5 of its mass
-    beyond). The lookup and the sum run as one compiled pass (:mod:`restorebench.jit`) with numpy's
-    float32 arithmetic, which is faster than numpy's float32 ziggurat or Box-Muller.
+    quantiles of the standard normal (scaled by 1.00001, the factor that gives the whole midpoint table
+    unit variance), so the field's CDF is within 1e-5 of the normal's everywhere; the two outermost
+    levels (probability 2**-16 each) are replaced by exact draws from the normal's tails beyond
+    +-4.17 sigma (:func:`tail_draws`), so the tails are the normal's own. The lookup and the sum run as one
+    compiled pass (:mod:`restorebench.jit`) with numpy's float32 arithmetic, which is faster than numpy's
+    float32 ziggurat or Box-Muller.
     """
     base = np.ascontiguousarray(base)  # the compiled pass reads and writes (H*W, C) views
     h, w, c = base.shape
     index = normal_indices(rng, h * w * (1 if gray else c)).reshape(h * w, -1)
     table = _normal_table() * np.float32(std)
+    flat = index.reshape(-1)
+    pos = np.flatnonzero(flat + np.uint16(1) <= 1)  # levels 0 and 65535 (the sum wraps)
+    at = (pos, slice(None)) if gray else np.divmod(pos, c)
+    kept = base.reshape(h * w, c)[at]  # read before the pass: ``out`` may be ``base``
     out = np.empty_like(base) if out is None else out
     _add_table(base.reshape(h * w, c), index, table, multiply, out.reshape(h * w, c))
+    if pos.size:  # the outermost levels: exact tail draws instead of the table's values
+        v = tail_draws(flat[pos], rng).astype(np.float32) * np.float32(std)
+        v = v[:, None] if gray else v
+        out.reshape(h * w, c)[at] = kept + (v * kept if multiply else v)
     return out
+
+
+def tail_draws(levels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Per outermost level of the normal table (0 or 65535, uint16) an exact N(0,1) draw from the tail beyond
+    that level's outer edge (float64, below -4.17 for level 0, above 4.17 for 65535): ``-ndtri(u / 65536)``,
+    u uniform on (0, 1], from a generator spawned off ``rng``, so ``rng``'s own stream goes on as it would
+    without tails."""
+    magnitude = -ndtri((1.0 - rng.spawn(1)[0].random(levels.size)) / NORMAL_LEVELS)
+    return np.where(levels == 0, -magnitude, magnitude)
 
 
 @compiled
