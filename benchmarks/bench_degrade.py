@@ -51,6 +51,26 @@ PEERS = {
         "downscale": cv2.INTER_AREA, "upscale": cv2.INTER_CUBIC}, p=1), "pixelate", None),
 }
 NO_PEER = (None, "", None)
+
+
+def pillow_bicubic_down_up(img, factor: float = 3.0):
+    """Pillow's antialiased bicubic (Keys a = -0.5, kernel stretched when shrinking: MATLAB imresize's filter)
+    on float32 ('F' mode, one channel at a time), down by ``factor`` and back: the work of our resize.down
+    at severity 3."""
+    import numpy as np
+    from PIL import Image
+
+    h, w, _ = img.shape
+    small = (round(w / factor), round(h / factor))
+    planes = [Image.fromarray(np.ascontiguousarray(img[..., c])) for c in range(3)]
+    return np.stack([np.asarray(p.resize(small, Image.BICUBIC).resize((w, h), Image.BICUBIC)) for p in planes], -1)
+
+
+EQUAL_WORK = {
+    "resize.down": ("Pillow bicubic, antialiased, float32, down 3x and back", pillow_bicubic_down_up),
+}
+"""Operators whose albumentations peer does other (cruder) work -> (description, function of the float32
+image) doing the same computation as ours."""
 OTHER_WORK_BYTES = 64 << 20
 """The other work between calls in the 'with other work' timing: a copy of this many bytes (as a data loader
 reads, decodes and transforms other images between two calls, which evicts the caches)."""
@@ -128,6 +148,26 @@ def cpu_rows(names: list[str], size: int, seconds: float, rounds: int) -> list[l
     return rows
 
 
+def equal_work_rows(names: list[str], size: int, seconds: float, rounds: int) -> list[list[str]]:
+    """One row per operator in :data:`EQUAL_WORK`: ours and the equal-work peer on the same float32 image, timed
+    in turn (back to back), and the ratio."""
+    import numpy as np
+    from skimage import data, transform
+
+    import degrade
+    from restorebench.seeding import sample_rng
+
+    img = transform.resize(data.astronaut(), (size, size), preserve_range=True).astype(np.float32) / 255.0
+    rows = []
+    for name in (n for n in names if n in EQUAL_WORK):
+        spec, rng = spec_of(name), sample_rng(0, 0)
+        what, peer = EQUAL_WORK[name]
+        rates = interleaved_rates([lambda: degrade.replay(img, degrade.sample_recipe(spec, rng)), lambda: peer(img)],
+                                  1, seconds, warmup=WARMUP, rounds=rounds)
+        rows.append([name, spread(rates[0]), what, spread(rates[1]), spread(ratio_rounds(rates[0], rates[1]), True)])
+    return rows
+
+
 def batch_rows(names: list[str], device: str, size: int, batch: int, seconds: float, rounds: int) -> list[list[str]]:
     import kornia.augmentation as K
     import torch
@@ -189,6 +229,10 @@ def main() -> None:
                      "ours/albu float32", "same, other work between calls", "ours/albu uint8", "imagecorruptions",
                      "uint8 img/s"],
                     cpu_rows(names, args.size, args.seconds, args.rounds)))
+        equal = equal_work_rows(names, args.size, args.seconds, args.rounds)
+        if equal:
+            print("\n### Where albumentations does other work: a peer doing ours (float32, one thread)\n")
+            print(table(["restorebench", "img/s", "equal-work peer", "img/s", "ours/peer"], equal))
         torch.set_num_threads(os.cpu_count() or 1)
     if args.skip_batch:
         return
