@@ -104,14 +104,21 @@ def fft_size(n: int) -> int:
         n += 1
 
 
+DIRECT_MAX_TAPS = 31
+"""Kernel sides up to which :func:`convolve_batch` convolves directly on the CPU (a grouped ``conv2d``); larger
+kernels, and every kernel on other devices, go through the FFT."""
+
+
 def convolve_batch(x: Any, kernels: Any) -> Any:
     """Per-sample convolution: x (N,C,H,W), kernels (N,K,K) or (N,C,K,K) torch -> (N,C,H,W).
 
-    FFT convolution (rfft2, multiply, irfft2) on a reflect-padded copy, on a grid of :func:`fft_size`;
-    the cost does not grow with the kernel size, which makes long motion kernels cheap on the GPU.
+    The image is reflect-padded by K // 2. On the CPU, kernels up to :data:`DIRECT_MAX_TAPS` wide are applied
+    directly (one grouped ``conv2d`` over all samples and channels, kernels flipped: a true convolution);
+    otherwise FFT convolution (rfft2, multiply, irfft2) on a grid of :func:`fft_size`, whose cost does not
+    grow with the kernel size, which makes long motion kernels cheap on the GPU. The two forms agree to float32
+    rounding.
     """
     import torch
-    import torch.nn.functional as F
 
     h, w = x.shape[-2:]
     k = torch.as_tensor(kernels, dtype=torch.float32, device=x.device)
@@ -119,11 +126,9 @@ def convolve_batch(x: Any, kernels: Any) -> Any:
         k = k[:, None]
     ks = k.shape[-1]
     r = ks // 2
-    if r >= h or r >= w:
-        # kernels wider than the image: torch cannot reflect that far, so borders replicate here
-        xp = F.pad(x.float(), (r, r, r, r), mode="replicate")
-    else:
-        xp = F.pad(x.float(), (r, r, r, r), mode="reflect")
+    if x.device.type == "cpu" and ks <= DIRECT_MAX_TAPS:
+        return _convolve_direct(x, k)
+    xp = _pad_reflect(x.float(), r, r)
     # any grid at least as large as the padded image gives the same crop: take one whose FFT is fast
     grid = (fft_size(xp.shape[-2]), fft_size(xp.shape[-1]))
     fx = torch.fft.rfft2(xp, s=grid)
@@ -131,6 +136,27 @@ def convolve_batch(x: Any, kernels: Any) -> Any:
     y = torch.fft.irfft2(fx * fk, s=grid)
     return y[..., 2 * r:2 * r + h, 2 * r:2 * r + w].to(x.dtype)
 
+
+def _pad_reflect(x: Any, ry: int, rx: int) -> Any:
+    """x (N,C,H,W) padded by ``ry`` rows and ``rx`` columns on each side, reflect-101 (replicated where the
+    image is not larger than the padding: torch cannot reflect that far)."""
+    import torch.nn.functional as F
+
+    h, w = x.shape[-2:]
+    return F.pad(x, (rx, rx, ry, ry), mode="replicate" if ry >= h or rx >= w else "reflect")
+
+
+def _convolve_direct(x: Any, k: Any) -> Any:
+    """True convolution of x (N,C,H,W) with k (KH,KW), (N,1|C,KH,KW) per sample, as one grouped conv2d over
+    samples and channels on the reflect-101 padded image -> (N,C,H,W) of x's dtype."""
+    import torch.nn.functional as F
+
+    n, c, h, w = x.shape
+    kh, kw = k.shape[-2:]
+    xp = _pad_reflect(x.float(), kh // 2, kw // 2)
+    weight = k.flip(-2, -1).expand(n, c, kh, kw).reshape(n * c, 1, kh, kw)
+    y = F.conv2d(xp.reshape(1, n * c, *xp.shape[-2:]), weight, groups=n * c)
+    return y.reshape(n, c, h, w).to(x.dtype)
 
 
 def splat(shape: tuple[int, int], groups: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],

@@ -87,3 +87,23 @@ def test_separable_gaussians_take_two_passes_with_the_psf_factors(crop, sx, sy, 
     out = degrade.get("blur.gaussian").apply(crop, params)
     np.testing.assert_allclose(out, convolve(crop, gaussian_kernel(sx, sy, angle), clip=True), rtol=0, atol=2e-6)
     assert gaussian_factors(1.0, 3.0, 45.0) is None
+
+
+@pytest.mark.parametrize("size", [5, 17, 31, 33])
+def test_batch_convolution_routes_agree_with_the_numpy_path(crop, monkeypatch, size):
+    # sides up to DIRECT_MAX_TAPS run as one grouped conv2d on the CPU, larger ones by FFT: both must be the
+    # numpy path's true convolution with reflect-101 borders, to float32 rounding
+    import torch
+
+    from degrade import filtering
+
+    rng = np.random.default_rng(size)
+    kernels = rng.random((2, size, size), dtype=np.float32)
+    kernels /= kernels.sum(axis=(1, 2), keepdims=True)
+    x = torch.from_numpy(np.stack([crop, crop[::-1].copy()])).permute(0, 3, 1, 2)
+    expected = np.stack([filtering.convolve(img, k) for img, k in zip([crop, crop[::-1]], kernels)])
+    routes = {"direct": 1000, "fft": 0}  # every side through each route
+    for route, limit in routes.items():
+        monkeypatch.setattr(filtering, "DIRECT_MAX_TAPS", limit)
+        got = filtering.convolve_batch(x, torch.from_numpy(kernels)).permute(0, 2, 3, 1).numpy()
+        assert np.abs(got - expected).max() < 2e-6, route
