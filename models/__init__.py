@@ -71,6 +71,9 @@ def load(name: str, device: Any = "cpu", weights: str | os.PathLike | None = Non
     if meta.family == "detector":
         raise InputError(f"{name}: a degradation detector, not a restorer; load it with "
                          f"models.detect.load_detector({name!r})")
+    if meta.family == "stage":
+        raise InputError(f"{name}: a training stage, not a restorer; its run's final.pth initializes the method's "
+                         f"next stage (restorebench train --init RUN/final.pth; docs/training.md)")
     adapter = import_adapter(meta.adapter)
     if meta.family == "classical" or _is_restorer_class(adapter):
         if weights not in (None, "random"):

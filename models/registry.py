@@ -30,10 +30,11 @@ REGISTRY_FILE = Path(__file__).with_name("registry.yaml")
 ENV_REGISTRY = "RESTOREBENCH_REGISTRY"
 """Extra registry YAML files (``os.pathsep``-separated), read after the bundled one; users add methods there."""
 
-FAMILIES = ("classical", "learned", "all-in-one", "detector")
+FAMILIES = ("classical", "learned", "all-in-one", "detector", "stage")
 RESTORERS = FAMILIES[:3]
 """Families of restoration methods; a ``detector`` entry (a degradation detector, ``models.detect``) is trained
-and shipped like a network but restores nothing."""
+and shipped like a network but restores nothing; a ``stage`` entry is a method's first training stage (e.g.
+``defusion-tokenizer``), trained on its own and restoring nothing: its run initializes the method's training."""
 GRAY_MODES = ("per_channel", "y")
 OPT_INS = ("academic",)
 WEIGHT_KEYS = {"file", "sha256", "url", "license", "source", "bundled"}
@@ -179,7 +180,8 @@ def list_models(filter: str | list[str] = "*", family: str | None = None, task: 
     """Entry names matching any shell ``filter`` pattern (and none of ``exclude``), optionally one family or task.
 
     A method whose tasks include ``all`` matches every ``task``. Names come back in registry order. Without a
-    ``family``, restoration methods only: detectors are listed with ``family="detector"``.
+    ``family``, restoration methods only: detectors are listed with ``family="detector"``, training stages with
+    ``family="stage"``.
     """
     if family is not None and family not in FAMILIES:
         raise InputError(f"family {family!r} must be one of {list(FAMILIES)}")

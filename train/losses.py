@@ -35,7 +35,7 @@ from torch import nn
 
 from benchmark.metrics.pixel import MS_SSIM_WEIGHTS, filter_valid_conv, ms_ssim
 from benchmark.protocols import PEAK, Protocol
-from models.arch.uprestorer.arch import draw_noise
+from models.arch.common import draw_noise
 
 MOCO_TEMPERATURE = 0.07
 MOCO_MOMENTUM = 0.999

@@ -1,9 +1,10 @@
-"""Pieces shared by several architectures: KAIR-style plain conv stacks, noise-level maps, key counting."""
+"""Pieces shared by several architectures: KAIR-style plain conv stacks, noise-level maps, key counting, per-sample
+diffusion draws, named sizes recognized from a state dict."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import torch
 from torch import nn
@@ -62,3 +63,27 @@ def sequence_length(state_dict: Mapping[str, torch.Tensor], prefix: str) -> int:
     """Number of modules of the Sequential/ModuleList saved under ``prefix`` (keys ``prefix.N....``)."""
     pattern = re.compile(rf"^{re.escape(prefix)}\.(\d+)\.")
     return 1 + max(int(m.group(1)) for k in state_dict if (m := pattern.match(k)))
+
+
+def draw_timesteps(generators: Sequence[torch.Generator], timesteps: int, device: torch.device) -> torch.Tensor:
+    """One diffusion time step in [0, ``timesteps``) per sample, sample i's drawn from ``generators[i]`` (int64 (N,))."""
+    return torch.cat([torch.randint(0, timesteps, (1,), generator=g) for g in generators]).to(device)
+
+
+def draw_noise(generators: Sequence[torch.Generator], like: torch.Tensor) -> torch.Tensor:
+    """Standard normal noise shaped like ``like`` (N, C, H, W), image i drawn from ``generators[i]`` (on the CPU)."""
+    return torch.stack([torch.randn(like.shape[1:], generator=g) for g in generators]).to(like.device, like.dtype)
+
+
+def detect_size(state_dict: Mapping[str, torch.Tensor], factory: Callable[..., nn.Module],
+                sizes: Mapping[str, dict]) -> dict:
+    """The arguments of the named size whose module (``factory(**sizes[name])``, built on the meta device) has
+    exactly the keys and shapes of ``state_dict``; ValueError when no size has them. For architectures whose
+    hyper-parameters are not all readable off their weights (attention heads, image sizes)."""
+    shapes = {k: tuple(v.shape) for k, v in state_dict.items()}
+    for args in sizes.values():
+        with torch.device("meta"):
+            own = factory(**args).state_dict()
+        if shapes == {k: tuple(v.shape) for k, v in own.items()}:
+            return dict(args)
+    raise ValueError(f"no named size {sorted(sizes)} has these weights")

@@ -1,6 +1,7 @@
 """Defusion mechanics on a tiny configuration on the CPU: the DDIM sampler runs 2 steps, one training step of the
 tokenizer and of the diffusion model lowers its loss on a fixed batch, the instruction adapter changes the output
-when the instruction changes (and only through its own keys and values), and the runner feeds it per image."""
+when the instruction changes (and only through its own keys and values), the sizes (and the tokenizer stage's
+tokenizer at each) are as declared, and the runner feeds it per image."""
 
 from __future__ import annotations
 
@@ -10,10 +11,22 @@ import torch
 
 pytest.importorskip("diffusers", reason="diffusers is not installed (pip install diffusers)")
 
+import models
 from benchmark.runner import Method, run_suite
 from benchmark.suites.schema import build_suite
-from models.arch.defusion import SIZES, Defusion, PatchDiscriminator, critic_loss, tokenizer_loss
+from models.arch.defusion import (
+    SIZES,
+    Defusion,
+    PatchDiscriminator,
+    critic_loss,
+    defusion_tokenizer,
+    detect,
+    tokenizer_loss,
+)
 from models.arch.defusion.adapter import InstructionAttnProcessor
+from models.arch.defusion.stage import SIZES as STAGE_SIZES
+from models.arch.defusion.stage import detect as stage_detect
+from models.inputs import instruction_spec
 from models.network import NetworkRestorer
 from models.restorer import ModelInfo
 from restorebench.errors import InputError
@@ -53,7 +66,7 @@ def test_one_diffusion_training_step_lowers_the_loss_on_a_fixed_batch():
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-3)
 
     def loss() -> torch.Tensor:
-        return model.diffusion_loss(lq, hq, ins, torch.Generator().manual_seed(9))
+        return model.diffusion_loss(lq, hq, ins, [torch.Generator().manual_seed(9 + i) for i in range(4)])
 
     before = loss()
     before.backward()
@@ -67,29 +80,30 @@ def test_one_tokenizer_training_step_lowers_its_loss_and_the_critic_trains():
         model = Defusion(**TINY)
         critic = PatchDiscriminator(width=8, layers=2)
     tok, ins = model.tokenizer, batch(6, n=4, side=32)
-    clean = model.clean.expand(4, -1, -1, -1)
 
     def l1(a, b):
         return (a - b).abs().mean()
 
     opt = torch.optim.Adam(tok.parameters(), lr=1e-3)
-    before, terms = tokenizer_loss(tok, ins, clean, critic, l1)
-    assert set(terms) == {"mse", "vq", "perceptual", "adversarial"}
+    before, terms, rec = tokenizer_loss(tok, ins, critic, l1)
+    assert set(terms) == {"mse", "vq", "perceptual", "adversarial"} and rec.shape == ins.shape
     before.backward()
+    assert all(p.grad is None for p in critic.parameters())  # the adversarial term trains the tokenizer only
     opt.step()
     with torch.no_grad():
-        assert float(tokenizer_loss(tok, ins, clean, critic, l1)[0]) < float(before)
+        after, _, rec = tokenizer_loss(tok, ins, critic, l1)
+        assert float(after) < float(before)
     copt = torch.optim.Adam(critic.parameters(), lr=1e-3)
-    c0 = critic_loss(tok, critic, ins, clean)
+    c0 = critic_loss(critic, ins, rec)
     c0.backward()
     copt.step()
     with torch.no_grad():
-        assert float(critic_loss(tok, critic, ins, clean)) < float(c0)
+        assert float(critic_loss(critic, ins, rec)) < float(c0)
 
 
 def test_the_adapter_changes_the_output_when_the_instruction_changes(tiny):
     lq = batch(7, n=1)
-    clean = tiny.clean
+    clean = tiny.tokenizer.clean
     noisy = (clean + 0.3 * torch.randn(clean.shape, generator=torch.Generator().manual_seed(8))).clamp(0, 1)
     t = torch.tensor([500])
     feats = tiny.bridge.features(lq)
@@ -118,14 +132,29 @@ def test_paper_and_small_sizes_follow_the_declared_configuration():
     vq = paper.tokenizer.vq
     assert tuple(vq.config.block_out_channels) == (128, 128, 256, 256, 512)
     assert tuple(vq.quantize.embedding.weight.shape) == (1024, 256)
-    assert paper.instruction_size == 224 and paper.steps == 4 and paper.clean.shape == (1, 3, 224, 224)
-    tokens = paper.tokenizer.tokens(torch.empty(1, 3, 224, 224, device="meta"),
-                                    torch.empty(1, 3, 224, 224, device="meta"))
+    assert paper.instruction_spec == {"ground": "te42", "size": 224, "ground_seed": 0} and paper.steps == 4
+    assert paper.instruction_spec == instruction_spec(models.info("defusion").inputs)  # the registry's ground
+    assert paper.tokenizer.clean.shape == (1, 3, 224, 224)
+    paper.to("meta")  # the ground is made on the CPU
+    tokens = paper.tokenizer.tokens(torch.empty(1, 3, 224, 224, device="meta"))
     assert tuple(tokens.shape) == (1, 14 * 14, 256)
+    n = {"paper": sum(p.numel() for p in paper.parameters())}
+    for size in ("small", "tiny"):
+        with torch.device("meta"):
+            net = Defusion(**SIZES[size])
+        n[size] = sum(p.numel() for p in net.parameters())
+        assert detect(net.state_dict()) == SIZES[size]
+    assert n["small"] < n["paper"] / 10 and n["tiny"] <= 1_200_000  # tiny: a float32 file under 5 MB
+
+
+@pytest.mark.parametrize("size", ["paper", "small", "tiny"])
+def test_the_tokenizer_stage_has_the_tokenizer_of_each_size(size):
     with torch.device("meta"):
-        small = Defusion(**SIZES["small"])
-    n_small = sum(p.numel() for p in small.parameters())
-    assert n_small < sum(p.numel() for p in paper.parameters()) / 10
+        net, first = Defusion(**SIZES[size]), defusion_tokenizer(**STAGE_SIZES[size])
+    tokenizer = {k: v.shape for k, v in net.state_dict().items() if k.startswith("tokenizer.")}
+    assert tokenizer == {k: v.shape for k, v in first.state_dict().items() if not k.startswith("critic.")}
+    assert first.instruction_spec == net.instruction_spec
+    assert stage_detect(first.state_dict()) == STAGE_SIZES[size]
 
 
 def test_the_runner_feeds_defusion_its_instruction_per_image(tmp_path, tiny):

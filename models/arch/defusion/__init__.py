@@ -1,6 +1,7 @@
 """Defusion: visual-instructed degradation diffusion (tokenizer, instruction adapter, bridge, DDIM) on diffusers."""
 
-from models.arch.defusion.model import SIZES, Defusion, defusion
+from models.arch.defusion.model import SIZES, Defusion, defusion, detect
+from models.arch.defusion.stage import TokenizerStage, defusion_tokenizer
 from models.arch.defusion.tokenizer import (
            DegradationTokenizer,
            PatchDiscriminator,
@@ -8,5 +9,5 @@ from models.arch.defusion.tokenizer import (
            tokenizer_loss,
 )
 
-__all__ = ["SIZES", "Defusion", "DegradationTokenizer", "PatchDiscriminator", "critic_loss", "defusion",
-           "tokenizer_loss"]
+__all__ = ["SIZES", "Defusion", "DegradationTokenizer", "PatchDiscriminator", "TokenizerStage", "critic_loss",
+           "defusion", "defusion_tokenizer", "detect", "tokenizer_loss"]

@@ -9,16 +9,22 @@ from noise drawn with a generator seeded by ``seed``; the output is ``LQ - y0`` 
 
 ``forward(x, instruction)``: x Nx3xHxW in [0,1] (sides multiples of 2**(len(unet_channels) - 1)),
 instruction Nx3xSxS in [0,1] (resized to ``instruction_size`` when S differs) -> Nx3xHxW.
-The clean ground (``ground``, ``instruction_size``, ``ground_seed``) must be the one the instructions are
-drawn on (the runner's ``inputs: {instruction: {ground, size, ground_seed}}``).
+The clean ground (``ground``, ``instruction_size``, ``ground_seed``; :attr:`Defusion.instruction_spec`) must be
+the one the instructions are drawn on (the runner's ``inputs: {instruction: {ground, size, ground_seed}}``).
+
+Training (the paper's order): the tokenizer first, with its critic (:mod:`~models.arch.defusion.stage`, registry
+entry ``defusion-tokenizer``), then the rest with the tokenizer frozen (:meth:`Defusion.diffusion_loss`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from models.arch.common import detect_size, draw_noise, draw_timesteps
 from models.arch.defusion.adapter import InstructionProjection, install_adapter
 from models.arch.defusion.bridge import RestorationBridge
 from models.arch.defusion.tokenizer import DegradationTokenizer
@@ -29,9 +35,13 @@ SIZES = {
     "small": {"levels": (32, 32, 64, 64, 128), "codebook_size": 256, "codebook_dim": 64, "tokenizer_layers": 1,
               "tokenizer_groups": 8, "instruction_size": 112, "unet_channels": (32, 64, 128), "unet_layers": 1,
               "context_dim": 128, "heads": 4, "unet_groups": 8, "bridge_channels": (16, 32, 64)},
+    "tiny": {"levels": (8, 16, 16, 32, 32), "codebook_size": 128, "codebook_dim": 32, "tokenizer_layers": 1,
+             "tokenizer_groups": 8, "instruction_size": 112, "unet_channels": (16, 32, 48), "unet_layers": 1,
+             "context_dim": 48, "heads": 4, "unet_groups": 8, "bridge_channels": (16, 32, 48)},
 }
 """Named configurations: ``paper`` follows the paper's tokenizer (channel levels, codebook, 224 px
-instructions) with a chosen U-Net; ``small`` is sized to train on a CPU."""
+instructions) with a chosen U-Net; ``small`` (7.9 M parameters) is sized to train on a CPU; ``tiny`` (1.14 M,
+tokenizer included: a float32 file under 5 MB) to be shipped with the project."""
 
 
 class Defusion(nn.Module):
@@ -46,14 +56,12 @@ class Defusion(nn.Module):
         super().__init__()
         from diffusers import DDIMScheduler, UNet2DConditionModel
 
-        from degrade.grounds import make_ground
-
         if len(bridge_channels) != len(unet_channels):
             raise InputError(f"defusion: bridge_channels {bridge_channels} needs one width per U-Net level "
                              f"({len(unet_channels)})")
         n = len(unet_channels)
         self.tokenizer = DegradationTokenizer(tuple(levels), codebook_size, codebook_dim, tokenizer_layers,
-                                              tokenizer_groups)
+                                              tokenizer_groups, instruction_size, ground, ground_seed)
         self.unet = UNet2DConditionModel(
             in_channels=3, out_channels=3, block_out_channels=tuple(unet_channels), layers_per_block=unet_layers,
             down_block_types=("DownBlock2D",) + ("CrossAttnDownBlock2D",) * (n - 1),
@@ -66,18 +74,17 @@ class Defusion(nn.Module):
         self.bridge.hook(self.unet)
         self.scheduler = DDIMScheduler(num_train_timesteps=train_timesteps, prediction_type="sample",
                                        clip_sample=True, clip_sample_range=1.0, timestep_spacing="trailing")
-        clean = torch.from_numpy(make_ground(ground, instruction_size, ground_seed)).permute(2, 0, 1)[None]
-        self.register_buffer("clean", clean.contiguous(), persistent=False)
-        self.instruction_size, self.steps, self.seed = instruction_size, steps, seed
+        self.steps, self.seed = steps, seed
+
+    @property
+    def instruction_spec(self) -> dict:
+        """The ground its instructions are drawn on, as registry ``inputs.instruction``: {ground, size, ground_seed}."""
+        return self.tokenizer.instruction_spec
 
     def condition(self, instruction: torch.Tensor) -> torch.Tensor:
         """The U-Net context (N, n_null + tokens, context_dim) of instructions Nx3xSxS in [0,1]."""
-        s = self.instruction_size
-        if instruction.shape[-2:] != (s, s):
-            instruction = F.interpolate(instruction, size=(s, s), mode="bilinear", antialias=True,
-                                        align_corners=False)
         with torch.no_grad():  # the tokenizer is trained first, then frozen
-            tokens = self.tokenizer.tokens(instruction, self.clean.expand(instruction.shape[0], -1, -1, -1))
+            tokens = self.tokenizer.tokens(instruction)
         return self.context(tokens)
 
     def denoise(self, y_t: torch.Tensor, t: torch.Tensor, feats: list[torch.Tensor],
@@ -87,13 +94,12 @@ class Defusion(nn.Module):
             return self.unet(y_t, t, encoder_hidden_states=context).sample
 
     def diffusion_loss(self, lq: torch.Tensor, hq: torch.Tensor, instruction: torch.Tensor,
-                       generator: torch.Generator) -> torch.Tensor:
-        """MSE between the predicted and the true degradation ``LQ - HQ`` at random timesteps (batches in [0,1])."""
+                       generators: Sequence[torch.Generator]) -> torch.Tensor:
+        """MSE between the predicted and the true degradation ``LQ - HQ`` (batches Nx3xHxW in [0,1]); sample i
+        draws its time step (uniform) and noise from ``generators[i]`` (CPU generators)."""
         y0 = lq - hq
-        n = lq.shape[0]
-        t = torch.randint(0, self.scheduler.config.num_train_timesteps, (n,), generator=generator,
-                          device=generator.device).to(lq.device)
-        noise = torch.randn(y0.shape, generator=generator, device=generator.device).to(lq.device)
+        t = draw_timesteps(generators, self.scheduler.config.num_train_timesteps, lq.device)
+        noise = draw_noise(generators, y0)
         y_t = self.scheduler.add_noise(y0, noise, t)
         return F.mse_loss(self.denoise(y_t, t, self.bridge.features(lq), self.condition(instruction)), y0)
 
@@ -118,3 +124,8 @@ class Defusion(nn.Module):
 def defusion(**hparams) -> Defusion:
     """A Defusion network; defaults are the ``paper`` size (see :data:`SIZES`)."""
     return Defusion(**hparams)
+
+
+def detect(state_dict: Mapping[str, torch.Tensor]) -> dict:
+    """The :data:`SIZES` entry whose weights these are (attention heads and the ground are not readable off them)."""
+    return detect_size(state_dict, defusion, SIZES)

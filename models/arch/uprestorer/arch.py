@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models.arch.common import sequence_length
+from models.arch.common import draw_noise, draw_timesteps, sequence_length
 from models.arch.promptir.arch import PromptGenBlock
 from models.arch.uprestorer.backbone import DiffusionTransformer
 
@@ -130,16 +130,11 @@ class UpRestorer(nn.Module):
     def noise_loss(self, lq: torch.Tensor, gt: torch.Tensor, generators: Sequence[torch.Generator]) -> torch.Tensor:
         """C2F-DFT's coarse-stage loss: L1 between the predicted and the true noise of ``x_tau = sqrt(a) gt +
         sqrt(1 - a) eps`` (in [-1,1] scale); sample i draws its tau and eps from ``generators[i]``."""
-        taus = torch.cat([torch.randint(0, self.timesteps, (1,), generator=g) for g in generators]).to(lq.device)
+        taus = draw_timesteps(generators, self.timesteps, lq.device)
         eps = draw_noise(generators, lq)
         a = self.alpha(taus)
         x = a.sqrt() * (2 * gt - 1) + (1 - a).sqrt() * eps
         return F.l1_loss(self.backbone(torch.cat([2 * lq - 1, x], dim=1), taus), eps)
-
-
-def draw_noise(generators: Sequence[torch.Generator], like: torch.Tensor) -> torch.Tensor:
-    """Standard normal noise shaped like ``like`` (N, C, H, W), image i drawn from ``generators[i]`` (on the CPU)."""
-    return torch.stack([torch.randn(like.shape[1:], generator=g) for g in generators]).to(like.device, like.dtype)
 
 
 SIZES = {
