@@ -24,6 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--spec", metavar="CONFIG.yaml", help="corpus config (as `generate --config`), degraded on the fly")
     p.add_argument("--source", metavar="DIR", help="clean images for --spec")
     p.add_argument("--val", metavar="DIR", help="held-out corpus; default: the last --val-count training samples")
+    p.add_argument("--init", metavar="RUN/final.pth", help="the final weights of the method's earlier training "
+                                                           "stage (defusion: a defusion-tokenizer run of the same size)")
     p.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR from its newest checkpoint")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--register", metavar="NAME", help="after training, add the run as registry entry NAME to "

@@ -17,6 +17,8 @@ from restorebench.errors import InputError
 from restorebench.seeding import check_seed
 from restorebench.validate import check_int
 
+CONFIG = "config.json"
+"""The run folder's record of its config."""
 RESUME_FREE = ("out", "workers", "progress", "device", "val_every", "ckpt_every", "keep")
 """Fields that may differ when a run is resumed (they do not change the weights on one device)."""
 
@@ -35,6 +37,10 @@ class TrainConfig:
       gradient norm; 0 = off), ema (EMA decay of the weights; 0 = off; the EMA weights are the final ones).
     * peer: ``{"name": "albumentations.GaussNoise", "params": {...}}`` with ``spec``/``source``: the same crops,
       degraded by another library's synthesizer (``degrade.peers``) instead of the spec's tasks.
+    * init: a final.pth of an earlier training stage, for methods trained in stages (Defusion: a
+      ``defusion-tokenizer`` run of the same size, whose tokenizer ``defusion`` keeps frozen; see
+      ``train.stages``); init_sha256 is that file's sha256, filled in when the run starts (so a resume with
+      another file is refused).
     * val_every / ckpt_every (steps), keep (checkpoints kept), workers (DataLoader processes), threads (torch
       CPU threads; part of the config since it can change float summation order), device.
     """
@@ -48,6 +54,8 @@ class TrainConfig:
     source: str | None = None
     val: str | None = None
     peer: dict | None = None
+    init: str | None = None
+    init_sha256: str | None = None
     val_count: int = 16
     seed: int = 0
     steps: int = 1000

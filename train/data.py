@@ -7,6 +7,12 @@ ORDER_STREAM)``, and the crop position and the flip/rotation (one of the 8 symme
 steps and noise) from ``sample_rng(seed, k, OBJECTIVE_STREAM)``. So what step ``s`` sees depends on (seed, s) alone:
 not on DataLoader workers, and not on whether the run was resumed.
 
+Visual instructions (objectives with ``instructions``): the sample's recorded recipe applied to the model's
+visual ground by :func:`degrade.instructions.make_instruction`, exactly as benchmark suites make them, with the
+seed ``draw_seed(sample_rng(seed, k, INSTRUCTION_STREAM))`` (a held-out sample ``i``: ``VAL_INSTRUCTION_STREAM``).
+Such samples are cropped but not flipped or rotated: their instruction shows the degradation (rain streaks,
+motion blur) in the recipe's own direction.
+
 Validation: a ``val`` corpus, or else the last ``val_count`` samples of the training corpus, held out (a
 source's samples are consecutive, so whole sources are held out but for the first one at the boundary);
 each validation image is cropped to a multiple of the model's size multiple (top-left kept).
@@ -24,12 +30,14 @@ import torch
 from torch.utils.data import Dataset
 
 from restorebench.errors import InputError
-from restorebench.seeding import sample_rng
+from restorebench.seeding import draw_seed, sample_rng
 from train.config import TrainConfig
 
 ORDER_STREAM = 11
 AUGMENT_STREAM = 12
 OBJECTIVE_STREAM = 13
+INSTRUCTION_STREAM = 14
+VAL_INSTRUCTION_STREAM = 15
 SEED_BOUND = 2**63
 
 
@@ -104,15 +112,26 @@ def detection_tensors(recipe_json: str, classes: Sequence[str]) -> dict[str, tor
     return {k: torch.from_numpy(v) for k, v in detection_targets(recipe_json, classes).items()}
 
 
+def instruction_image(recipe_json: str, spec: dict, seed: int) -> torch.Tensor:
+    """The visual instruction 3xSxS float32 [0,1] of a recipe (JSON) on the ground ``spec`` ({ground, size,
+    ground_seed}, as a model's ``instruction_spec``), its stochastic fields re-drawn from ``seed``."""
+    from degrade.corpus.dataset import to_chw_tensor
+    from degrade.instructions import make_instruction
+
+    ins = make_instruction(json.loads(recipe_json), seed, spec["ground"], spec["size"], ground_seed=spec["ground_seed"])
+    return to_chw_tensor(ins.degraded)
+
+
 class TrainStream(Dataset):
     """Global sample ``k`` -> {"lq", "gt"} 3 x patch x patch float32 crops (plus "lq2", a second crop of the
     same degraded image at its own position, when ``views`` is 2, "labels", the :func:`label_vector` of the
     sample's recipe over ``classes``, when ``classes`` is given, all its :func:`detection_tensors` when
-    ``severity`` is true, and "seed", an int64 in [0, 2^63) for the objective's random draws, when ``seeds`` is
-    true)."""
+    ``severity`` is true, "seed", an int64 in [0, 2^63) for the objective's random draws, when ``seeds`` is
+    true, and "instruction", the sample's :func:`instruction_image` on the ground ``instruction``, when given)."""
 
     def __init__(self, pairs: Dataset, indices: Sequence[int], seed: int, patch: int, views: int = 1,
-                 classes: Sequence[str] | None = None, severity: bool = False, seeds: bool = False):
+                 classes: Sequence[str] | None = None, severity: bool = False, seeds: bool = False,
+                 instruction: dict | None = None):
         self.pairs = pairs
         self.indices = list(indices)
         self.seed = seed
@@ -123,6 +142,7 @@ class TrainStream(Dataset):
             raise InputError("severity targets need the label classes")
         self.severity = severity
         self.seeds = seeds
+        self.instruction = instruction
         self._order: tuple[int, np.ndarray] | None = None
 
     def __len__(self) -> int:
@@ -148,7 +168,7 @@ class TrainStream(Dataset):
                              f"training patch; lower --patch or regenerate the corpus with larger patches")
         rng = sample_rng(self.seed, k, AUGMENT_STREAM)
         y, x = self._corner(rng, h, w)
-        code = int(rng.integers(0, 8))
+        code = int(rng.integers(0, 8)) if self.instruction is None else 0
         p = self.patch
         out = {"lq": dihedral(lq[:, y:y + p, x:x + p], code), "gt": dihedral(gt[:, y:y + p, x:x + p], code)}
         if self.views == 2:
@@ -161,16 +181,24 @@ class TrainStream(Dataset):
         if self.seeds:
             draw = sample_rng(self.seed, k, OBJECTIVE_STREAM).integers(0, SEED_BOUND)
             out["seed"] = torch.tensor(int(draw), dtype=torch.int64)
+        if self.instruction is not None:
+            seed = draw_seed(sample_rng(self.seed, k, INSTRUCTION_STREAM))
+            out["instruction"] = instruction_image(item["recipe"], self.instruction, seed)
         return out
 
 
 class ValidationSet(Dataset):
-    """Held-out pairs, each cropped to a multiple of ``multiple`` (top-left kept): {"lq", "gt", "id"}."""
+    """Held-out pairs, each cropped to a multiple of ``multiple`` (top-left kept): {"lq", "gt", "id"}, plus
+    "instruction", the pair's :func:`instruction_image` on the ground ``instruction`` (seeded from ``seed`` and
+    the pair's index), when given."""
 
-    def __init__(self, pairs: Dataset, indices: Sequence[int], multiple: int):
+    def __init__(self, pairs: Dataset, indices: Sequence[int], multiple: int, instruction: dict | None = None,
+                 seed: int = 0):
         self.pairs = pairs
         self.indices = list(indices)
         self.multiple = multiple
+        self.instruction = instruction
+        self.seed = seed
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -184,4 +212,8 @@ class ValidationSet(Dataset):
         if h == 0 or w == 0:
             raise InputError(f"validation sample {what}: {lq.shape[-1]}x{lq.shape[-2]} is smaller than the "
                              f"model's size multiple {m}")
-        return {"lq": lq[:, :h, :w], "gt": gt[:, :h, :w], "id": what}
+        out = {"lq": lq[:, :h, :w], "gt": gt[:, :h, :w], "id": what}
+        if self.instruction is not None:
+            seed = draw_seed(sample_rng(self.seed, self.indices[i], VAL_INSTRUCTION_STREAM))
+            out["instruction"] = instruction_image(item["recipe"], self.instruction, seed)
+        return out

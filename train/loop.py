@@ -3,7 +3,8 @@
 AdamW on the method's objective (``train.losses``), a linear warm-up then cosine learning-rate schedule,
 global gradient-norm clipping, an EMA of the weights, bf16 autocast on CUDA (float32 on the CPU). The model
 is initialized under ``torch_seeded(seed)`` and the data stream depends on (seed, step) only, so a run on the
-CPU is bit-reproducible and a resumed run ends with the same weights as an uninterrupted one.
+CPU is bit-reproducible and a resumed run ends with the same weights as an uninterrupted one. A method trained
+in stages gets the part trained before from ``--init`` and keeps it frozen (``train.stages``).
 Every ``val_every`` steps the held-out pairs are scored (PSNR/SSIM in RGB on the 0-255 scale, PromptIR's
 protocol); every ``ckpt_every`` steps a checkpoint is written. A non-finite loss or gradient stops the run
 with the step that diverged; the checkpoints written before it stay.
@@ -38,13 +39,13 @@ from train.checkpoint import (
     save_checkpoint,
     save_weights,
 )
-from train.config import TrainConfig, read_config, validate
+from train.config import CONFIG, TrainConfig, read_config, validate
 from train.data import TrainStream, ValidationSet, open_pairs, split
 from train.losses import Objective, objective_for
 from train.plot import plot_curves
 from train.schedule import learning_rate
+from train.stages import check_init, load_init
 
-CONFIG = "config.json"
 DATA = "data.json"
 SUMMARY = "summary.json"
 CURVES = "curves.png"
@@ -105,26 +106,30 @@ def _claim(run: Path, cfg: TrainConfig, resume: bool) -> None:
 
 class EMA:
     """Exponential moving average of a model's parameters (buffers copied), with the usual short-run warm-up
-    of the decay: ``min(decay, (1 + n) / (10 + n))`` after ``n`` updates."""
+    of the decay: ``min(decay, (1 + n) / (10 + n))`` after ``n`` updates. The parameters of the submodule
+    ``fixed`` (a frozen part loaded by ``--init``) are kept exactly as they are."""
 
-    def __init__(self, model: torch.nn.Module, decay: float):
+    def __init__(self, model: torch.nn.Module, decay: float, fixed: str | None = None):
         self.decay = decay
         self.model = copy.deepcopy(model).eval()
+        self.fixed = (fixed + ".",) if fixed else ()
         for p in self.model.parameters():
             p.requires_grad_(False)
 
     @torch.no_grad()
     def update(self, model: torch.nn.Module, updates: int) -> None:
         d = min(self.decay, (1 + updates) / (10 + updates))
-        for e, p in zip(self.model.parameters(), model.parameters()):
-            e.mul_(d).add_(p.detach(), alpha=1 - d)
+        for (name, e), p in zip(self.model.named_parameters(), model.parameters()):
+            if not name.startswith(self.fixed):
+                e.mul_(d).add_(p.detach(), alpha=1 - d)
         for e, b in zip(self.model.buffers(), model.buffers()):
             e.copy_(b)
 
 
 @torch.no_grad()
 def validate_model(model: torch.nn.Module, data: ValidationSet, device: torch.device) -> tuple[float, float]:
-    """Mean PSNR (dB) and SSIM of ``model`` on the held-out pairs (RGB, 0-255 scale, outputs clamped)."""
+    """Mean PSNR (dB) and SSIM of ``model`` on the held-out pairs (RGB, 0-255 scale, outputs clamped), given
+    their instructions when the pairs carry them."""
     from benchmark.metrics.pixel import psnr, ssim
     from benchmark.protocols import get_protocol, prepare
 
@@ -134,7 +139,8 @@ def validate_model(model: torch.nn.Module, data: ValidationSet, device: torch.de
     p_sum = s_sum = 0.0
     for i in range(len(data)):
         item = data[i]
-        out = model(item["lq"][None].to(device)).clamp(0, 1).float().cpu()
+        cond = {"instruction": item["instruction"][None].to(device)} if "instruction" in item else {}
+        out = model(item["lq"][None].to(device), **cond).clamp(0, 1).float().cpu()
         a, b = prepare(out, protocol), prepare(item["gt"][None], protocol)
         p_sum += float(psnr(a, b, protocol)[0])
         s_sum += float(ssim(a, b, protocol)[0])
@@ -149,7 +155,21 @@ def _entry(cfg: TrainConfig) -> tuple[models.ModelInfo, Objective]:
     if cfg.patch % info.size_multiple:
         raise InputError(f"patch={cfg.patch}: {cfg.model} needs sides that are multiples of {info.size_multiple}; "
                          f"use e.g. --patch {max(info.size_multiple, cfg.patch // info.size_multiple * info.size_multiple)}")
-    return info, objective_for(info.adapter)
+    objective = objective_for(info.adapter)
+    if objective.instructions and cfg.peer is not None:
+        raise InputError(f"peer: {cfg.model} is given visual instructions made from each sample's recipe, and a "
+                         f"peer synthesizer records none; train it on --corpus or --spec pairs")
+    return info, objective
+
+
+def _build(cfg: TrainConfig, info: models.ModelInfo, objective: Objective) -> torch.nn.Module:
+    """The run's model: built and prepared under ``torch_seeded(seed)``, its earlier stage loaded from --init."""
+    with torch_seeded(cfg.seed):
+        model = build_module(info, cfg.size)
+        objective.prepare(model)
+    if objective.init is not None:
+        load_init(model, objective.init, cfg.init)
+    return model
 
 
 def _loader(stream: TrainStream, start: int, cfg: TrainConfig) -> DataLoader:
@@ -165,12 +185,14 @@ def train(cfg: TrainConfig, resume: bool = False) -> RunResult:
     """
     cfg = validate(cfg)
     info, objective = _entry(cfg)
+    cfg = check_init(cfg, objective.init)
     run = Path(cfg.out)
     with _threads(cfg.threads):
         pairs, data_info = open_pairs(cfg)
         if not objective.restores and cfg.val is not None:
             raise InputError(f"--val: {cfg.model} restores nothing, so it is not validated on restoration pairs; "
-                             f"drop --val (see docs/detect.md for how a detector is scored)")
+                             f"drop --val (see docs/detect.md for how a detector is scored, docs/training.md for "
+                             f"training stages)")
         train_idx, val_idx = split(len(pairs), cfg) if objective.restores else (list(range(len(pairs))), [])
         val_pairs = pairs
         if cfg.val is not None:
@@ -178,28 +200,27 @@ def train(cfg: TrainConfig, resume: bool = False) -> RunResult:
 
             val_pairs = PairedCorpus(cfg.val)
             val_idx = list(range(len(val_pairs)))
+        model = _build(cfg, info, objective)
         _claim(run, cfg, resume)
         remove_stale_temporaries(run)
         if (run / SUMMARY).is_file() and (run / FINAL).is_file():
             summary = json.loads((run / SUMMARY).read_text())
             return RunResult(run, run / FINAL, summary["sha256"], summary)
         write_text_atomic(run / DATA, json.dumps(data_info, indent=2, default=str) + "\n")
+        ground = model.instruction_spec if objective.instructions else None
         stream = TrainStream(pairs, train_idx, cfg.seed, cfg.patch, objective.views,
-                             info.tasks if objective.labels else None, objective.severity, objective.seeds)
-        return _fit(cfg, info, objective, run, stream,
-                    ValidationSet(val_pairs, val_idx, info.size_multiple) if val_idx else None)
+                             info.tasks if objective.labels else None, objective.severity, objective.seeds, ground)
+        return _fit(cfg, info, objective, run, model, stream,
+                    ValidationSet(val_pairs, val_idx, info.size_multiple, ground, cfg.seed) if val_idx else None)
 
 
-def _fit(cfg: TrainConfig, info: models.ModelInfo, objective: Objective, run: Path, stream: TrainStream,
-         val: ValidationSet | None) -> RunResult:
+def _fit(cfg: TrainConfig, info: models.ModelInfo, objective: Objective, run: Path, model: torch.nn.Module,
+         stream: TrainStream, val: ValidationSet | None) -> RunResult:
     device = torch.device(cfg.device)
-    with torch_seeded(cfg.seed):
-        model = build_module(info, cfg.size)
-        objective.prepare(model)
     model.to(device).train()
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
-    ema = EMA(model, cfg.ema) if cfg.ema > 0 else None
+    ema = EMA(model, cfg.ema, objective.init.part if objective.init else None) if cfg.ema > 0 else None
     start = 0
     done = checkpoints(run)
     if done:
@@ -262,6 +283,14 @@ def _fit(cfg: TrainConfig, info: models.ModelInfo, objective: Objective, run: Pa
     return _finish(cfg, info, run, final_model, wait, compute)
 
 
+def _how_to_load(info: models.ModelInfo, weights: Path) -> str:
+    """How a run's final weights are used, for its summary."""
+    if info.family == "stage":
+        return f"restorebench train --init {weights} (the method's next training stage; docs/training.md)"
+    loader = "models.detect.load_detector" if info.family == "detector" else "models.load"
+    return f"{loader}({info.name!r}, weights={str(weights)!r})"
+
+
 def _diverged(run: Path, step: int, what: str) -> None:
     good = checkpoints(run)
     keep = f"the last good checkpoint is {good[-1][1]}" if good else "no checkpoint was written before it"
@@ -282,8 +311,7 @@ def _finish(cfg: TrainConfig, info: models.ModelInfo, run: Path, model: torch.nn
         "val_ssim": float(vals[-1]["val_ssim"]) if vals else None,
         "train_seconds": sum(float(r["seconds"]) for r in rows),
         "data_wait_seconds_this_session": round(wait, 3), "step_seconds_this_session": round(compute, 3),
-        "load": f"{'models.detect.load_detector' if info.family == 'detector' else 'models.load'}({cfg.model!r}, "
-                f"weights={str(weights)!r})",
+        "load": _how_to_load(info, weights),
     }
     if rows:
         plot_curves(rows, run / CURVES, f"{cfg.model} ({cfg.size}), seed {cfg.seed}")

@@ -22,12 +22,19 @@
   ``0.84 (1 - MS-SSIM) + 0.16 L1`` (MS-SSIM on the output clamped to [0,1], Gaussian 11x11 window, as many
   scales as the patch holds, up to five, their standard weights rescaled to sum to 1). Sample i draws its
   time step and noise from a generator seeded by its ``seed`` (see ``train.data``), so runs are reproducible.
+* Defusion, in the paper's two stages. The tokenizer (``defusion-tokenizer``) on visual instructions alone: MSE
+  + LPIPS (AlexNet, v0.1) + VQ + 0.1 x the hinge adversarial term of its reconstruction, plus its PatchGAN
+  critic's hinge loss; the adversarial term sees the critic with detached parameters and the critic detached
+  reconstructions, so the one optimizer moves each network by its own terms only. Then the diffusion model
+  (``defusion``) with that tokenizer frozen (``--init``; ``train.stages``): MSE between the predicted and the
+  true degradation ``LQ - HQ``, sample i drawing its time step and noise from its ``seed``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 import torch
 import torch.nn.functional as F
@@ -36,6 +43,7 @@ from torch import nn
 from benchmark.metrics.pixel import MS_SSIM_WEIGHTS, filter_valid_conv, ms_ssim
 from benchmark.protocols import PEAK, Protocol
 from models.arch.common import draw_noise
+from train.stages import InitFrom
 
 MOCO_TEMPERATURE = 0.07
 MOCO_MOMENTUM = 0.999
@@ -67,8 +75,14 @@ class Objective:
     """The batch also carries ``severity`` [B, C], ``sigma`` [B, 1] and ``quality`` [B, 1] (NaN where unknown;
     see ``degrade.labels.detection_targets``)."""
     restores: bool = True
-    """False for a degradation detector: its output is no image, so nothing is held out to score it during
-    training (its accuracy is measured on a test corpus; see docs/detect.md)."""
+    """False for a degradation detector or a first training stage: its output is no restored image, so nothing
+    is held out to score it during training (a detector's accuracy is measured on a test corpus; see
+    docs/detect.md)."""
+    instructions: bool = False
+    """The batch carries ``instruction`` [B, 3, S, S]: the sample's recipe shown on the model's visual ground
+    (``model.instruction_spec``; see ``train.data.instruction_image``), as benchmark suites make them."""
+    init: InitFrom | None = None
+    """The earlier training stage whose run's final.pth initializes part of the model (``--init``, required)."""
 
 
 def _nothing(model: nn.Module) -> None:
@@ -132,9 +146,14 @@ def ms_ssim_loss_weights(side: int) -> tuple[float, ...]:
     return tuple(w / sum(kept) for w in kept)
 
 
+def sample_generators(batch: dict) -> list[torch.Generator]:
+    """One CPU generator per sample, seeded by the batch's ``seed`` (an objective's own random draws)."""
+    return [torch.Generator().manual_seed(int(s)) for s in batch["seed"]]
+
+
 def c2f_loss(model: nn.Module, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
     """C2F-DFT's coarse (noise L1) or fine (0.84 (1 - MS-SSIM) + 0.16 L1 on the sampled output) loss."""
-    generators = [torch.Generator().manual_seed(int(s)) for s in batch["seed"]]
+    generators = sample_generators(batch)
     lq, gt = batch["lq"], batch["gt"]
     if batch["progress"] < C2F_FINE_FROM:
         loss = model.noise_loss(lq, gt, generators)
@@ -176,15 +195,42 @@ def detector_loss(model: nn.Module, batch: dict) -> tuple[torch.Tensor, dict[str
                   "quality": float(qual.detach())}
 
 
+@cache
+def lpips_distance(device: torch.device) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """LPIPS v0.1 (AlexNet) between two batches Nx3xHxW in [-1,1], averaged over the batch; differentiable."""
+    from benchmark.metrics.perceptual import LPIPS
+
+    metric = LPIPS("rgb", device, net="alex", precision="fp32")
+    return lambda a, b: metric.score_prepared((a + 1) / 2, (b + 1) / 2).mean()
+
+
+def defusion_tokenizer_loss(model: nn.Module, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
+    """Defusion's tokenizer stage on ``instruction``: the tokenizer's MSE + LPIPS + VQ + 0.1 x adversarial loss
+    plus the critic's hinge loss (``TokenizerStage.losses``; each network moved by its own terms)."""
+    return model.losses(batch["instruction"], lpips_distance(batch["instruction"].device))
+
+
+def defusion_loss(model: nn.Module, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
+    """MSE on the degradation ``lq - gt`` predicted from a noisy copy at a time step and noise drawn from each
+    sample's ``seed``, conditioned on ``lq`` and ``instruction`` (the tokenizer frozen)."""
+    loss = model.diffusion_loss(batch["lq"], batch["gt"], batch["instruction"], sample_generators(batch))
+    return loss, {"mse": float(loss.detach())}
+
+
 OBJECTIVES = {
     "l1": Objective("l1", 1, _nothing, l1_loss),
     "airnet": Objective("airnet", 2, airnet_prepare, airnet_loss),
     "rong": Objective("rong", 1, _nothing, rong_loss, labels=True),
     "c2f": Objective("c2f", 1, _nothing, c2f_loss, seeds=True, progress=True),
     "detector": Objective("detector", 1, _nothing, detector_loss, labels=True, severity=True, restores=False),
+    "defusion-tokenizer": Objective("defusion-tokenizer", 1, _nothing, defusion_tokenizer_loss, restores=False,
+                                    instructions=True),
+    "defusion": Objective("defusion", 1, _nothing, defusion_loss, seeds=True, instructions=True,
+                          init=InitFrom("defusion-tokenizer", "tokenizer")),
 }
 BY_ARCHITECTURE = {"models.arch.airnet": "airnet", "models.arch.promptir": "l1", "models.arch.rong": "rong",
-                   "models.arch.uprestorer": "c2f", "models.detect.net": "detector"}
+                   "models.arch.uprestorer": "c2f", "models.detect.net": "detector",
+                   "models.arch.defusion.stage": "defusion-tokenizer", "models.arch.defusion": "defusion"}
 """Adapter module -> objective name; unlisted architectures train with L1."""
 
 
