@@ -286,7 +286,7 @@ def _fit(cfg: TrainConfig, info: models.ModelInfo, objective: Objective, run: Pa
 def _how_to_load(info: models.ModelInfo, weights: Path) -> str:
     """How a run's final weights are used, for its summary."""
     if info.family == "stage":
-        return f"restorebench train --init {weights} (the method's next training stage; docs/training.md)"
+        return f"--init {weights} in the method's next training stage (restorebench train; docs/training.md)"
     loader = "models.detect.load_detector" if info.family == "detector" else "models.load"
     return f"{loader}({info.name!r}, weights={str(weights)!r})"
 
