@@ -20,7 +20,7 @@
   diffusion loss, L1 between predicted and true noise at a random time step. Fine (the rest): the unrolled
   sampler runs from random noise and its output is scored against the clean patch with
   ``0.84 (1 - MS-SSIM) + 0.16 L1`` (MS-SSIM on the output clamped to [0,1], Gaussian 11x11 window, as many
-  scales as the patch holds, up to five, their standard weights rescaled to sum to 1). Sample i draws its
+  scales as the patch holds, up to five, their standard weights rescaled to sum to 1, each scale's mean floored at 1e-6). Sample i draws its
   time step and noise from a generator seeded by its ``seed`` (see ``train.data``), so runs are reproducible.
 * Defusion, in the paper's two stages. The tokenizer (``defusion-tokenizer``) on visual instructions alone: MSE
   + LPIPS (AlexNet, v0.1) + VQ + 0.1 x the hinge adversarial term of its reconstruction, plus its PatchGAN
@@ -151,6 +151,12 @@ def sample_generators(batch: dict) -> list[torch.Generator]:
     return [torch.Generator().manual_seed(int(s)) for s in batch["seed"]]
 
 
+MS_SSIM_FLOOR = 1e-6
+"""Lower bound of each MS-SSIM scale's mean in the fine-stage loss: a negative mean (coarse scales of a 64 px
+sampler output anti-correlated with its target) has no real fractional power; bounded, it contributes a zero
+gradient instead of NaN."""
+
+
 def c2f_loss(model: nn.Module, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
     """C2F-DFT's coarse (noise L1) or fine (0.84 (1 - MS-SSIM) + 0.16 L1 on the sampled output) loss."""
     generators = sample_generators(batch)
@@ -162,7 +168,7 @@ def c2f_loss(model: nn.Module, batch: dict) -> tuple[torch.Tensor, dict[str, flo
     l1 = F.l1_loss(out, gt)
     weights = ms_ssim_loss_weights(min(gt.shape[-2:]))
     ms = ms_ssim(out.clamp(0, 1).double() * PEAK, gt.double() * PEAK, MS_SSIM_LOSS_PROTOCOL, weights,
-                 filter_valid_conv).mean().float()
+                 filter_valid_conv, floor=MS_SSIM_FLOOR).mean().float()
     loss = C2F_MS_SSIM_WEIGHT * (1 - ms) + C2F_L1_WEIGHT * l1
     return loss, {"l1": float(l1.detach()), "ms_ssim": float(ms.detach())}
 

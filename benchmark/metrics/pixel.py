@@ -140,20 +140,27 @@ def ssim(pred: torch.Tensor, gt: torch.Tensor, protocol: Protocol) -> torch.Tens
 
 def ms_ssim(pred: torch.Tensor, gt: torch.Tensor, protocol: Protocol,
             weights: tuple[float, ...] = MS_SSIM_WEIGHTS,
-            filter_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = filter_valid) -> torch.Tensor:
+            filter_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = filter_valid,
+            floor: float | None = None) -> torch.Tensor:
     """MS-SSIM per image (product form) over ``len(weights)`` scales (five by default). Prepared Nx3xHxW, at
-    least 11 * 2^(scales-1) px a side (176 for five scales) -> N. ``filter_fn`` as in :func:`ssim_maps`."""
+    least 11 * 2^(scales-1) px a side (176 for five scales) -> N. ``filter_fn`` as in :func:`ssim_maps`.
+    ``floor``: each scale's mean is raised to at least this before its fractional power (a training loss's
+    guard: a negative mean, possible at coarse scales of small anti-correlated patches, has no real power and
+    would make the loss and its gradient NaN); None keeps the metric's own values."""
     a, b = _ssim_input(pred, protocol), _ssim_input(gt, protocol)
-    cs_means = []
+    means = []
     for level in range(len(weights)):
         s, cs = ssim_maps(a, b, protocol, filter_fn)
         if level < len(weights) - 1:
-            cs_means.append(cs.mean(dim=(1, 2, 3)))
+            means.append(cs.mean(dim=(1, 2, 3)))
             pad = (a.shape[-2] % 2, a.shape[-1] % 2)
             a, b = F.avg_pool2d(a, 2, padding=pad), F.avg_pool2d(b, 2, padding=pad)
-    out = s.mean(dim=(1, 2, 3)) ** weights[-1]
-    for cs_mean, weight in zip(cs_means, weights[:-1], strict=True):
-        out = out * cs_mean**weight
+    means.append(s.mean(dim=(1, 2, 3)))
+    if floor is not None:
+        means = [m.clamp(min=floor) for m in means]
+    out = means[-1] ** weights[-1]
+    for mean, weight in zip(means[:-1], weights[:-1], strict=True):
+        out = out * mean**weight
     return out
 
 

@@ -83,3 +83,22 @@ def test_uprestorer_resumes_across_the_stage_switch_with_the_uninterrupted_weigh
         train(cut)
     monkeypatch.undo()
     assert train(cut, resume=True).sha256 == whole.sha256
+
+
+def test_fine_stage_ms_ssim_gradient_stays_finite_when_a_scale_is_anti_correlated():
+    # a patch that is the negative of its target: the loss protocol clamps contrast-structure at 0, and the
+    # gradient of 0 ** w (w < 1) is infinite, which makes the whole gradient NaN; the loss's floor keeps it finite
+    from benchmark.metrics.pixel import filter_valid_conv, ms_ssim
+    from benchmark.protocols import PEAK
+    from train.losses import MS_SSIM_FLOOR, MS_SSIM_LOSS_PROTOCOL
+
+    y, x = torch.meshgrid(torch.linspace(0, 1, 64, dtype=torch.float64), torch.linspace(0, 1, 64,
+                          dtype=torch.float64), indexing="ij")
+    gt = (0.5 + 0.4 * torch.sin(6 * x) * torch.cos(5 * y)).expand(1, 3, 64, 64) * PEAK
+    weights = ms_ssim_loss_weights(64)
+    grads = []
+    for floor in (None, MS_SSIM_FLOOR):
+        pred = (PEAK - gt).clone().requires_grad_(True)
+        (1 - ms_ssim(pred, gt, MS_SSIM_LOSS_PROTOCOL, weights, filter_valid_conv, floor=floor).mean()).backward()
+        grads.append(pred.grad)
+    assert torch.isnan(grads[0]).any() and torch.isfinite(grads[1]).all()
