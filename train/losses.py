@@ -20,8 +20,9 @@
   diffusion loss, L1 between predicted and true noise at a random time step. Fine (the rest): the unrolled
   sampler runs from random noise and its output is scored against the clean patch with
   ``0.84 (1 - MS-SSIM) + 0.16 L1`` (MS-SSIM on the output clamped to [0,1], Gaussian 11x11 window, as many
-  scales as the patch holds, up to five, their standard weights rescaled to sum to 1, each scale's mean floored at 1e-6). Sample i draws its
-  time step and noise from a generator seeded by its ``seed`` (see ``train.data``), so runs are reproducible.
+  scales as the patch holds, up to five, their standard weights rescaled to sum to 1, each scale's mean floored
+  at 1e-6). Sample i draws its time step and noise from a generator seeded by its ``seed`` (see
+  ``train.data``), so runs are reproducible.
 * Defusion, in the paper's two stages. The tokenizer (``defusion-tokenizer``) on visual instructions alone: MSE
   + LPIPS (AlexNet, v0.1) + VQ + 0.1 x the hinge adversarial term of its reconstruction, plus its PatchGAN
   critic's hinge loss; the adversarial term sees the critic with detached parameters and the critic detached
