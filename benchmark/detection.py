@@ -4,12 +4,15 @@ photos whose degradation is known by their origin.
     python -m benchmark.detection CORPUS OUT_DIR [--real DATA_ROOT] [--detector NAME] [--weights PATH]
 
 Corpus tasks are grouped by name: ``clean``; ``single-<label>`` (one degradation); any other task is a
-mixture. Measured (``degrade.labels`` gives each sample's true labels):
+mixture. A sample's true labels are those of the recipe steps that changed its image
+(``degrade.labels.visible_steps``: a sparse operator can draw nothing); a sample none of whose steps did is
+clean, whatever its task. Measured:
 
 * singles: top-1 accuracy (the dominant label is the true one), per label and overall; the confusion matrix
   (true label x dominant label, clean images included); the mean absolute error of the true label's severity,
   of the noise sigma (Gaussian noise samples) and of the JPEG quality;
-* clean: the share of clean images whose dominant label is a degradation ("flagged");
+* clean (clean images, and degraded samples left unchanged): the share whose dominant label is a degradation
+  ("flagged");
 * mixtures: per-label F1 of the present labels (probability >= 0.5) against the true label set, and their
   mean over the degradation labels, per task and over all mixtures;
 * real photos (``--real``): the share of each set whose dominant label is the expected one (:data:`REAL_SETS`).
@@ -29,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from degrade.labels import CLEAN, DEGRADATIONS, LABELS, detection_targets, recipe_labels
+from degrade.labels import CLEAN, DEGRADATIONS, LABELS, detection_targets, recipe_labels, visible_steps
 from restorebench.atomic import atomic_path, write_text_atomic
 
 SINGLE = "single-"
@@ -47,9 +50,10 @@ def predict_corpus(corpus: Path, detector: Any) -> pd.DataFrame:
     rows = []
     for i in range(len(data)):
         item = data[i]
-        truth = detection_targets(item["recipe"])
+        clean = item["gt"].permute(1, 2, 0).numpy()
+        truth = detection_targets(item["recipe"], clean=clean)
         found = detector(item["lq"][None])[0]
-        labels = recipe_labels(s["op"] for s in json.loads(item["recipe"])["steps"])
+        labels = recipe_labels(op for op, _ in visible_steps(item["recipe"], clean))
         rows.append({"id": item["id"], "task": item["task"], "truth": "+".join(labels),
                      "true_severity": float(max(truth["severity"])), "true_sigma": float(truth["sigma"][0]),
                      "true_quality": float(truth["quality"][0]),
@@ -77,9 +81,10 @@ def mixture_f1(frame: pd.DataFrame) -> dict[str, Any]:
 
 def score(frame: pd.DataFrame) -> dict[str, Any]:
     """The measures of the module docstring from :func:`predict_corpus`'s rows."""
-    singles = frame[frame["task"].str.startswith(SINGLE)]
-    clean = frame[frame["task"] == CLEAN]
-    mixes = frame[~frame["task"].str.startswith(SINGLE) & (frame["task"] != CLEAN)]
+    unchanged = frame["truth"] == CLEAN
+    singles = frame[frame["task"].str.startswith(SINGLE) & ~unchanged]
+    clean = frame[unchanged]
+    mixes = frame[~frame["task"].str.startswith(SINGLE) & (frame["task"] != CLEAN) & ~unchanged]
     top1 = singles["dominant"] == singles["truth"]
     sev_err = [abs(r.predicted_severity[r.truth] - r.true_severity) for r in singles.itertuples()]
     gauss = singles[np.isfinite(singles["true_sigma"]) & singles["sigma"].notna()]
@@ -100,7 +105,7 @@ def score(frame: pd.DataFrame) -> dict[str, Any]:
 
 def confusion(frame: pd.DataFrame) -> pd.DataFrame:
     """Counts of true label (single-degradation and clean samples) x dominant label."""
-    part = frame[frame["task"].str.startswith(SINGLE) | (frame["task"] == CLEAN)]
+    part = frame[frame["task"].str.startswith(SINGLE) | (frame["truth"] == CLEAN)]
     table = pd.crosstab(pd.Categorical(part["truth"], LABELS), pd.Categorical(part["dominant"], LABELS),
                         dropna=False)
     table.index.name, table.columns.name = "true", "dominant"
@@ -134,7 +139,7 @@ def render(scores: dict, conf: pd.DataFrame, real: dict, command: str) -> str:
     lines = ["# Degradation detector scores", "", f"Made by `{command}`.", "",
              "| measure | value | n |", "|---|---|---|",
              f"| top-1 accuracy, single degradations (severity 3-5) | {_pct(s['top1'])} | {s['n']} |",
-             f"| clean images flagged as degraded | {_pct(c['flagged'])} | {c['n']} |",
+             f"| clean images (and samples no step changed) flagged as degraded | {_pct(c['flagged'])} | {c['n']} |",
              f"| mean per-label F1, all mixtures | {_pct(m['all']['mean_f1'])} | {m['all']['n']} |"]
     lines += [f"| mean per-label F1, {t} | {_pct(v['mean_f1'])} | {v['n']} |" for t, v in m.items() if t != "all"]
     lines += [f"| severity MAE of the true label, singles (1-5 scale) | {s['severity_mae']:.2f} | {s['n']} |"]

@@ -8,8 +8,10 @@ One vocabulary for training a degradation detector, for its outputs and for the 
   task name for super-resolution.
 * :func:`step_severity`: the level (1-5) of the operator's severity table row nearest to a step's parameters,
   so recipes drawn from ranges get a severity too.
+* :func:`visible_steps`: the steps of a recipe that changed the image they were applied to (a sparse operator,
+  e.g. ``rain.drops`` at a low density on a small patch, can draw nothing).
 * :func:`detection_targets`: per-recipe training targets (multi-hot labels, per-label severity, the Gaussian
-  noise sigma and the JPEG quality).
+  noise sigma and the JPEG quality), over the visible steps when the clean image is given.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ FAMILY_LABELS = {"resize": "sr"}
 """Families whose label is not their name."""
 SIGMA_OP, SIGMA_PARAM = "noise.gaussian", "sigma"
 QUALITY_OP, QUALITY_PARAM = "jpeg.compress", "quality"
+VISIBLE_CHANGE = 0.5 / 255.0
+"""A step is visible when it moves some value of its input by at least this much (half an 8-bit level)."""
 
 
 def op_label(op: str) -> str:
@@ -53,6 +57,21 @@ def _steps(recipe: Recipe | dict | str) -> list[tuple[str, dict]]:
         return [(s.op, s.params) for s in recipe.steps]
     data = json.loads(recipe) if isinstance(recipe, str) else recipe
     return [(s["op"], s.get("params", {})) for s in data["steps"]]
+
+
+def visible_steps(recipe: Recipe | dict | str, clean: np.ndarray,
+                  threshold: float = VISIBLE_CHANGE) -> list[tuple[str, dict]]:
+    """The (op, params) steps of ``recipe`` that changed the image they were applied to: the recipe is replayed
+    on ``clean`` (HxWx3 float32 in [0,1], the image it was recorded on) and a step is kept when some value of its
+    output differs from its input by at least ``threshold``."""
+    out = np.ascontiguousarray(clean, dtype=np.float32)
+    kept = []
+    for op, params in _steps(recipe):
+        after = get(op).apply(out, params)
+        if after.shape != out.shape or float(np.abs(after - out).max()) >= threshold:
+            kept.append((op, params))
+        out = after
+    return kept
 
 
 def _is_number(v: Any) -> bool:
@@ -74,8 +93,10 @@ def step_severity(op: str, params: dict) -> int | None:
     return sorted(table)[int(np.argmin(distance))]
 
 
-def detection_targets(recipe: Recipe | dict | str, classes: Sequence[str] = LABELS) -> dict[str, np.ndarray]:
-    """Training targets of a recipe (a Recipe, its dict or its JSON) over ``classes``, all float32:
+def detection_targets(recipe: Recipe | dict | str, classes: Sequence[str] = LABELS,
+                      clean: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Training targets of a recipe (a Recipe, its dict or its JSON) over ``classes``, all float32, read off
+    its steps, or off its :func:`visible_steps` on ``clean`` when the clean image is given (HxWx3 float32):
 
     * ``labels`` [C]: 1 where the recipe holds an operator of that label (``clean``: no operator at all);
     * ``severity`` [C]: the highest step severity (1-5) of each present label, 0 for absent labels, NaN for a
@@ -84,7 +105,7 @@ def detection_targets(recipe: Recipe | dict | str, classes: Sequence[str] = LABE
       steps), NaN without such a step;
     * ``quality`` [1]: the lowest JPEG quality (1-100) of ``jpeg.compress`` steps, NaN without one.
     """
-    steps = _steps(recipe)
+    steps = _steps(recipe) if clean is None else visible_steps(recipe, clean)
     present = recipe_labels(op for op, _ in steps)
     worst: dict[str, float] = {}
     for op, params in steps:

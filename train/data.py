@@ -104,12 +104,16 @@ def label_vector(recipe_json: str, classes: Sequence[str]) -> torch.Tensor:
     return torch.tensor([float(c in present) for c in classes], dtype=torch.float32)
 
 
-def detection_tensors(recipe_json: str, classes: Sequence[str]) -> dict[str, torch.Tensor]:
+def detection_tensors(recipe_json: str, classes: Sequence[str], clean: torch.Tensor | None = None
+                      ) -> dict[str, torch.Tensor]:
     """``labels`` and ``severity`` [len(classes)], ``sigma`` [1] and ``quality`` [1] of a recipe (float32, NaN
-    where unknown; see ``degrade.labels.detection_targets``); ``labels`` equals :func:`label_vector`."""
+    where unknown; see ``degrade.labels.detection_targets``), read off the steps that changed ``clean`` (the
+    3xHxW float32 image the recipe was recorded on) when it is given; without it ``labels`` equals
+    :func:`label_vector`."""
     from degrade.labels import detection_targets
 
-    return {k: torch.from_numpy(v) for k, v in detection_targets(recipe_json, classes).items()}
+    image = None if clean is None else clean.permute(1, 2, 0).numpy()
+    return {k: torch.from_numpy(v) for k, v in detection_targets(recipe_json, classes, image).items()}
 
 
 def instruction_image(recipe_json: str, spec: dict, seed: int) -> torch.Tensor:
@@ -125,9 +129,9 @@ def instruction_image(recipe_json: str, spec: dict, seed: int) -> torch.Tensor:
 class TrainStream(Dataset):
     """Global sample ``k`` -> {"lq", "gt"} 3 x patch x patch float32 crops (plus "lq2", a second crop of the
     same degraded image at its own position, when ``views`` is 2, "labels", the :func:`label_vector` of the
-    sample's recipe over ``classes``, when ``classes`` is given, all its :func:`detection_tensors` when
-    ``severity`` is true, "seed", an int64 in [0, 2^63) for the objective's random draws, when ``seeds`` is
-    true, and "instruction", the sample's :func:`instruction_image` on the ground ``instruction``, when given)."""
+    sample's recipe over ``classes``, when ``classes`` is given, all its :func:`detection_tensors` (of the
+    steps that changed the sample's clean image, computed once per sample) when ``severity`` is true, "seed",
+    an int64 in [0, 2^63) for the objective's random draws, when ``seeds`` is true, and "instruction", the sample's :func:`instruction_image` on the ground ``instruction``, when given)."""
 
     def __init__(self, pairs: Dataset, indices: Sequence[int], seed: int, patch: int, views: int = 1,
                  classes: Sequence[str] | None = None, severity: bool = False, seeds: bool = False,
@@ -144,6 +148,7 @@ class TrainStream(Dataset):
         self.seeds = seeds
         self.instruction = instruction
         self._order: tuple[int, np.ndarray] | None = None
+        self._targets: dict[int, dict[str, torch.Tensor]] = {}
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -175,7 +180,9 @@ class TrainStream(Dataset):
             y2, x2 = self._corner(rng, h, w)
             out["lq2"] = dihedral(lq[:, y2:y2 + p, x2:x2 + p], code)
         if self.severity:
-            out.update(detection_tensors(item["recipe"], self.classes))
+            if index not in self._targets:
+                self._targets[index] = detection_tensors(item["recipe"], self.classes, gt)
+            out.update(self._targets[index])
         elif self.classes is not None:
             out["labels"] = label_vector(item["recipe"], self.classes)
         if self.seeds:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
-from degrade.labels import DEGRADATIONS, LABELS, detection_targets, op_label, recipe_labels, step_severity
+from degrade.labels import (DEGRADATIONS, LABELS, detection_targets, op_label, recipe_labels, step_severity,
+                            visible_steps)
+from degrade.recipe import Recipe
 from degrade.registry import get, list_ops
 from degrade.spec import CLEAN, sample_recipe
 from restorebench.seeding import sample_rng
@@ -57,3 +60,30 @@ def test_detection_targets_of_a_mixture_and_of_a_clean_sample():
 def test_a_present_label_without_a_severity_table_has_an_unknown_severity():
     t = detection_targets({"steps": [{"op": "blur.kernel", "params": {}}]}, ("blur", "noise"))
     assert math.isnan(t["severity"][0]) and t["severity"][1] == 0
+
+
+def _sparse_drops_recipe(clean: np.ndarray) -> Recipe:
+    """Lens drops too sparse to land on a small image (0.003 expected on 24x24 px; none does here), then noise."""
+    recipe = sample_recipe({"policy": "chain", "items": [
+        {"op": "rain.drops", "params": {"density": 0.05, "radius": 4.0, "zoom": 2.0, "blur": 1.0}},
+        {"op": "noise.gaussian", "params": {"sigma": 20.0}}]}, sample_rng(0, 0))
+    assert np.array_equal(get("rain.drops").apply(clean, recipe.steps[0].params), clean)
+    return recipe
+
+
+def test_steps_that_changed_nothing_are_not_visible_and_not_labelled(astronaut):
+    clean = astronaut[:24, :24]
+    recipe = _sparse_drops_recipe(clean)
+    assert [op for op, _ in visible_steps(recipe, clean)] == ["noise.gaussian"]
+    assert recipe_labels(s.op for s in recipe.steps) == ["raindrop", "noise"]
+    t = detection_targets(recipe, clean=clean)
+    on = {k for k, v in zip(LABELS, t["labels"]) if v}
+    assert on == {"noise"} and dict(zip(LABELS, t["severity"].tolist()))["raindrop"] == 0
+    only_drops = Recipe(recipe.steps[:1])
+    assert detection_targets(only_drops, clean=clean)["labels"].tolist() == [1.0] + [0.0] * len(DEGRADATIONS)
+    assert detection_targets(only_drops)["labels"][LABELS.index("raindrop")] == 1.0
+
+
+def test_drops_that_land_are_visible(astronaut):
+    recipe = sample_recipe({"op": "rain.drops", "severity": 5}, sample_rng(0, 2))
+    assert [op for op, _ in visible_steps(recipe, astronaut)] == ["rain.drops"]

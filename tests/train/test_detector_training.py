@@ -80,3 +80,19 @@ def test_the_stream_carries_severity_targets(corpus):
     assert item["sigma"].shape == item["quality"].shape == (1,)
     with pytest.raises(InputError, match="need the label classes"):
         TrainStream(pairs, range(len(pairs)), 0, 32, severity=True)
+
+
+def test_the_stream_labels_only_the_steps_that_changed_the_image(astronaut):
+    from degrade.spec import sample_recipe
+    from restorebench.seeding import sample_rng
+
+    gt = astronaut[:32, :32]
+    recipe = sample_recipe({"policy": "chain", "items": [
+        {"op": "rain.drops", "params": {"density": 0.05, "radius": 4.0, "zoom": 2.0, "blur": 1.0}},
+        {"op": "jpeg.compress", "params": {"quality": 10}}]}, sample_rng(0, 0))
+    pixels = torch.from_numpy(gt).permute(2, 0, 1).contiguous()
+    pairs = [{"id": "a", "lq": pixels, "gt": pixels, "recipe": recipe.to_json()}]
+    item = TrainStream(pairs, [0], 0, 32, classes=LABELS, severity=True)[0]
+    assert {k for k, v in zip(LABELS, item["labels"].tolist()) if v} == {"jpeg"}
+    assert item["labels"][LABELS.index("raindrop")] == 0 and label_vector(recipe.to_json(), LABELS)[
+        LABELS.index("raindrop")] == 1
