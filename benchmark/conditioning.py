@@ -5,12 +5,14 @@
   same operators and parameters, stochastic fields re-drawn from ``sample_rng(task seed, crc32(image id),
   INSTRUCTION_STREAM)``), passed as an HxWx3 float32 [0,1] array (the degraded ground). The ground is the same for
   every image (``ground_seed``), so a model knows the clean ground its instructions are drawn on. An image
-  without a recipe (a real folder) gets a recipe estimated from the image where an estimator exists (Gaussian
-  noise of the PCA-estimated sigma when the task's only degradation is noise); otherwise the image is ``n/a``
-  for that method, with the reason.
+  without a recipe (a real folder) gets a recipe estimated from the image: Gaussian noise of the PCA-estimated
+  sigma when the task's only degradation is noise; otherwise, with a degradation detector, each of the task's
+  declared kinds as its label's operator (``degrade.labels.LABEL_OPERATORS``) at the severity the detector
+  estimates for it, parameters drawn from that severity; without a detector the image is ``n/a`` for that
+  method, with the reason.
 * ``prompt: task`` (or ``text``): the degradations of the image's recipe in order (operator words,
   ``rain.drops`` -> ``raindrop``), else the task's declared kinds, comma-separated (``"rain, snow, noise"``).
-  ``prompt: detector``: the words a degradation detector given to the runner names for the image, dominant first.
+  ``prompt: detector``: the words of the labels a degradation detector finds present, most probable first.
   ``prompt: {source: task | detector, template: "A photo needs {} artifact reduction"}`` puts the words into the
   method's own sentence (``{}`` once).
 * ``noise_level``: estimated or fixed inside the method (:mod:`models.network`); recorded, nothing passed.
@@ -23,23 +25,45 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from benchmark.suites.data import Item
 from benchmark.suites.schema import Task
+from degrade.labels import LABEL_OPERATORS, op_label
+from degrade.registry import get as get_op
 from models.inputs import instruction_spec, prompt_spec
 from restorebench.errors import RestoreBenchError
 from restorebench.seeding import draw_seed, sample_rng
+
+if TYPE_CHECKING:
+    from models.detect import Detection
 
 INSTRUCTION_STREAM = 2
 """Sub-stream of ``sample_rng(task seed, image key, ...)`` the instruction's seed is drawn from."""
 WORDS = {"lowlight": "low-light", "sr": "low resolution"}
 """Prompt words of detector labels (``degrade.labels``) that are not their own word."""
 
-Detector = Callable[[np.ndarray], list[str]]
-"""An HxWx3 float32 [0,1] image -> degradation words present, dominant first (empty when clean)."""
+ESTIMATE_STREAM = 3
+"""Sub-stream of ``sample_rng(task seed, image key, ...)`` the parameters of a detector-estimated recipe are drawn from."""
+
+Detector = Callable[[np.ndarray], "Detection"]
+"""An HxWx3 float32 [0,1] image -> its detection (``models.detect.Detection``: label probabilities, severities)."""
+
+
+def shipped_detector(device: str = "cpu") -> Detector:
+    """The shipped degradation detector (``models.detect.load_detector``), loaded on its first call."""
+    loaded = []
+
+    def detect(img: np.ndarray) -> Detection:
+        if not loaded:
+            from models.detect import load_detector
+
+            loaded.append(load_detector(device=device))
+        return loaded[0].detect_image(img)
+
+    return detect
 
 
 class ConditionUnavailable(RestoreBenchError):
@@ -71,8 +95,6 @@ def describe(inputs: dict, where: str = "inputs") -> str:
 def prompt_words(ops: list[str]) -> list[str]:
     """Prompt words of operator names or families, in order, without repeats: each one's label
     (``degrade.labels.op_label``: ``rain.drops`` -> raindrop, ``resize`` -> sr) in words."""
-    from degrade.labels import op_label
-
     return list(dict.fromkeys(WORDS.get(op_label(op), op_label(op)) for op in ops))
 
 
@@ -81,23 +103,38 @@ def instruction_seed(task: Task, item: Item) -> int:
     return draw_seed(sample_rng(task.seed, zlib.crc32(item.image_id.encode()), INSTRUCTION_STREAM))
 
 
-def estimated_recipe(task: Task, img: np.ndarray) -> tuple[dict, str]:
-    """(recipe dict, how it was estimated) for an image without a recorded recipe; ConditionUnavailable if none."""
-    if set(task.kinds) == {"noise"}:
+def estimated_recipe(task: Task, item: Item, img: np.ndarray, detector: Detector | None = None) -> tuple[dict, str]:
+    """(recipe dict, how it was estimated) for an image without a recorded recipe (see the module docstring);
+    ConditionUnavailable if no estimate can be made."""
+    kinds = list(task.kinds)
+    if set(kinds) == {"noise"}:
         from models.estimate import estimate_sigma
 
         sigma = round(estimate_sigma(img), 2)
         step = {"op": "noise.gaussian", "params": {"sigma": sigma, "gray": False, "seed": 0}}
         return {"version": 1, "steps": [step]}, f"estimated noise.gaussian sigma {sigma}"
-    raise ConditionUnavailable(f"no recorded recipe and no estimator for {', '.join(task.kinds)} "
-                               "(only Gaussian noise is estimated)")
+    unknown = [k for k in kinds if k not in LABEL_OPERATORS]
+    if detector is None or unknown or not kinds:
+        why = f"no label for {', '.join(unknown)}" if unknown else "no degradation detector was given to the runner"
+        raise ConditionUnavailable(f"no recorded recipe and no estimator for {', '.join(kinds) or 'an unnamed kind'} "
+                                   f"({why})")
+    found = detector(img)
+    rng = sample_rng(task.seed, zlib.crc32(item.image_id.encode()), ESTIMATE_STREAM)
+    steps, words = [], []
+    for kind in sorted(kinds, key=lambda k: -found.probabilities[k]):
+        op, level = LABEL_OPERATORS[kind], min(5, max(1, round(found.severities[kind])))
+        steps.append({"op": op, "params": get_op(op).sample(rng, level)})
+        words.append(f"{op} severity {level}")
+    return {"version": 1, "steps": steps}, f"estimated by the detector: {', '.join(words)}"
 
 
-def make_instruction_for(spec: dict, task: Task, item: Item, img: np.ndarray) -> tuple[np.ndarray, str]:
+def make_instruction_for(spec: dict, task: Task, item: Item, img: np.ndarray,
+                         detector: Detector | None = None) -> tuple[np.ndarray, str]:
     """(instruction HxWx3 float32 [0,1], record) for ``item`` on the ground ``spec``."""
     from degrade.instructions import make_instruction
 
-    recipe, origin = (item.recipe, "recipe") if item.recipe is not None else estimated_recipe(task, img)
+    recipe, origin = ((item.recipe, "recipe") if item.recipe is not None
+                      else estimated_recipe(task, item, img, detector))
     seed = instruction_seed(task, item)
     ins = make_instruction(recipe, seed, spec["ground"], spec["size"], ground_seed=spec["ground_seed"])
     ops = ">".join(s["op"] for s in recipe["steps"]) or "none"
@@ -110,7 +147,7 @@ def condition(inputs: dict, task: Task, item: Item, img: np.ndarray, detector: D
     records = []
     spec = instruction_spec(inputs)
     if spec is not None:
-        kwargs["instruction"], rec = make_instruction_for(spec, task, item, img)
+        kwargs["instruction"], rec = make_instruction_for(spec, task, item, img, detector)
         records.append(rec)
     prompt = prompt_spec(inputs)
     if prompt is not None:
@@ -118,7 +155,7 @@ def condition(inputs: dict, task: Task, item: Item, img: np.ndarray, detector: D
         if src == "detector":
             if detector is None:
                 raise ConditionUnavailable("needs a degradation detector for its prompt; none was given to the runner")
-            words = detector(img) or ["clean"]
+            words = [WORDS.get(k, k) for k in detector(img).present] or ["clean"]
         else:
             words = prompt_words([s["op"] for s in item.recipe["steps"]] if item.recipe is not None else list(task.kinds))
         kwargs["prompt"] = template.format(", ".join(words))

@@ -24,7 +24,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmark.conditioning import Conditioning, ConditionUnavailable, Detector, condition, describe
+from benchmark.conditioning import (
+    Conditioning,
+    ConditionUnavailable,
+    Detector,
+    condition,
+    describe,
+    shipped_detector,
+)
 from benchmark.scoring import Scorer, harness_scorer, metric_availability, score_task
 from benchmark.suites import Suite, Task
 from benchmark.suites.data import Item, TaskData, prepare_suite, suite_digest
@@ -121,10 +128,12 @@ class Method:
 def registry_methods(names: list[str], device: str = "cpu", detector: Detector | None = None) -> list[Method]:
     """Methods of the model registry by name, with availability checked without loading anything.
 
-    ``detector`` gives the prompts of methods declaring ``inputs: {prompt: detector}``.
+    ``detector`` gives the prompts of methods declaring ``inputs: {prompt: detector}`` and the estimated
+    instructions of real images (default: the shipped detector, loaded when first needed).
     """
     import models
 
+    detector = detector if detector is not None else shipped_detector(device)
     out = []
     for name in names:
         info = models.info(name)

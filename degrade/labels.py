@@ -35,6 +35,10 @@ OPERATOR_LABELS = {"rain.drops": "raindrop"}
 """Operators whose label is not their family's."""
 FAMILY_LABELS = {"resize": "sr"}
 """Families whose label is not their name."""
+LABEL_OPERATORS = {"noise": "noise.gaussian", "blur": "blur.gaussian", "haze": "haze.atmospheric", "rain": "rain.streaks",
+                   "snow": "snow.layers", "raindrop": "rain.drops", "jpeg": "jpeg.compress", "lowlight": "lowlight.darken",
+                   "sr": "resize.down"}
+"""The operator that stands for each degradation label when a recipe is estimated from a detection."""
 SIGMA_OP, SIGMA_PARAM = "noise.gaussian", "sigma"
 QUALITY_OP, QUALITY_PARAM = "jpeg.compress", "quality"
 VISIBLE_CHANGE = 0.5 / 255.0

@@ -7,8 +7,15 @@ import math
 import numpy as np
 import pytest
 
-from degrade.labels import (DEGRADATIONS, LABELS, detection_targets, op_label, recipe_labels, step_severity,
-                            visible_steps)
+from degrade.labels import (
+    DEGRADATIONS,
+    LABELS,
+    detection_targets,
+    op_label,
+    recipe_labels,
+    step_severity,
+    visible_steps,
+)
 from degrade.recipe import Recipe
 from degrade.registry import get, list_ops
 from degrade.spec import CLEAN, sample_recipe

@@ -1,21 +1,31 @@
 """Per-image conditioning in the suite runner: a recording method shows that every image gets the instruction
 made from its own recipe and the prompt of its own degradations; real photos without a recipe get an
-estimated instruction (noise) or are n/a with the reason; the results record what each image was given."""
+estimated instruction (noise; any kind with a detector) or are n/a with the reason; the results record what each image was given."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from benchmark.conditioning import ConditionUnavailable, condition, describe, instruction_seed, prompt_words
+from benchmark.conditioning import (
+    ConditionUnavailable,
+    condition,
+    describe,
+    estimated_recipe,
+    instruction_seed,
+    prompt_words,
+)
 from benchmark.leaderboard import build_leaderboard
 from benchmark.report import write_report
 from benchmark.runner import Method, run_suite
 from benchmark.suites.schema import build_suite
 from degrade.instructions import make_instruction
+from degrade.labels import LABELS
+from models.detect import Detection
 from models.inputs import instruction_spec, prompt_spec
 from models.registry import parse_entry
 from models.restorer import ModelInfo, Restorer
@@ -120,14 +130,42 @@ def test_real_photos_without_recipe_get_an_estimate_or_are_na_with_the_reason(tm
     assert noise["conditioning"].str.contains("noise.gaussian \\(estimated noise.gaussian sigma").all()
     assert (rain["status"] == "n/a").all() and len(rain) == 3
     assert rain["error"].str.startswith("n/a: no recorded recipe and no estimator for rain").all()
+    assert rain["error"].str.contains("no degradation detector was given to the runner").all()
     assert len(rec.received) == 3  # only the noise photos were restored
     lb = build_leaderboard(rr.results, {"niqe": False}, rr.status)
     assert lb.failed == {("recorder", "real-rain"): (3, 3)}  # shown, not taken for a task it does not handle
 
 
+def test_a_detector_estimates_the_recipe_of_real_photos(tmp_path):
+    def detector(img):
+        return Detection({**{k: 0.1 for k in LABELS}, "rain": 0.8, "haze": 0.6},
+                         {**{k: 3.0 for k in LABELS[1:]}, "rain": 4.4, "haze": 0.2})
+
+    rec, method = recorder({"instruction": GROUND}, detector)
+    rr = run(tmp_path, {"real-rain-haze": {"noref": True, "kinds": ["haze", "rain"]}}, method)
+    assert (rr.results["status"] == "ok").all() and len(rec.received) == 3
+    assert rr.results["conditioning"].str.contains(
+        "estimated by the detector: rain.streaks severity 4, haze.atmospheric severity 1").all()
+    td = rr.data["real-rain-haze"]
+    for item in td.items:
+        img = read_image(item.input, convert=True)
+        recipe, _ = estimated_recipe(td.task, item, img, detector)
+        assert [s["op"] for s in recipe["steps"]] == ["rain.streaks", "haze.atmospheric"]
+        want = make_instruction(recipe, instruction_seed(td.task, item), "simple", 32, ground_seed=0).degraded
+        got = next(ins for x, _, ins in rec.received if np.array_equal(x, img))
+        np.testing.assert_array_equal(got, want)
+    with pytest.raises(ConditionUnavailable, match="no label for fog"):
+        estimated_recipe(dataclasses.replace(td.task, kinds=("fog",)), td.items[0], img, detector)
+
+
+def fake_detection(present: dict[str, float]) -> Detection:
+    """A detection with the labels of ``present`` at those probabilities (severity 3 each), the rest at 0.1."""
+    return Detection({k: present.get(k, 0.1) for k in LABELS}, {k: 3.0 for k in LABELS[1:]})
+
+
 def test_detector_prompt_and_its_absence(tmp_path):
     def detector(img):
-        return ["rain", "noise"] if img.mean() > 0.45 else []
+        return fake_detection({"rain": 0.9, "noise": 0.7} if img.mean() > 0.45 else {"clean": 0.9})
 
     rec, method = recorder({"prompt": "detector"}, detector)
     rr = run(tmp_path, {"noise": SYNTHETIC["noise"]}, method)
