@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -50,6 +51,9 @@ from restorebench.engine import Engine
 from restorebench.errors import RestoreBenchError
 from restorebench.imageio import read_image, write_image
 from restorebench.validate import check_image
+
+if TYPE_CHECKING:
+    from models.restorer import ModelInfo
 
 RestoreFn = Callable[..., np.ndarray]
 """Restores one HxWx3 float32 [0,1] image to the same shape: ``fn(img, **conditioning kwargs)``."""
@@ -125,6 +129,16 @@ class Method:
         return self._fn
 
 
+def method_fingerprint(info: ModelInfo) -> str:
+    """8 hex digits of the sha256 of a registry entry and of every entry its ``args`` name:
+    a composite method (``auto`` runs ``detector-cnn``) gets a new cache key when what it runs is retrained."""
+    import models
+
+    named = [models.info(v).to_dict() for v in info.args.values() if isinstance(v, str) and v in models.entries()]
+    payload = [info.to_dict(), *named] if named else info.to_dict()
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:8]
+
+
 def registry_methods(names: list[str], device: str = "cpu", detector: Detector | None = None) -> list[Method]:
     """Methods of the model registry by name, with availability checked without loading anything.
 
@@ -142,9 +156,6 @@ def registry_methods(names: list[str], device: str = "cpu", detector: Detector |
         def loader(name: str = name) -> RestoreFn:
             return models.load(name, device=device).restore_image
 
-        fingerprint = hashlib.sha256(
-            json.dumps(info.to_dict(), sort_keys=True, default=str).encode()
-        ).hexdigest()[:8]
         out.append(
             Method(
                 name=name,
@@ -152,7 +163,7 @@ def registry_methods(names: list[str], device: str = "cpu", detector: Detector |
                 tasks=tuple(info.tasks),
                 family=info.family,
                 unavailable=None if ok else reason,
-                fingerprint=fingerprint,
+                fingerprint=method_fingerprint(info),
                 inputs=dict(info.inputs),
                 detector=detector,
             )

@@ -467,3 +467,19 @@ def test_fair_ranks_partial_coverage_standard_errors_and_few_images():
     assert csv.at["p", "status"] == "partial 1/2" and csv.at["a", "t2/psnr↑ n"] == 4
     assert csv.at["a", "t2/psnr↑ se"] == pytest.approx(a_t2.std(ddof=1) / 2, rel=1e-5)
     assert csv.at["p", "t1/rank"] == 1
+
+
+def test_a_composite_method_gets_a_new_cache_key_when_what_it_runs_changes(monkeypatch):
+    import dataclasses
+
+    import models
+    from benchmark.runner import method_fingerprint
+
+    auto, detector = models.info("auto"), models.info("detector-cnn")
+    before = method_fingerprint(auto)
+    assert method_fingerprint(models.info("identity")) == registry_methods(["identity"])[0].fingerprint
+    retrained = dataclasses.replace(detector, weights=tuple(dataclasses.replace(w, sha256="0" * 64)
+                                                            for w in detector.weights))
+    real_info = models.info
+    monkeypatch.setattr(models, "info", lambda name: retrained if name == "detector-cnn" else real_info(name))
+    assert method_fingerprint(auto) != before
