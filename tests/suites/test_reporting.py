@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -12,12 +13,15 @@ from benchmark import complexity
 
 
 class ConvRestorer:
-    """A restorer holding one 3->3 3x3 convolution."""
+    """A restorer holding one 3->3 3x3 convolution, with the registry inputs of ``info``."""
 
-    def __init__(self) -> None:
+    def __init__(self, info: object = None) -> None:
         self.module = torch.nn.Conv2d(3, 3, 3, padding=1)
+        self.info = info or SimpleNamespace(accepts_instruction=False, accepts_prompt=False, inputs={})
+        self.received: list[dict] = []
 
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+    def __call__(self, x: torch.Tensor, **cond: object) -> torch.Tensor:
+        self.received.append(cond)
         return self.module(x)
 
 
@@ -25,6 +29,19 @@ def test_params_and_macs_of_a_convolution():
     got = complexity.measure(ConvRestorer(), size=32)
     # 3x3x3 weights per output channel plus 3 biases; one MAC per weight per output pixel
     assert got == {"params": 3 * 3 * 3 * 3 + 3, "macs": 3 * 3 * 3 * 3 * 32 * 32}
+
+
+def test_conditioned_methods_are_measured_with_their_declared_inputs():
+    import models
+
+    restorer = ConvRestorer(models.info("defusion-tiny-aio3"))
+    got = complexity.measure(restorer, size=32)
+    assert got["macs"] == 3 * 3 * 3 * 3 * 32 * 32
+    (cond,) = restorer.received
+    assert set(cond) == {"instruction"} and cond["instruction"].shape == (1, 3, 112, 112)  # inputs.instruction.size
+    prompted = ConvRestorer(models.info("autodir-task-prompt"))
+    complexity.measure(prompted, size=32)
+    assert prompted.received == [{"prompt": ["noise"]}]
 
 
 def test_method_complexity_is_measured_once_and_cached(tmp_path, monkeypatch):
