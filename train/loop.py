@@ -173,8 +173,11 @@ def _build(cfg: TrainConfig, info: models.ModelInfo, objective: Objective) -> to
 
 
 def _loader(stream: TrainStream, start: int, cfg: TrainConfig) -> DataLoader:
+    # workers start from a forkserver, not as forks of the trainer: a fork of a process with running threads
+    # can inherit a lock one of them holds and hang
     return DataLoader(stream, batch_size=cfg.batch, sampler=range(start * cfg.batch, cfg.steps * cfg.batch),
                       num_workers=cfg.workers, worker_init_fn=_worker_init if cfg.workers else None,
+                      multiprocessing_context="forkserver" if cfg.workers else None,
                       pin_memory=cfg.device.startswith("cuda"))
 
 
