@@ -43,6 +43,7 @@ def render(name: str, result: dict, method: str) -> str:
     lines = [f"## {name}", "", f"identity drift vs the committed run: {result['drift']:.3g}", "",
              f"| task | {method} | rank | methods |", "|---|---|---|---|"]
     lines += [f"| {t} | {result['scores'][t]:.2f} | {int(result['ranks'][t])} | {int(result['methods'][t])} |"
+              if pd.notna(result["scores"][t]) else f"| {t} | not run | - | {int(result['methods'][t])} |"
               for t in result["scores"].index]
     mean_rank = result["ranks"].mean()
     lines += ["", (f"mean task rank of {method}: {mean_rank:.2f}; suite mean with uncovered tasks at the input: "

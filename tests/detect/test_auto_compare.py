@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from benchmark.auto_compare import compare, task_scores
+from benchmark.auto_compare import compare, render, task_scores
 
 HEADER = "# suite: tiny\n"
 
@@ -35,3 +35,11 @@ def test_a_leaderboard_without_the_method_is_refused(tmp_path):
     board = task_scores(_board(tmp_path / "b.csv", {"identity": {"noise": 20.0}}), "psnr↑")
     with pytest.raises(SystemExit, match="auto is not in the new leaderboard"):
         compare(board, board, "auto")
+
+
+def test_a_partial_method_is_rendered_with_its_tasks_not_run(tmp_path):
+    board = task_scores(_board(tmp_path / "b.csv", {"identity": {"noise": 20.0, "rain": 25.0},
+                                                    "denoiser": {"noise": 30.0}}), "psnr↑")
+    text = render("tiny", compare(board, board, "denoiser"), "denoiser")
+    assert "| noise | 30.00 | 1 | 2 |" in text and "| rain | not run | - | 1 |" in text
+    assert "denoiser 27.50, place 1 of 2" in text
