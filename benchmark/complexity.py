@@ -1,7 +1,8 @@
 """Size and cost of learned methods for the leaderboard: parameter count and multiply-accumulates (MACs) of one
 restoration of a 1x3xSIZExSIZE image (SIZE 256; a conditioned method gets neutral conditioning), counted by
-``torch.utils.flop_counter.FlopCounterMode`` (MACs = counted FLOPs / 2; convolutions, matrix products and attention, not element-wise operations), measured
-once per method configuration and cached as ``complexity/<method key>.json`` in the run's work folder.
+``torch.utils.flop_counter.FlopCounterMode`` (MACs = counted FLOPs / 2; convolutions, matrix products and
+attention, not element-wise operations), measured once per method configuration and cached as
+``complexity/<method key>.json`` in the run's work folder.
 """
 
 from __future__ import annotations
@@ -18,14 +19,16 @@ SIZE = 256
 """Side in pixels of the square input the MACs are counted on."""
 
 
-def probe_conditioning(info: Any, size: int = SIZE) -> dict[str, Any]:
+def probe_conditioning(info: Any) -> dict[str, Any]:
     """The conditioning a method's registry ``inputs`` declare, as neutral stand-ins for counting its cost: a
-    mid-gray 1x3 instruction at the declared size (``size`` for ``instruction: image``) and a one-word prompt."""
+    mid-gray 1x3 instruction at the size suites draw it (:func:`models.inputs.instruction_spec`) and a one-word
+    prompt."""
+    from models.inputs import instruction_spec
+
     cond: dict[str, Any] = {}
-    if info.accepts_instruction:
-        spec = info.inputs["instruction"]
-        side = spec.get("size", size) if isinstance(spec, dict) else size
-        cond["instruction"] = torch.full((1, 3, side, side), 0.5)
+    spec = instruction_spec(info.inputs)
+    if spec is not None:
+        cond["instruction"] = torch.full((1, 3, spec["size"], spec["size"]), 0.5)
     if info.accepts_prompt:
         cond["prompt"] = ["noise"]
     return cond
@@ -40,7 +43,7 @@ def measure(restorer: Any, size: int = SIZE) -> dict[str, int]:
     params = sum(p.numel() for p in restorer.module.parameters())
     x = torch.rand(1, 3, size, size, generator=torch.Generator().manual_seed(0))
     with FlopCounterMode(display=False) as counter:
-        restorer(x, **probe_conditioning(restorer.info, size))
+        restorer(x, **probe_conditioning(restorer.info))
     return {"params": int(params), "macs": int(counter.get_total_flops() // 2)}
 
 

@@ -17,7 +17,7 @@ class ConvRestorer:
 
     def __init__(self, info: object = None) -> None:
         self.module = torch.nn.Conv2d(3, 3, 3, padding=1)
-        self.info = info or SimpleNamespace(accepts_instruction=False, accepts_prompt=False, inputs={})
+        self.info = info or SimpleNamespace(accepts_prompt=False, inputs={})
         self.received: list[dict] = []
 
     def __call__(self, x: torch.Tensor, **cond: object) -> torch.Tensor:
@@ -39,6 +39,8 @@ def test_conditioned_methods_are_measured_with_their_declared_inputs():
     assert got["macs"] == 3 * 3 * 3 * 3 * 32 * 32
     (cond,) = restorer.received
     assert set(cond) == {"instruction"} and cond["instruction"].shape == (1, 3, 112, 112)  # inputs.instruction.size
+    whole = complexity.probe_conditioning(SimpleNamespace(inputs={"instruction": "image"}, accepts_prompt=False))
+    assert whole["instruction"].shape == (1, 3, 224, 224)  # instruction: image -> the default ground's 224 px
     prompted = ConvRestorer(models.info("autodir-task-prompt"))
     complexity.measure(prompted, size=32)
     assert prompted.received == [{"prompt": ["noise"]}]
