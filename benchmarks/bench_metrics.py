@@ -113,9 +113,10 @@ def pyiqa_backbones(files: dict[str, dict[str, Path | None]]):
 def pyiqa_metric(name: str, device: torch.device, files: dict[str, dict[str, Path | None]]):
     import pyiqa
 
-    kwargs = {"pretrained_model_path": str(files[name]["head_path"])} if name in files else {}
+    if name not in files:
+        return pyiqa.create_metric(name, device=device)
     with pyiqa_backbones(files):
-        return pyiqa.create_metric(name, device=device, **kwargs)
+        return pyiqa.create_metric(name, device=device, pretrained_model_path=str(files[name]["head_path"]))
 
 
 def bench_pairs(args: argparse.Namespace, device: torch.device) -> Iterator[tuple]:
