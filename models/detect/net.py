@@ -3,7 +3,8 @@
 Four stages of two 3x3 convolutions (batch norm, ReLU), each stage starting with a stride-2 convolution, so
 every input pixel is seen at full resolution by the first layer. Each stage's features are summarized by
 their spatial mean and standard deviation (fine stages carry noise and JPEG statistics, coarse ones haze,
-rain and blur), joined with three fixed summaries of the image itself: the per-channel mean and standard
+rain and blur) and, with ``max_pool``, their spatial maximum (local marks such as lens drops, which a mean
+over the whole image dilutes), joined with three fixed summaries of the image itself: the per-channel mean and standard
 deviation (exposure), the radial power spectrum of its luminance (:func:`spectrum`: blur, low resolution,
 noise) and its 8-pixel block grid (:func:`blockiness`: JPEG); a two-layer head predicts, for the labels of
 ``degrade.labels.LABELS``:
@@ -12,7 +13,7 @@ noise) and its 8-pixel block grid (:func:`blockiness`: JPEG); a two-layer head p
 * ``severity`` [N, C]: the severity (1-5 scale) each label would have if present;
 * ``sigma`` [N]: the Gaussian noise level (0-255 units); ``quality`` [N]: the JPEG quality (1-100).
 
-Any image size of at least 16 x 16 pixels works (global pooling); inputs are Nx3xHxW in [0,1].
+Any image size of at least 32 x 32 pixels works (global pooling); inputs are Nx3xHxW in [0,1].
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ QUALITY_SCALE = 100.0
 
 SPECTRUM_BINS = 16
 JPEG_BLOCK = 8
+IMAGE_STATS = 6 + SPECTRUM_BINS + 2 * JPEG_BLOCK
+"""Fixed image summaries the head sees beside the stages' pooled features: channel mean and deviation,
+:func:`spectrum`, :func:`blockiness`."""
 
 SIZES = {"small": {}}
 """Named configurations: one, ``small`` (the shipped weights; under 0.6 M parameters)."""
@@ -41,9 +45,12 @@ def _conv(c_in: int, c_out: int, stride: int) -> nn.Sequential:
                          nn.ReLU(inplace=True))
 
 
-def _mean_std(x: torch.Tensor) -> torch.Tensor:
+def _pool(x: torch.Tensor, max_pool: bool = False) -> torch.Tensor:
+    """Per-channel spatial mean and standard deviation of NxCxHxW ``x`` (and maximum with ``max_pool``):
+    [N, 2C] or [N, 3C]."""
     flat = x.flatten(2)
-    return torch.cat([flat.mean(-1), flat.std(-1)], dim=1)
+    parts = [flat.mean(-1), flat.std(-1)] + ([flat.amax(-1)] if max_pool else [])
+    return torch.cat(parts, dim=1)
 
 
 def spectrum(gray: torch.Tensor, bins: int = SPECTRUM_BINS) -> torch.Tensor:
@@ -73,28 +80,29 @@ def blockiness(gray: torch.Tensor, period: int = JPEG_BLOCK) -> torch.Tensor:
 
 class DegradationNet(nn.Module):
     """See the module docstring. ``widths``: features of the four stages; ``hidden``: head width;
-    ``classes``: number of labels (``len(LABELS)``)."""
+    ``classes``: number of labels (``len(LABELS)``); ``max_pool``: also pool each stage's spatial maximum."""
 
-    def __init__(self, widths: Sequence[int] = (32, 64, 96, 128), hidden: int = 128, classes: int = len(LABELS)):
+    def __init__(self, widths: Sequence[int] = (32, 64, 96, 128), hidden: int = 128, classes: int = len(LABELS),
+                 max_pool: bool = True):
         super().__init__()
         self.classes = classes
+        self.max_pool = max_pool
         stages, c_in = [], 3
         for w in widths:
             stages.append(nn.Sequential(_conv(c_in, w, 2), _conv(w, w, 1)))
             c_in = w
         self.stages = nn.ModuleList(stages)
-        image_stats = 6 + SPECTRUM_BINS + 2 * JPEG_BLOCK
-        self.head = nn.Sequential(nn.Linear(2 * sum(widths) + image_stats, hidden), nn.ReLU(inplace=True),
+        self.head = nn.Sequential(nn.Linear((2 + max_pool) * sum(widths) + IMAGE_STATS, hidden), nn.ReLU(inplace=True),
                                   nn.Linear(hidden, 2 * classes + 2))
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """x: Nx3xHxW in [0,1] -> {"logits", "severity"} [N, C], {"sigma", "quality"} [N] (see module doc)."""
         gray = x.mean(1)
-        feats = [_mean_std(x), spectrum(gray) / 10 + 0.5, blockiness(gray) - 1]
+        feats = [_pool(x), spectrum(gray) / 10 + 0.5, blockiness(gray) - 1]
         h = x - 0.5
         for stage in self.stages:
             h = stage(h)
-            feats.append(_mean_std(h))
+            feats.append(_pool(h, self.max_pool))
         out = self.head(torch.cat(feats, dim=1))
         c = self.classes
         return {"logits": out[:, :c], "severity": out[:, c:2 * c] * SEVERITY_SCALE,
@@ -102,9 +110,9 @@ class DegradationNet(nn.Module):
 
 
 def degradation_cnn(widths: Sequence[int] = (32, 64, 96, 128), hidden: int = 128,
-                    classes: int = len(LABELS)) -> DegradationNet:
+                    classes: int = len(LABELS), max_pool: bool = True) -> DegradationNet:
     """The registry factory of the detector network."""
-    return DegradationNet(tuple(widths), hidden, classes)
+    return DegradationNet(tuple(widths), hidden, classes, max_pool)
 
 
 def detect(state_dict: Mapping[str, torch.Tensor]) -> dict:
@@ -113,5 +121,6 @@ def detect(state_dict: Mapping[str, torch.Tensor]) -> dict:
     while f"stages.{i}.0.0.weight" in state_dict:
         widths.append(int(state_dict[f"stages.{i}.0.0.weight"].shape[0]))
         i += 1
-    hidden = int(state_dict["head.0.weight"].shape[0])
-    return {"widths": widths, "hidden": hidden, "classes": (int(state_dict["head.2.weight"].shape[0]) - 2) // 2}
+    hidden, features = (int(n) for n in state_dict["head.0.weight"].shape)
+    return {"widths": widths, "hidden": hidden, "classes": (int(state_dict["head.2.weight"].shape[0]) - 2) // 2,
+            "max_pool": features == 3 * sum(widths) + IMAGE_STATS}
