@@ -1,11 +1,12 @@
 """``auto``: automatic restoration by a detect -> restore loop (AutoDIR's loop, with this project's detector).
 
-Per image: detect; if the image is judged clean, stop; else restore the most probable present degradation
-with its method from the method table (``models.detect.table``) and detect again; stop when clean, after
-``max_steps`` restorations, or when no method applies. A method is never applied twice in a row unless the
-detection changed in between (another dominant label, another set of present labels, or the dominant
-severity down by at least :data:`SEVERITY_STEP`): the loop then moves on to the next present label. Labels
-whose method is null, not runnable here, or failed to load are passed over (and said so in the log).
+Per image: detect; if the image is judged clean, or no degradation reaches ``min_probability``, stop; else
+restore the most probable present degradation with its method from the method table
+(``models.detect.table``: the first of the label's candidates that loads here) and detect again; stop when
+clean, after ``max_steps`` restorations, or when no method applies. A method is never applied twice in a row
+unless the detection changed in between (another dominant label, another set of present labels, or the
+dominant severity down by at least :data:`SEVERITY_STEP`): the loop then moves on to the next present label.
+Labels without a candidate that loads are passed over (and said so in the log).
 
 Every detection is logged, with what was decided: :class:`LoopStep` rows, one per detection, the last one
 holding the reason the loop stopped.
@@ -25,6 +26,8 @@ from restorebench.errors import InputError, RestoreBenchError
 
 MAX_STEPS = 3
 SEVERITY_STEP = 0.5
+MIN_PROBABILITY = 0.0
+"""Default ``min_probability``: the loop acts on the dominant degradation however low its probability."""
 
 
 @dataclass
@@ -53,21 +56,31 @@ def changed(before: Detection, after: Detection) -> bool:
             or before.severity - after.severity >= SEVERITY_STEP)
 
 
-def choose(found: Detection, table: dict[str, str | None], usable: Callable[[str], str | None],
+def first_usable(methods: list[str], usable: Callable[[str], str | None]) -> tuple[str | None, list[str]]:
+    """(the first of ``methods`` that can run, why each one before it cannot); (None, reasons) when none can.
+    ``usable(method)`` returns None when the method can run, else why not."""
+    reasons = []
+    for method in methods:
+        why = usable(method)
+        if not why:
+            return method, reasons
+        reasons.append(f"{method} unavailable ({why})")
+    return None, reasons
+
+
+def choose(found: Detection, table: dict[str, list[str]], usable: Callable[[str], str | None],
            previous: tuple[str, Detection] | None) -> tuple[str | None, str | None, list[str]]:
     """(label, method, passed-over reasons) for one detection; (None, None, reasons) when nothing applies.
-
-    ``usable(method)`` returns None when the method can run, else why not."""
+    ``table``: label -> candidate methods, best first; ``usable`` as in :func:`first_usable`."""
     candidates = [k for k in found.ranked() if found.probabilities[k] >= PRESENT] or [found.dominant]
     passed = []
     for label in candidates:
-        method = table.get(label)
-        if method is None:
+        if not table.get(label):
             passed.append(f"{label}: no method in the table")
             continue
-        why = usable(method)
-        if why:
-            passed.append(f"{label}: {method} unavailable ({why})")
+        method, reasons = first_usable(table[label], usable)
+        passed += [f"{label}: {r}" for r in reasons]
+        if method is None:
             continue
         if previous is not None and previous[0] == method and not changed(previous[1], found):
             passed.append(f"{label}: {method} was just applied and the detection did not change")
@@ -76,9 +89,9 @@ def choose(found: Detection, table: dict[str, str | None], usable: Callable[[str
     return None, None, passed
 
 
-def restore_loop(x: Any, detect: Callable[[Any], Detection], table: dict[str, str | None],
+def restore_loop(x: Any, detect: Callable[[Any], Detection], table: dict[str, list[str]],
                  restorer: Callable[[str], Restorer], usable: Callable[[str], str | None],
-                 max_steps: int = MAX_STEPS) -> tuple[Any, list[LoopStep]]:
+                 max_steps: int = MAX_STEPS, min_probability: float = MIN_PROBABILITY) -> tuple[Any, list[LoopStep]]:
     """Run the loop on one 1x3xHxW image; returns (restored image, log). See the module docstring."""
     log: list[LoopStep] = []
     previous: tuple[str, Detection] | None = None
@@ -88,6 +101,9 @@ def restore_loop(x: Any, detect: Callable[[Any], Detection], table: dict[str, st
         log.append(row)
         if found.dominant == CLEAN:
             row.note = "stop: judged clean"
+            break
+        if found.probabilities[found.dominant] < min_probability:
+            row.note = f"stop: no degradation reaches probability {min_probability:g}"
             break
         if step == max_steps:
             row.note = f"stop: {max_steps} restoration steps done"
@@ -106,11 +122,13 @@ class AutoRestorer(Restorer):
     """The ``auto`` registry entry: :func:`restore_loop` behind the Restorer interface.
 
     Options: ``detector`` (a detector registry entry), ``table`` (a method-table YAML path; None = the shipped
-    one), ``max_steps`` (restorations per image, at least 1). After each call, ``last_logs`` holds one log (a
+    one), ``max_steps`` (restorations per image, at least 1), ``min_probability`` (in [0, 1): the loop stops
+    when the dominant degradation's probability is below it). After each call, ``last_logs`` holds one log (a
     list of :class:`LoopStep`) per image of the batch.
     """
 
-    defaults: ClassVar[dict[str, Any]] = {"detector": DEFAULT_DETECTOR, "table": None, "max_steps": MAX_STEPS}
+    defaults: ClassVar[dict[str, Any]] = {"detector": DEFAULT_DETECTOR, "table": None, "max_steps": MAX_STEPS,
+                                          "min_probability": MIN_PROBABILITY}
 
     def __init__(self, info: ModelInfo, device: Any = "cpu", tile: int | None = None, overlap: int | None = None,
                  **options: Any):
@@ -123,6 +141,10 @@ class AutoRestorer(Restorer):
         if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
             raise InputError(f"{info.name}: max_steps={steps!r} must be an integer of at least 1")
         self.max_steps = steps
+        floor = opts["min_probability"]
+        if isinstance(floor, bool) or not isinstance(floor, (int, float)) or not 0 <= floor < 1:
+            raise InputError(f"{info.name}: min_probability={floor!r} must be a number in [0, 1)")
+        self.min_probability = float(floor)
         self.table = load_table(opts["table"])
         self.detector = Detector(opts["detector"], device=self.device)
         self._restorers: dict[str, Restorer] = {}
@@ -161,7 +183,7 @@ class AutoRestorer(Restorer):
         outs, self.last_logs = [], []
         for i in range(x.shape[0]):
             y, log = restore_loop(x[i:i + 1], lambda t: self.detector(t)[0], self.table, self._restorers.__getitem__,
-                                  self._usable, self.max_steps)
+                                  self._usable, self.max_steps, self.min_probability)
             outs.append(y)
             self.last_logs.append(log)
         return torch.cat(outs)

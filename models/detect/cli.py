@@ -98,7 +98,7 @@ def auto_main(argv: list[str]) -> int:
     import torch
 
     import models
-    from models.detect.auto import MAX_STEPS
+    from models.detect.auto import MAX_STEPS, MIN_PROBABILITY
     from restorebench.atomic import write_text_atomic
     from restorebench.imageio import read_image, write_image
     from restorebench.outputs import plan_outputs
@@ -109,8 +109,12 @@ def auto_main(argv: list[str]) -> int:
         "images and OUT_DIR/auto-log.jsonl (per image: every step's probabilities, dominant label and method)."))
     ap.add_argument("in_dir")
     ap.add_argument("out_dir")
-    ap.add_argument("--methods", help="method table YAML (label: method; default models/detect/methods.yaml)")
+    ap.add_argument("--methods", help="method table YAML (label: method or [methods, best first]; default "
+                    "models/detect/methods.yaml)")
     ap.add_argument("--steps", type=int, default=MAX_STEPS, help=f"most restorations per image (default {MAX_STEPS})")
+    ap.add_argument("--min-probability", type=float, default=MIN_PROBABILITY,
+                    help="stop when the dominant degradation's probability is below this "
+                         f"(0-1; default {MIN_PROBABILITY:g})")
     ap.add_argument("--detector", help="detector registry entry (default detector-cnn)")
     ap.add_argument("--device", default="cpu", help="torch device, e.g. cuda")
     ap.add_argument("--convert", action="store_true", help="accept gray/16-bit/RGBA-opaque inputs (converted)")
@@ -119,7 +123,8 @@ def auto_main(argv: list[str]) -> int:
 
     in_dir, out_dir = Path(args.in_dir), Path(args.out_dir)
     jobs, clashes = plan_outputs(in_dir, out_dir, _images(in_dir))
-    options: dict[str, Any] = {"max_steps": args.steps, "table": args.methods}
+    options: dict[str, Any] = {"max_steps": args.steps, "table": args.methods,
+                               "min_probability": args.min_probability}
     if args.detector:
         options["detector"] = args.detector
     auto = models.load("auto", device=args.device, **options)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from degrade.labels import LABELS
-from models.detect.auto import changed, choose, restore_loop
+from models.detect.auto import changed, choose, first_usable, restore_loop
 from models.detect.detector import Detection
 
-TABLE = {"noise": "denoiser", "rain": "derainer", "haze": "dehazer", "snow": None, "blur": "missing"}
+TABLE = {"noise": ["denoiser"], "rain": ["derainer"], "haze": ["dehazer"], "snow": [], "blur": ["missing"]}
 
 
 def found(**probs: float) -> Detection:
@@ -85,3 +85,19 @@ def test_a_dominant_label_below_the_threshold_is_still_acted_on(probs, dominant)
     f = found(**probs)
     assert f.dominant == dominant and f.present == []
     assert choose(f, TABLE, usable, None)[1] == ("dehazer" if dominant == "haze" else None)
+
+
+def test_the_first_candidate_that_loads_is_taken():
+    table = {**TABLE, "noise": ["missing", "denoiser", "dehazer"]}
+    label, method, passed = choose(found(noise=0.9), table, usable, None)
+    assert (label, method) == ("noise", "denoiser")
+    assert passed == ["noise: missing unavailable (weights not here)"]
+    assert first_usable(["missing"], usable) == (None, ["missing unavailable (weights not here)"])
+
+
+@pytest.mark.parametrize("floor, calls", [(0.0, ["dehazer"]), (0.3, [])])
+def test_the_loop_stops_below_the_minimum_probability(floor, calls):
+    s = Scripted(found(clean=0.09, haze=0.25), found(clean=0.9))
+    _, log = restore_loop(0, s.detect, TABLE, s.restorer, usable, max_steps=3, min_probability=floor)
+    assert s.calls == calls
+    assert log[-1].note == ("stop: judged clean" if calls else "stop: no degradation reaches probability 0.3")

@@ -14,11 +14,20 @@ from restorebench.errors import InputError
 def test_the_shipped_table_names_registry_methods_for_every_label():
     table = load_table()
     assert set(table) == set(DEGRADATIONS)
-    assert table["noise"] is not None and table["rain"] is not None
+    assert table["noise"] and table["rain"]
+
+
+def test_a_label_takes_one_method_or_a_ranked_list(tmp_path):
+    path = tmp_path / "t.yaml"
+    path.write_text("noise: [nlm, dncnn-color-blind]\nrain: derain\nhaze: null\n")
+    table = load_table(path)
+    assert table["noise"] == ["nlm", "dncnn-color-blind"] and table["rain"] == ["derain"]
+    assert table["haze"] == [] and table["blur"] == []
 
 
 @pytest.mark.parametrize("text, match", [("fog: dcp\n", "unknown label"), ("noise: nope\n", "not a registry method"),
-                                         ("- noise\n", "mapping"), ("noise: [\n", "not valid YAML")])
+                                         ("- noise\n", "mapping"), ("noise: [\n", "not valid YAML"),
+                                         ("noise: {a: 1}\n", "neither a method"), ("noise: [nlm, 3]\n", "3")])
 def test_bad_tables_are_refused_in_one_line(tmp_path, text, match):
     path = tmp_path / "t.yaml"
     path.write_text(text)
@@ -46,10 +55,20 @@ def test_best_methods_average_the_gain_over_single_label_tasks(tmp_path):
         "nlm": {"n/psnr↑": 26}, "dncnn-color-blind": {"n/psnr↑": 28}, "derain": {"r/psnr↑": 27, "nr/psnr↑": 30},
         "dcp": {"h/psnr↑": 11}})
     table = best_methods(tmp_path, lambda name: name != "dncnn-color-blind")
-    assert table["noise"]["method"] == "nlm" and table["noise"]["gain_db"] == 6
-    assert table["rain"]["method"] == "derain" and table["rain"]["gain_db"] == 2
-    assert table["haze"]["method"] is None and "suite/h" in table["haze"]["evidence"]
-    assert table["raindrop"]["method"] is None
+    assert table["noise"]["methods"] == ["nlm"] and table["noise"]["gain_db"] == 6
+    assert table["rain"]["methods"] == ["derain"] and table["rain"]["gain_db"] == 2
+    assert table["haze"]["methods"] == [] and "suite/h" in table["haze"]["evidence"]
+    assert table["raindrop"]["methods"] == []
     path = tmp_path / "t.yaml"
     path.write_text(render(table, tmp_path))
-    assert load_table(path)["noise"] == "nlm"
+    assert load_table(path)["noise"] == ["nlm"]
+
+
+def test_candidates_run_best_first_down_to_the_first_that_ships(tmp_path):
+    _report(tmp_path, "suite", {"n": {"spec": {"op": "noise.gaussian", "params": {"sigma": 25.0}}}},
+            {"identity": {"n/psnr↑": 20}, "restormer-real-denoise": {"n/psnr↑": 31},
+             "dncnn-color-blind": {"n/psnr↑": 30}, "bm3d": {"n/psnr↑": 27}, "nlm": {"n/psnr↑": 26},
+             "dct-denoise": {"n/psnr↑": 25}, "derain": {"n/psnr↑": 19}})
+    table = best_methods(tmp_path, lambda name: True)
+    assert table["noise"]["methods"] == ["restormer-real-denoise", "dncnn-color-blind", "bm3d", "nlm"]
+    assert table["noise"]["gain_db"] == 11
