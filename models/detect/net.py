@@ -3,9 +3,9 @@
 Four stages of two 3x3 convolutions (batch norm, ReLU), each stage starting with a stride-2 convolution, so
 every input pixel is seen at full resolution by the first layer. Each stage's features are summarized by
 their spatial mean and standard deviation (fine stages carry noise and JPEG statistics, coarse ones haze,
-rain and blur) and, with ``max_pool``, their spatial maximum (local marks such as lens drops, which a mean
-over the whole image dilutes), joined with three fixed summaries of the image itself: the per-channel mean and standard
-deviation (exposure), the radial power spectrum of its luminance (:func:`spectrum`: blur, low resolution,
+rain and blur) and, with ``max_pool``, their spatial maximum (local marks, which a mean over the whole image
+dilutes), joined with three fixed summaries of the image itself: the per-channel mean and standard deviation
+(exposure), the radial power spectrum of its luminance (:func:`spectrum`: blur, low resolution,
 noise) and its 8-pixel block grid (:func:`blockiness`: JPEG); a two-layer head predicts, for the labels of
 ``degrade.labels.LABELS``:
 

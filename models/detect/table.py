@@ -35,7 +35,8 @@ from restorebench.errors import InputError
 DEFAULT_TABLE = Path(__file__).with_name("methods.yaml")
 METRIC = "psnr↑"
 COMPOSITE = ("auto", "identity")
-"""Entries never chosen for a label: the loop itself and the no-op."""
+"""Entries never chosen for a label: the loop itself and the no-op (nor is any method that needs a prompt or an
+instruction beside the image: the loop gives it the image alone)."""
 
 
 def load_table(path: str | Path | None = None) -> dict[str, list[str]]:
@@ -105,7 +106,8 @@ def best_methods(reports: Path, runnable: Callable[[str], bool]) -> dict[str, di
     docstring."""
     found = evidence(reports)
     table = {}
-    restorers = {n: i for n, i in entries().items() if i.family in RESTORERS and n not in COMPOSITE}
+    restorers = {n: i for n, i in entries().items()
+                 if i.family in RESTORERS and n not in COMPOSITE and not (i.accepts_prompt or i.accepts_instruction)}
     for label in DEGRADATIONS:
         tasks = found.get(label, [])
         if not tasks:
@@ -155,7 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     table = best_methods(reports, lru_cache(maxsize=None)(lambda name: models.availability(name)[0]))
     write_text_atomic(Path(args[1]), render(table, reports))
     for label, row in table.items():
-        print(f"{label:<9} {row['gain_db'] if row['gain_db'] is not None else '':<7} {', '.join(row['methods']) or '-'}")
+        gain = row["gain_db"] if row["gain_db"] is not None else ""
+        print(f"{label:<9} {gain:<7} {', '.join(row['methods']) or '-'}")
     return 0
 
 

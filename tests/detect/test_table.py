@@ -65,9 +65,11 @@ def test_best_methods_average_the_gain_over_single_label_tasks(tmp_path):
 
 
 def test_candidates_run_best_first_down_to_the_first_that_ships(tmp_path):
+    """Methods that need an instruction or a prompt (defusion-tiny-aio3) are never candidates."""
     _report(tmp_path, "suite", {"n": {"spec": {"op": "noise.gaussian", "params": {"sigma": 25.0}}}},
             {"identity": {"n/psnr↑": 20}, "restormer-real-denoise": {"n/psnr↑": 31},
              "dncnn-color-blind": {"n/psnr↑": 30}, "bm3d": {"n/psnr↑": 27}, "nlm": {"n/psnr↑": 26},
+             "defusion-tiny-aio3": {"n/psnr↑": 35},
              "dct-denoise": {"n/psnr↑": 25}, "derain": {"n/psnr↑": 19}})
     table = best_methods(tmp_path, lambda name: True)
     assert table["noise"]["methods"] == ["restormer-real-denoise", "dncnn-color-blind", "bm3d", "nlm"]
