@@ -136,7 +136,7 @@ def make_instruction_for(spec: dict, task: Task, item: Item, img: np.ndarray,
     recipe, origin = ((item.recipe, "recipe") if item.recipe is not None
                       else estimated_recipe(task, item, img, detector))
     seed = instruction_seed(task, item)
-    ins = make_instruction(recipe, seed, spec["ground"], spec["size"], ground_seed=spec["ground_seed"])
+    ins = make_instruction(recipe, seed, **spec)
     ops = ">".join(s["op"] for s in recipe["steps"]) or "none"
     return ins.degraded, f"instruction: {ops} ({origin}; {spec['ground']} {spec['size']} px, seed {seed})"
 

@@ -122,7 +122,7 @@ def instruction_image(recipe_json: str, spec: dict, seed: int) -> torch.Tensor:
     from degrade.corpus.dataset import to_chw_tensor
     from degrade.instructions import make_instruction
 
-    ins = make_instruction(json.loads(recipe_json), seed, spec["ground"], spec["size"], ground_seed=spec["ground_seed"])
+    ins = make_instruction(json.loads(recipe_json), seed, **spec)
     return to_chw_tensor(ins.degraded)
 
 

@@ -63,8 +63,7 @@ def test_restores_better_than_the_input_on_its_tasks(name, astronaut):
         op, severity = TASK_OPS[task]
         degraded, params = degrade.get(op)(clean, sample_rng(5, 0), severity=severity)
         instruction = None if spec is None else make_instruction(
-            {"steps": [{"op": op, "params": params}]}, 0, spec["ground"], spec["size"], ground_seed=spec["ground_seed"]
-        ).degraded
+            {"steps": [{"op": op, "params": params}]}, 0, **spec).degraded
         with torch.no_grad():
             restored = restorer.restore_image(degraded, instruction=instruction)
         assert _psnr(restored, clean) > _psnr(degraded, clean) + 0.5, task
