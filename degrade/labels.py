@@ -12,6 +12,8 @@ One vocabulary for training a degradation detector, for its outputs and for the 
   e.g. ``rain.drops`` at a low density on a small patch, can draw nothing).
 * :func:`detection_targets`: per-recipe training targets (multi-hot labels, per-label severity, the Gaussian
   noise sigma and the JPEG quality), over the visible steps when the clean image is given.
+* :func:`footprint`: the pixels a recipe's steps of one label mark (lens drops), which the detector also
+  learns to locate.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ LABEL_OPERATORS = {"noise": "noise.gaussian", "blur": "blur.gaussian", "haze": "
 """The operator that stands for each degradation label when a recipe is estimated from a detection."""
 SIGMA_OP, SIGMA_PARAM = "noise.gaussian", "sigma"
 QUALITY_OP, QUALITY_PARAM = "jpeg.compress", "quality"
+MAPPED_LABEL = "raindrop"
+"""The label the detector also locates pixel by pixel: lens drops are local marks that a summary of the whole
+image dilutes (see :func:`footprint`)."""
 VISIBLE_CHANGE = 0.5 / 255.0
 """A step is visible when it moves some value of its input by at least this much (half an 8-bit level)."""
 
@@ -61,6 +66,14 @@ def _steps(recipe: Recipe | dict | str) -> list[tuple[str, dict]]:
         return [(s.op, s.params) for s in recipe.steps]
     data = json.loads(recipe) if isinstance(recipe, str) else recipe
     return [(s["op"], s.get("params", {})) for s in data["steps"]]
+
+
+def footprint(recipe: Recipe | dict | str, h: int, w: int, label: str = MAPPED_LABEL) -> np.ndarray | None:
+    """HxW float32 coverage in [0,1] of the pixels the recipe's steps of ``label`` mark on an HxW image (the
+    maximum over those steps of each operator's ``footprint``); None when no such step has one."""
+    marks = [get(op).footprint(h, w, params) for op, params in _steps(recipe) if op_label(op) == label]
+    marks = [m for m in marks if m is not None]
+    return np.maximum.reduce(marks).astype(np.float32) if marks else None
 
 
 def visible_steps(recipe: Recipe | dict | str, clean: np.ndarray,

@@ -94,6 +94,11 @@ class Operator:
         params = self.sample(rng, severity, **ranges)
         return self.apply_checked(check_image(img, f"{self.name} input"), params), params
 
+    def footprint(self, h: int, w: int, params: dict) -> np.ndarray | None:
+        """The pixels a local operator marks on an HxW image with ``params`` (HxW float32 coverage in [0,1],
+        e.g. the drops of ``rain.drops``); None for an operator that acts on every pixel."""
+        return None
+
     def _apply(self, img: np.ndarray, params: dict) -> np.ndarray:
         raise NotImplementedError
 

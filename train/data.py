@@ -130,7 +130,8 @@ class TrainStream(Dataset):
     """Global sample ``k`` -> {"lq", "gt"} 3 x patch x patch float32 crops (plus "lq2", a second crop of the
     same degraded image at its own position, when ``views`` is 2, "labels", the :func:`label_vector` of the
     sample's recipe over ``classes``, when ``classes`` is given, all its :func:`detection_tensors` (of the
-    steps that changed the sample's clean image, computed once per sample) when ``severity`` is true, "seed",
+    steps that changed the sample's clean image, computed once per sample) and "footprint", 1 x patch x patch
+    coverage of its lens drops (zeros without; ``degrade.labels.footprint``), when ``severity`` is true, "seed",
     an int64 in [0, 2^63) for the objective's random draws, when ``seeds`` is true, and "instruction", the sample's :func:`instruction_image` on the ground ``instruction``, when given)."""
 
     def __init__(self, pairs: Dataset, indices: Sequence[int], seed: int, patch: int, views: int = 1,
@@ -149,6 +150,7 @@ class TrainStream(Dataset):
         self.instruction = instruction
         self._order: tuple[int, np.ndarray] | None = None
         self._targets: dict[int, dict[str, torch.Tensor]] = {}
+        self._marks: dict[int, torch.Tensor | None] = {}
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -158,6 +160,15 @@ class TrainStream(Dataset):
         if self._order is None or self._order[0] != epoch:
             self._order = (epoch, sample_rng(self.seed, epoch, ORDER_STREAM).permutation(len(self.indices)))
         return self._order[1]
+
+    def _footprint(self, index: int, recipe: str, h: int, w: int) -> torch.Tensor | None:
+        """1xHxW coverage of the sample's lens drops (``degrade.labels.footprint``), computed once; None without."""
+        if index not in self._marks:
+            from degrade.labels import footprint
+
+            mark = footprint(recipe, h, w)
+            self._marks[index] = None if mark is None or not mark.any() else torch.from_numpy(mark)[None]
+        return self._marks[index]
 
     def _corner(self, rng: np.random.Generator, h: int, w: int) -> tuple[int, int]:
         return int(rng.integers(0, h - self.patch + 1)), int(rng.integers(0, w - self.patch + 1))
@@ -183,6 +194,8 @@ class TrainStream(Dataset):
             if index not in self._targets:
                 self._targets[index] = detection_tensors(item["recipe"], self.classes, gt)
             out.update(self._targets[index])
+            mark = self._footprint(index, item["recipe"], h, w)
+            out["footprint"] = torch.zeros(1, p, p) if mark is None else dihedral(mark[:, y:y + p, x:x + p], code)
         elif self.classes is not None:
             out["labels"] = label_vector(item["recipe"], self.classes)
         if self.seeds:

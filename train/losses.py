@@ -74,7 +74,7 @@ class Objective:
     progress: bool = False
     severity: bool = False
     """The batch also carries ``severity`` [B, C], ``sigma`` [B, 1] and ``quality`` [B, 1] (NaN where unknown;
-    see ``degrade.labels.detection_targets``)."""
+    see ``degrade.labels.detection_targets``) and ``footprint`` [B, 1, P, P], the coverage of lens drops."""
     restores: bool = True
     """False for a degradation detector or a first training stage: its output is no restored image, so nothing
     is held out to score it during training (a detector's accuracy is measured on a test corpus; see
@@ -184,10 +184,23 @@ def _masked_l1(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, sca
     return (pred[mask] / scale - target[mask] / scale).abs().sum() / len(pred)
 
 
+DROP_MAP_POS_WEIGHT = 10.0
+"""Weight of the drop cells against the others in the drop map's cross-entropy (drops cover a few percent of
+the cells of the images that have any)."""
+
+
+def drop_map_loss(logits: torch.Tensor, footprint: torch.Tensor) -> torch.Tensor:
+    """Binary cross-entropy, averaged over cells, of drop-map logits [N, H', W'] against the drops' coverage
+    ``footprint`` [N, 1, H, W] averaged over each cell."""
+    target = F.adaptive_avg_pool2d(footprint, logits.shape[-2:])[:, 0]
+    return F.binary_cross_entropy_with_logits(logits, target, pos_weight=logits.new_tensor(DROP_MAP_POS_WEIGHT))
+
+
 def detector_loss(model: nn.Module, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
     """Per image: binary cross-entropy summed over every label (``clean`` included) + 0.25 x (L1 of the
     severity of the present labels (1-5 scale, divided by 5) + L1 of the Gaussian noise sigma (/50) and of the
-    JPEG quality (/100) where the recipe has them); averaged over the batch."""
+    JPEG quality (/100) where the recipe has them); averaged over the batch; plus :func:`drop_map_loss` when
+    the model maps drops."""
     from models.detect.net import QUALITY_SCALE, SEVERITY_SCALE, SIGMA_SCALE
 
     out = model(batch["lq"])
@@ -198,8 +211,13 @@ def detector_loss(model: nn.Module, batch: dict) -> tuple[torch.Tensor, dict[str
     sig = _masked_l1(out["sigma"], sigma, torch.isfinite(sigma), SIGMA_SCALE)
     qual = _masked_l1(out["quality"], quality, torch.isfinite(quality), QUALITY_SCALE)
     loss = bce + DETECTOR_REGRESSION_WEIGHT * (sev + sig + qual)
-    return loss, {"bce": float(bce.detach()), "severity": float(sev.detach()), "sigma": float(sig.detach()),
-                  "quality": float(qual.detach())}
+    parts = {"bce": float(bce.detach()), "severity": float(sev.detach()), "sigma": float(sig.detach()),
+             "quality": float(qual.detach())}
+    if "drop_map" in out:
+        drops = drop_map_loss(out["drop_map"], batch["footprint"])
+        loss = loss + drops
+        parts["drop_map"] = float(drops.detach())
+    return loss, parts
 
 
 @cache

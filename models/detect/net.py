@@ -6,12 +6,15 @@ their spatial mean and standard deviation (fine stages carry noise and JPEG stat
 rain and blur) and, with ``max_pool``, their spatial maximum (local marks, which a mean over the whole image
 dilutes), joined with three fixed summaries of the image itself: the per-channel mean and standard deviation
 (exposure), the radial power spectrum of its luminance (:func:`spectrum`: blur, low resolution,
-noise) and its 8-pixel block grid (:func:`blockiness`: JPEG); a two-layer head predicts, for the labels of
-``degrade.labels.LABELS``:
+noise) and its 8-pixel block grid (:func:`blockiness`: JPEG). With ``drop_map`` a 1x1 convolution on the
+third stage (stride 8) maps lens drops cell by cell (trained on the drops' footprint: a label that covers a
+few percent of the image is not learnt from the image-level label alone), and the head also sees that map's
+maximum and mean probability. A two-layer head predicts, for the labels of ``degrade.labels.LABELS``:
 
 * ``logits`` [N, C]: independent (sigmoid) label logits, ``clean`` included;
 * ``severity`` [N, C]: the severity (1-5 scale) each label would have if present;
-* ``sigma`` [N]: the Gaussian noise level (0-255 units); ``quality`` [N]: the JPEG quality (1-100).
+* ``sigma`` [N]: the Gaussian noise level (0-255 units); ``quality`` [N]: the JPEG quality (1-100);
+* ``drop_map`` [N, H', W'] (with ``drop_map``): logits of lens-drop coverage per cell of the third stage.
 
 Any image size of at least 32 x 32 pixels works (global pooling); inputs are Nx3xHxW in [0,1].
 """
@@ -35,6 +38,10 @@ JPEG_BLOCK = 8
 IMAGE_STATS = 6 + SPECTRUM_BINS + 2 * JPEG_BLOCK
 """Fixed image summaries the head sees beside the stages' pooled features: channel mean and deviation,
 :func:`spectrum`, :func:`blockiness`."""
+DROP_STAGE = 2
+"""The stage (0-based; stride 8) whose features the drop map reads."""
+DROP_STATS = 2
+"""Summaries of the drop map the head sees: its maximum and mean probability."""
 
 SIZES = {"small": {}}
 """Named configurations: one, ``small`` (the shipped weights; under 0.6 M parameters)."""
@@ -80,10 +87,11 @@ def blockiness(gray: torch.Tensor, period: int = JPEG_BLOCK) -> torch.Tensor:
 
 class DegradationNet(nn.Module):
     """See the module docstring. ``widths``: features of the four stages; ``hidden``: head width;
-    ``classes``: number of labels (``len(LABELS)``); ``max_pool``: also pool each stage's spatial maximum."""
+    ``classes``: number of labels (``len(LABELS)``); ``max_pool``: also pool each stage's spatial maximum;
+    ``drop_map``: map lens drops on the third stage."""
 
     def __init__(self, widths: Sequence[int] = (32, 64, 96, 128), hidden: int = 128, classes: int = len(LABELS),
-                 max_pool: bool = True):
+                 max_pool: bool = True, drop_map: bool = False):
         super().__init__()
         self.classes = classes
         self.max_pool = max_pool
@@ -92,27 +100,36 @@ class DegradationNet(nn.Module):
             stages.append(nn.Sequential(_conv(c_in, w, 2), _conv(w, w, 1)))
             c_in = w
         self.stages = nn.ModuleList(stages)
-        self.head = nn.Sequential(nn.Linear((2 + max_pool) * sum(widths) + IMAGE_STATS, hidden), nn.ReLU(inplace=True),
-                                  nn.Linear(hidden, 2 * classes + 2))
+        self.drop = nn.Conv2d(widths[DROP_STAGE], 1, 1) if drop_map else None
+        features = (2 + max_pool) * sum(widths) + IMAGE_STATS + DROP_STATS * drop_map
+        self.head = nn.Sequential(nn.Linear(features, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, 2 * classes + 2))
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        """x: Nx3xHxW in [0,1] -> {"logits", "severity"} [N, C], {"sigma", "quality"} [N] (see module doc)."""
+        """x: Nx3xHxW in [0,1] -> {"logits", "severity"} [N, C], {"sigma", "quality"} [N] and, with a drop map,
+        {"drop_map"} [N, H', W'] (see module doc)."""
         gray = x.mean(1)
         feats = [_pool(x), spectrum(gray) / 10 + 0.5, blockiness(gray) - 1]
-        h = x - 0.5
-        for stage in self.stages:
+        h, drops = x - 0.5, None
+        for i, stage in enumerate(self.stages):
             h = stage(h)
             feats.append(_pool(h, self.max_pool))
+            if i == DROP_STAGE and self.drop is not None:
+                drops = self.drop(h)[:, 0]
+                prob = torch.sigmoid(drops).flatten(1)
+                feats.append(torch.stack([prob.amax(1), prob.mean(1)], dim=1))
         out = self.head(torch.cat(feats, dim=1))
         c = self.classes
-        return {"logits": out[:, :c], "severity": out[:, c:2 * c] * SEVERITY_SCALE,
-                "sigma": out[:, 2 * c] * SIGMA_SCALE, "quality": out[:, 2 * c + 1] * QUALITY_SCALE}
+        result = {"logits": out[:, :c], "severity": out[:, c:2 * c] * SEVERITY_SCALE,
+                  "sigma": out[:, 2 * c] * SIGMA_SCALE, "quality": out[:, 2 * c + 1] * QUALITY_SCALE}
+        if drops is not None:
+            result["drop_map"] = drops
+        return result
 
 
 def degradation_cnn(widths: Sequence[int] = (32, 64, 96, 128), hidden: int = 128,
-                    classes: int = len(LABELS), max_pool: bool = True) -> DegradationNet:
+                    classes: int = len(LABELS), max_pool: bool = True, drop_map: bool = False) -> DegradationNet:
     """The registry factory of the detector network."""
-    return DegradationNet(tuple(widths), hidden, classes, max_pool)
+    return DegradationNet(tuple(widths), hidden, classes, max_pool, drop_map)
 
 
 def detect(state_dict: Mapping[str, torch.Tensor]) -> dict:
@@ -122,5 +139,7 @@ def detect(state_dict: Mapping[str, torch.Tensor]) -> dict:
         widths.append(int(state_dict[f"stages.{i}.0.0.weight"].shape[0]))
         i += 1
     hidden, features = (int(n) for n in state_dict["head.0.weight"].shape)
+    drop_map = "drop.weight" in state_dict
+    pooled = features - IMAGE_STATS - DROP_STATS * drop_map
     return {"widths": widths, "hidden": hidden, "classes": (int(state_dict["head.2.weight"].shape[0]) - 2) // 2,
-            "max_pool": features == 3 * sum(widths) + IMAGE_STATS}
+            "max_pool": pooled == 3 * sum(widths), "drop_map": drop_map}

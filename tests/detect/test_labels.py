@@ -11,6 +11,7 @@ from degrade.labels import (
     DEGRADATIONS,
     LABELS,
     detection_targets,
+    footprint,
     op_label,
     recipe_labels,
     step_severity,
@@ -94,3 +95,16 @@ def test_steps_that_changed_nothing_are_not_visible_and_not_labelled(astronaut):
 def test_drops_that_land_are_visible(astronaut):
     recipe = sample_recipe({"op": "rain.drops", "severity": 5}, sample_rng(0, 2))
     assert [op for op, _ in visible_steps(recipe, astronaut)] == ["rain.drops"]
+
+
+def test_the_footprint_of_drops_is_where_they_changed_the_image(astronaut):
+    img = astronaut[:128, :128]
+    params = get("rain.drops").sample(sample_rng(0, 1), 5)
+    recipe = {"steps": [{"op": "noise.gaussian", "params": {"sigma": 5.0, "gray": False, "seed": 1}},
+                        {"op": "rain.drops", "params": params}]}
+    mark = footprint(recipe, 128, 128)
+    assert mark.shape == (128, 128) and mark.dtype == np.float32 and 0 <= mark.min() and mark.max() == 1
+    changed = np.abs(get("rain.drops").apply(img, params) - img).max(-1)
+    assert changed[mark > 0.99].min() > 0 and changed[mark > 0.99].mean() > 10 * changed[mark == 0].mean()
+    assert footprint({"steps": recipe["steps"][:1]}, 128, 128) is None
+    assert get("noise.gaussian").footprint(128, 128, recipe["steps"][0]["params"]) is None

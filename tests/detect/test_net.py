@@ -10,19 +10,33 @@ from models.detect.net import degradation_cnn, detect
 
 
 @pytest.mark.parametrize("max_pool", [True, False])
-def test_the_state_dict_tells_its_configuration(max_pool):
-    net = degradation_cnn(widths=(8, 16, 24, 32), hidden=20, max_pool=max_pool)
+@pytest.mark.parametrize("drop_map", [True, False])
+def test_the_state_dict_tells_its_configuration(max_pool, drop_map):
+    net = degradation_cnn(widths=(8, 16, 24, 32), hidden=20, max_pool=max_pool, drop_map=drop_map)
     found = detect(net.state_dict())
-    assert found == {"widths": [8, 16, 24, 32], "hidden": 20, "classes": len(LABELS), "max_pool": max_pool}
+    assert found == {"widths": [8, 16, 24, 32], "hidden": 20, "classes": len(LABELS), "max_pool": max_pool,
+                     "drop_map": drop_map}
     degradation_cnn(**found).load_state_dict(net.state_dict(), strict=True)
 
 
 @pytest.mark.parametrize("size", [(32, 32), (48, 80)])
 def test_outputs_for_any_size(size):
     torch.manual_seed(0)
-    out = degradation_cnn(widths=(8, 8, 8, 8), hidden=16).eval()(torch.rand(2, 3, *size))
+    out = degradation_cnn(widths=(8, 8, 8, 8), hidden=16, drop_map=True).eval()(torch.rand(2, 3, *size))
     c = len(LABELS)
     assert out["logits"].shape == out["severity"].shape == (2, c)
     assert out["sigma"].shape == out["quality"].shape == (2,)
+    assert out["drop_map"].shape == (2, -(-size[0] // 8), -(-size[1] // 8))
     assert all(torch.isfinite(v).all() for v in out.values())
+
+
+def test_the_drop_map_loss_prefers_the_map_of_the_drops():
+    from train.losses import drop_map_loss
+
+    mark = torch.zeros(1, 1, 32, 32)
+    mark[..., 8:16, 16:24] = 1.0
+    right = torch.full((1, 4, 4), -4.0)
+    right[:, 1, 2] = 4.0
+    assert drop_map_loss(right, mark) < drop_map_loss(-right, mark)
+    assert drop_map_loss(right, mark) < drop_map_loss(torch.zeros(1, 4, 4), mark)
 

@@ -8,8 +8,9 @@ import torch
 from train_helpers import at, losses_around_one_step
 
 import models
-from degrade.labels import LABELS, detection_targets
+from degrade.labels import LABELS, detection_targets, footprint
 from models.detect import load_detector
+from models.detect.net import degradation_cnn
 from models.network import build_module
 from restorebench.errors import InputError
 from restorebench.seeding import torch_seeded
@@ -21,7 +22,7 @@ RECIPES = [
     {"steps": []},
     {"steps": [{"op": "noise.gaussian", "params": {"sigma": 25.0, "gray": False, "seed": 1}}]},
     {"steps": [{"op": "jpeg.compress", "params": {"quality": 10, "subsampling": "420"}},
-               {"op": "rain.drops", "params": {"density": 0.3, "radius": 12.0, "zoom": 3.0, "blur": 2.0, "seed": 2}}]},
+               {"op": "rain.drops", "params": {"density": 5.0, "radius": 12.0, "zoom": 3.0, "blur": 2.0, "seed": 4}}]},
     {"steps": [{"op": "lowlight.darken", "params": {"factor": 0.15, "gamma": 1.2, "photons": 600.0,
                                                     "read_noise": 4.0, "bayer": True, "seed": 3}}]},
 ]
@@ -31,6 +32,9 @@ def _batch() -> dict[str, torch.Tensor]:
     g = torch.Generator().manual_seed(7)
     targets = [detection_targets(r) for r in RECIPES]
     batch = {k: torch.stack([torch.from_numpy(t[k]) for t in targets]) for k in targets[0]}
+    marks = [footprint(r, 32, 32) for r in RECIPES]
+    batch["footprint"] = torch.stack([torch.zeros(1, 32, 32) if m is None else torch.from_numpy(m)[None] for m in marks])
+    assert batch["footprint"].amax() > 0.5
     return {"lq": torch.rand(len(RECIPES), 3, 32, 32, generator=g), **batch}
 
 
@@ -39,13 +43,14 @@ def test_the_detector_trains_with_the_detector_objective():
     assert obj is OBJECTIVES["detector"] and obj.labels and obj.severity and not obj.restores
 
 
-def test_one_step_lowers_the_detector_loss_on_a_fixed_batch():
+@pytest.mark.parametrize("drop_map", [False, True])
+def test_one_step_lowers_the_detector_loss_on_a_fixed_batch(drop_map):
     obj = OBJECTIVES["detector"]
     with torch_seeded(0):
-        net = build_module(models.info("detector-cnn"), "small")
+        net = build_module(models.info("detector-cnn"), "small") if not drop_map else degradation_cnn(drop_map=True)
     before, after, parts = losses_around_one_step(obj, net, _batch())
     assert after < before
-    assert set(parts) == {"bce", "severity", "sigma", "quality"}
+    assert set(parts) == {"bce", "severity", "sigma", "quality"} | ({"drop_map"} if drop_map else set())
 
 
 @pytest.fixture
@@ -96,3 +101,28 @@ def test_the_stream_labels_only_the_steps_that_changed_the_image(astronaut):
     assert {k for k, v in zip(LABELS, item["labels"].tolist()) if v} == {"jpeg"}
     assert item["labels"][LABELS.index("raindrop")] == 0 and label_vector(recipe.to_json(), LABELS)[
         LABELS.index("raindrop")] == 1
+
+
+def test_the_stream_carries_the_drops_footprint_where_the_drops_changed_the_image(astronaut):
+    from degrade.recipe import replay
+    from degrade.spec import sample_recipe
+    from restorebench.seeding import sample_rng
+
+    gt = astronaut[:96, :96]
+    recipe = sample_recipe({"op": "rain.drops", "params": {"density": 5.0, "radius": 8.0, "zoom": 2.0, "blur": 1.0}},
+                           sample_rng(0, 0))
+    pairs = [{"id": "a", "lq": torch.from_numpy(replay(gt, recipe)).permute(2, 0, 1).contiguous(),
+              "gt": torch.from_numpy(gt).permute(2, 0, 1).contiguous(), "recipe": recipe.to_json()}]
+    stream = TrainStream(pairs, [0], 0, 64, classes=LABELS, severity=True)
+    with_drops = 0
+    for k in range(6):
+        item = stream[k]
+        mark = item["footprint"][0]
+        changed = (item["lq"] - item["gt"]).abs().amax(0)
+        assert mark.shape == (64, 64) and 0 <= mark.min() and mark.max() <= 1
+        if (mark > 0.99).any():
+            with_drops += 1
+            assert changed[mark > 0.99].mean() > 0.02 and changed[mark == 0].mean() < changed[mark > 0.99].mean() / 3
+    assert with_drops >= 3
+    clean = [{"id": "b", "lq": pairs[0]["gt"], "gt": pairs[0]["gt"], "recipe": '{"steps": []}'}]
+    assert not TrainStream(clean, [0], 0, 64, classes=LABELS, severity=True)[0]["footprint"].any()

@@ -8,6 +8,7 @@ from degrade.operator import Operator
 from degrade.ops.rain import batch, functional
 from degrade.params import Param
 from degrade.registry import register
+from restorebench.seeding import field_rng
 
 
 @register("rain.streaks")
@@ -86,6 +87,11 @@ class RainDrops(Operator):
     def _apply(self, img: np.ndarray, params: dict) -> np.ndarray:
         p = params
         return functional.drops(img, p["density"], p["radius"], p["zoom"], p["blur"], p["seed"])
+
+    def footprint(self, h: int, w: int, params: dict) -> np.ndarray:
+        """HxW float32 coverage of the drops (1 inside, a soft edge, 0 elsewhere): the pixels they replace."""
+        p = self.check(params)
+        return functional.drop_fields(h, w, p["density"], p["radius"], p["zoom"], field_rng(p["seed"])).alpha
 
     def _apply_batch(self, x, params):
         return batch.drops(x, params)
