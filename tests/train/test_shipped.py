@@ -20,7 +20,8 @@ TRAINED = [name for name, info in models.entries().items() if info.training and 
 TASK_OPS = {"noise": ("noise.gaussian", 3), "rain": ("rain.streaks", 2), "haze": ("haze.atmospheric", 3)}
 BEATS_INPUT = {"promptir-small-aio3": ("noise", "rain", "haze"), "airnet-small-aio3": ("noise", "haze"),
                "dncnn-small-realnoise": ("camera noise",), "rong-small-aio3": ("noise", "haze"),
-               "uprestorer-small-aio3": ("noise", "haze"), "defusion-tiny-aio3": ("noise", "rain", "haze")}
+               "uprestorer-small-aio3": ("noise", "haze"), "defusion-tiny-aio3": ("noise", "rain", "haze"),
+               "dncnn-small-synrain": ("rain",)}
 """Tasks on which each shipped model restores better than its input (as in reports/aio3 and reports/realism).
 AirNet-small's and Rong-small's rain outputs score below their input on the aio3 rain tasks (reports/README.md
 and docs/training.md say so and why)."""
