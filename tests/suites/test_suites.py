@@ -15,7 +15,7 @@ from restorebench.errors import InputError
 from restorebench.imageio import read_image, to_uint8
 
 REQUIRED = {"demo", "aio3", "aio5", "cdd11", "mixed-orders", "severity", "jpeg-live1", "real-nr", "defusion-mixed",
-            "diffrestorer-mixed", "uprestorer-extra", "realism-noise", "realism-rain"}
+            "diffrestorer-mixed", "uprestorer-extra", "realism-noise", "realism-rain", "realism-haze"}
 
 
 def tiny_cfg(**tasks) -> dict:
