@@ -116,6 +116,15 @@ def detection_tensors(recipe_json: str, classes: Sequence[str], clean: torch.Ten
     return {k: torch.from_numpy(v) for k, v in detection_targets(recipe_json, classes, image).items()}
 
 
+def drop_footprint(recipe_json: str, h: int, w: int) -> torch.Tensor | None:
+    """1xHxW float32 coverage of a recipe's lens drops on an HxW image (``degrade.labels.footprint``); None
+    when it draws none."""
+    from degrade.labels import footprint
+
+    mark = footprint(recipe_json, h, w)
+    return None if mark is None or not mark.any() else torch.from_numpy(mark)[None]
+
+
 def instruction_image(recipe_json: str, spec: dict, seed: int) -> torch.Tensor:
     """The visual instruction 3xSxS float32 [0,1] of a recipe (JSON) on the ground ``spec`` ({ground, size,
     ground_seed}, as a model's ``instruction_spec``), its stochastic fields re-drawn from ``seed``."""
@@ -149,8 +158,7 @@ class TrainStream(Dataset):
         self.seeds = seeds
         self.instruction = instruction
         self._order: tuple[int, np.ndarray] | None = None
-        self._targets: dict[int, dict[str, torch.Tensor]] = {}
-        self._marks: dict[int, torch.Tensor | None] = {}
+        self._targets: dict[int, tuple[dict[str, torch.Tensor], torch.Tensor | None]] = {}
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -160,15 +168,6 @@ class TrainStream(Dataset):
         if self._order is None or self._order[0] != epoch:
             self._order = (epoch, sample_rng(self.seed, epoch, ORDER_STREAM).permutation(len(self.indices)))
         return self._order[1]
-
-    def _footprint(self, index: int, recipe: str, h: int, w: int) -> torch.Tensor | None:
-        """1xHxW coverage of the sample's lens drops (``degrade.labels.footprint``), computed once; None without."""
-        if index not in self._marks:
-            from degrade.labels import footprint
-
-            mark = footprint(recipe, h, w)
-            self._marks[index] = None if mark is None or not mark.any() else torch.from_numpy(mark)[None]
-        return self._marks[index]
 
     def _corner(self, rng: np.random.Generator, h: int, w: int) -> tuple[int, int]:
         return int(rng.integers(0, h - self.patch + 1)), int(rng.integers(0, w - self.patch + 1))
@@ -192,9 +191,10 @@ class TrainStream(Dataset):
             out["lq2"] = dihedral(lq[:, y2:y2 + p, x2:x2 + p], code)
         if self.severity:
             if index not in self._targets:
-                self._targets[index] = detection_tensors(item["recipe"], self.classes, gt)
-            out.update(self._targets[index])
-            mark = self._footprint(index, item["recipe"], h, w)
+                self._targets[index] = (detection_tensors(item["recipe"], self.classes, gt),
+                                        drop_footprint(item["recipe"], h, w))
+            targets, mark = self._targets[index]
+            out.update(targets)
             out["footprint"] = torch.zeros(1, p, p) if mark is None else dihedral(mark[:, y:y + p, x:x + p], code)
         elif self.classes is not None:
             out["labels"] = label_vector(item["recipe"], self.classes)
