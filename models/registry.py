@@ -43,7 +43,7 @@ BUNDLED_WEIGHTS = Path(__file__).with_name("weights")
 REQUIRED = ("family", "adapter", "tasks", "paper", "code")
 OPTIONAL = {"args": {}, "weights": [], "state_key": None, "strip_prefix": None, "size_multiple": 1, "channels": 3,
             "gray_mode": None, "inputs": {}, "fp16": False, "receptive_field": None, "license_opt_in": None,
-            "notes": "", "training": {}}
+            "notes": "", "training": {}, "thresholds": {}}
 TRAINING_KEYS = {"command", "corpus", "sources", "seed", "steps", "budget"}
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
 ADAPTER_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
@@ -69,6 +69,23 @@ def _weight(where: str, w: Any) -> WeightFile:
     return WeightFile(name=str(w["file"]), sha256=sha, subdir="restoration", url=w.get("url"),
                       license=w.get("license"), source=w.get("source"),
                       bundled=str(BUNDLED_WEIGHTS) if w.get("bundled") else None)
+
+
+def _thresholds(where: str, e: dict) -> dict[str, float]:
+    """A detector's ``thresholds`` (label -> probability in (0, 1)), validated against its labels."""
+    raw = e["thresholds"] or {}
+    if not isinstance(raw, dict):
+        raise _fail(where, "thresholds must be a mapping label -> probability")
+    if raw and e["family"] != "detector":
+        raise _fail(where, "thresholds apply only to family: detector")
+    out = {}
+    for label, value in raw.items():
+        if label not in e["tasks"] or label == "clean":
+            raise _fail(where, f"thresholds: {label!r} is not one of its degradation labels")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+            raise _fail(where, f"thresholds: {label} {value!r} must be a probability strictly between 0 and 1")
+        out[str(label)] = float(value)
+    return out
 
 
 def parse_entry(name: str, raw: Any, origin: str = "registry") -> ModelInfo:
@@ -109,6 +126,7 @@ def parse_entry(name: str, raw: Any, origin: str = "registry") -> ModelInfo:
     unknown = sorted(set(e["training"] or {}) - TRAINING_KEYS)
     if unknown:
         raise _fail(where, f"unknown training key(s) {unknown}; expected {sorted(TRAINING_KEYS)}")
+    thresholds = _thresholds(where, e)
     if not isinstance(e["weights"] or [], list):
         raise _fail(where, "weights must be a list")
     return ModelInfo(
@@ -117,7 +135,7 @@ def parse_entry(name: str, raw: Any, origin: str = "registry") -> ModelInfo:
         state_key=e["state_key"], strip_prefix=e["strip_prefix"], size_multiple=e["size_multiple"],
         channels=e["channels"], gray_mode=e["gray_mode"], inputs=dict(e["inputs"] or {}), fp16=bool(e["fp16"]),
         receptive_field=rf, license_opt_in=e["license_opt_in"], notes=str(e["notes"] or ""),
-        training=dict(e["training"] or {}),
+        training=dict(e["training"] or {}), thresholds=thresholds,
     )
 
 

@@ -50,6 +50,8 @@ class ModelInfo:
     license_opt_in: str | None = None
     notes: str = ""
     training: dict = field(default_factory=dict)
+    thresholds: dict = field(default_factory=dict)
+    """Detectors: label -> probability from which the label counts as present (unlisted labels: 0.5)."""
 
     @property
     def accepts_prompt(self) -> bool:

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
 from degrade.labels import CLEAN
-from models.detect.detector import DEFAULT_DETECTOR, PRESENT, Detection, Detector
+from models.detect.detector import DEFAULT_DETECTOR, Detection, Detector
 from models.detect.table import load_table
 from models.restorer import ModelInfo, Restorer
 from restorebench.errors import InputError, RestoreBenchError
@@ -72,7 +72,7 @@ def choose(found: Detection, table: dict[str, list[str]], usable: Callable[[str]
            previous: tuple[str, Detection] | None) -> tuple[str | None, str | None, list[str]]:
     """(label, method, passed-over reasons) for one detection; (None, None, reasons) when nothing applies.
     ``table``: label -> candidate methods, best first; ``usable`` as in :func:`first_usable`."""
-    candidates = [k for k in found.ranked() if found.probabilities[k] >= PRESENT] or [found.dominant]
+    candidates = found.present or [found.dominant]
     passed = []
     for label in candidates:
         if not table.get(label):

@@ -7,7 +7,9 @@
 
 A :class:`Detection` holds the probability of every label of ``degrade.labels.LABELS`` (independent sigmoids:
 mixtures have several labels near 1), the dominant label (the most probable one, ``clean`` included), the
-severity of each label on the operators' 1-5 scale, and, when noise or JPEG is present, the Gaussian-equivalent
+present labels (those whose probability reaches the label's threshold: the registry entry's ``thresholds``,
+chosen on a calibration corpus by ``benchmark.detector_thresholds``, else :data:`PRESENT`), the severity of
+each label on the operators' 1-5 scale, and, when noise or JPEG is present, the Gaussian-equivalent
 noise sigma (0-255) and the JPEG quality. Images larger than :data:`MAX_SIDE` on a side are judged on their
 central ``MAX_SIDE`` x ``MAX_SIDE`` crop; images smaller than :data:`MIN_SIDE` are refused (InputError).
 """
@@ -15,7 +17,8 @@ central ``MAX_SIDE`` x ``MAX_SIDE`` crop; images smaller than :data:`MIN_SIDE` a
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -27,7 +30,7 @@ from restorebench.validate import check_batch, check_image
 
 DEFAULT_DETECTOR = "detector-cnn"
 PRESENT = 0.5
-"""A label is present when its probability reaches this."""
+"""A label without a threshold of its own is present when its probability reaches this."""
 MIN_SIDE = 32
 MAX_SIDE = 1024
 
@@ -35,12 +38,14 @@ MAX_SIDE = 1024
 @dataclass(frozen=True)
 class Detection:
     """One image's detection (see the module docstring). ``severities``: label -> 1-5 (degradation labels);
-    ``sigma``/``quality``: None unless noise / JPEG is present."""
+    ``sigma``/``quality``: None unless noise / JPEG is present; ``thresholds``: label -> the probability from
+    which it is present (unlisted labels: :data:`PRESENT`)."""
 
     probabilities: dict[str, float]
     severities: dict[str, float]
     sigma: float | None = None
     quality: float | None = None
+    thresholds: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def dominant(self) -> str:
@@ -49,8 +54,9 @@ class Detection:
 
     @property
     def present(self) -> list[str]:
-        """Degradation labels whose probability reaches :data:`PRESENT`, most probable first."""
-        return sorted((k for k, p in self.probabilities.items() if k != CLEAN and p >= PRESENT),
+        """Degradation labels whose probability reaches their threshold, most probable first."""
+        limit = self.thresholds
+        return sorted((k for k, p in self.probabilities.items() if k != CLEAN and p >= limit.get(k, PRESENT)),
                       key=lambda k: -self.probabilities[k])
 
     @property
@@ -116,11 +122,12 @@ class Detector:
         sigma = out["sigma"].clamp(0, 255).cpu().numpy()
         quality = out["quality"].clamp(1, 100).cpu().numpy()
         found = []
+        limit = self.info.thresholds
         for i in range(len(probs)):
             p = {k: float(v) for k, v in zip(LABELS, probs[i])}
             found.append(Detection(p, {k: float(v) for k, v in zip(LABELS, severity[i]) if k != CLEAN},
-                                   float(sigma[i]) if p["noise"] >= PRESENT else None,
-                                   float(quality[i]) if p["jpeg"] >= PRESENT else None))
+                                   float(sigma[i]) if p["noise"] >= limit.get("noise", PRESENT) else None,
+                                   float(quality[i]) if p["jpeg"] >= limit.get("jpeg", PRESENT) else None, limit))
         return found
 
     def detect_image(self, img: np.ndarray) -> Detection:

@@ -101,3 +101,12 @@ def test_the_loop_stops_below_the_minimum_probability(floor, calls):
     _, log = restore_loop(0, s.detect, TABLE, s.restorer, usable, max_steps=3, min_probability=floor)
     assert s.calls == calls
     assert log[-1].note == ("stop: judged clean" if calls else "stop: no degradation reaches probability 0.3")
+
+
+def test_each_label_is_present_from_its_own_threshold_and_the_loop_follows_it():
+    p = {k: 0.0 for k in LABELS} | {"clean": 0.5, "noise": 0.3, "haze": 0.2}
+    severities = {k: 3.0 for k in LABELS if k != "clean"}
+    calibrated = Detection(p, severities, thresholds={"noise": 0.25, "haze": 0.25})
+    assert calibrated.present == ["noise"] and Detection(p, severities).present == []
+    assert choose(calibrated, TABLE, usable, None)[:2] == ("noise", "denoiser")
+    assert calibrated.to_row()["present"] == "noise"

@@ -48,6 +48,11 @@ def test_unknown_name_suggests_close_names():
     ({"weights": [{"file": "a.pth", "md5": "x"}]}, "unknown weights key"),
     ({"license_opt_in": "maybe"}, "license_opt_in"),
     ({"receptive_field": -3}, "receptive_field"),
+    ({"thresholds": {"noise": 0.3}}, "only to family: detector"),
+    ({"family": "detector", "tasks": ["clean", "noise"], "thresholds": {"blur": 0.3}}, "'blur' is not one of"),
+    ({"family": "detector", "tasks": ["clean", "noise"], "thresholds": {"clean": 0.3}}, "'clean' is not one of"),
+    ({"family": "detector", "tasks": ["clean", "noise"], "thresholds": {"noise": 1.0}}, "strictly between 0 and 1"),
+    ({"family": "detector", "tasks": ["clean", "noise"], "thresholds": [0.3]}, "thresholds must be a mapping"),
 ])
 def test_schema_errors_name_the_entry_and_key(change, message):
     with pytest.raises(InputError, match=message) as exc:
@@ -66,3 +71,9 @@ def test_duplicate_entry_across_files_is_an_error(tmp_path, monkeypatch):
     monkeypatch.setenv("RESTOREBENCH_REGISTRY", str(extra))
     with pytest.raises(InputError, match="'nlm' is defined twice"):
         models.list_models()
+
+
+def test_a_detectors_thresholds_are_read_as_probabilities():
+    info = parse_entry("det", {**BASE, "family": "detector", "tasks": ["clean", "noise", "blur"],
+                               "thresholds": {"noise": 0.25}}, "test.yaml")
+    assert info.thresholds == {"noise": 0.25} and parse_entry("plain", BASE, "test.yaml").thresholds == {}
