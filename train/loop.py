@@ -44,7 +44,7 @@ from train.data import TrainStream, ValidationSet, open_pairs, split
 from train.losses import Objective, objective_for
 from train.plot import plot_curves
 from train.schedule import learning_rate
-from train.stages import check_init, load_init
+from train.stages import InitFrom, check_init, load_init, train_mode
 
 DATA = "data.json"
 SUMMARY = "summary.json"
@@ -127,9 +127,10 @@ class EMA:
 
 
 @torch.no_grad()
-def validate_model(model: torch.nn.Module, data: ValidationSet, device: torch.device) -> tuple[float, float]:
+def validate_model(model: torch.nn.Module, data: ValidationSet, device: torch.device,
+                   fixed: InitFrom | None = None) -> tuple[float, float]:
     """Mean PSNR (dB) and SSIM of ``model`` on the held-out pairs (RGB, 0-255 scale, outputs clamped), given
-    their instructions when the pairs carry them."""
+    their instructions when the pairs carry them; its frozen part ``fixed`` stays in evaluation mode after."""
     from benchmark.metrics.pixel import psnr, ssim
     from benchmark.protocols import get_protocol, prepare
 
@@ -144,7 +145,7 @@ def validate_model(model: torch.nn.Module, data: ValidationSet, device: torch.de
         a, b = prepare(out, protocol), prepare(item["gt"][None], protocol)
         p_sum += float(psnr(a, b, protocol)[0])
         s_sum += float(ssim(a, b, protocol)[0])
-    model.train(was_training)
+    train_mode(model, fixed, was_training)
     return p_sum / len(data), s_sum / len(data)
 
 
@@ -220,7 +221,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> RunResult:
 def _fit(cfg: TrainConfig, info: models.ModelInfo, objective: Objective, run: Path, model: torch.nn.Module,
          stream: TrainStream, val: ValidationSet | None) -> RunResult:
     device = torch.device(cfg.device)
-    model.to(device).train()
+    train_mode(model.to(device), objective.init)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     ema = EMA(model, cfg.ema, objective.init.part if objective.init else None) if cfg.ema > 0 else None
@@ -269,7 +270,7 @@ def _fit(cfg: TrainConfig, info: models.ModelInfo, objective: Objective, run: Pa
                    "img_per_s": f"{cfg.batch / (t_prev - t0):.3f}", "seconds": f"{t_prev - t0:.4f}",
                    "val_psnr": "", "val_ssim": "", "parts": json.dumps(parts)}
             if val is not None and (done_steps % cfg.val_every == 0 or done_steps == cfg.steps):
-                last_val = validate_model(ema.model if ema else model, val, device)
+                last_val = validate_model(ema.model if ema else model, val, device, objective.init)
                 row["val_psnr"], row["val_ssim"] = f"{last_val[0]:.4f}", f"{last_val[1]:.5f}"
             log.append(row)
             if done_steps % cfg.ckpt_every == 0 or done_steps == cfg.steps:

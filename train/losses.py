@@ -220,6 +220,12 @@ def detector_loss(model: nn.Module, batch: dict) -> tuple[torch.Tensor, dict[str
     return loss, parts
 
 
+def drop_stage_loss(model: nn.Module, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
+    """:func:`drop_map_loss` of the drop-map stage's map against the batch's ``footprint``."""
+    loss = drop_map_loss(model(batch["lq"])["drop_map"], batch["footprint"])
+    return loss, {"drop_map": float(loss.detach())}
+
+
 @cache
 def lpips_distance(device: torch.device) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
     """LPIPS v0.1 (AlexNet) between two batches Nx3xHxW in [-1,1], averaged over the batch; differentiable."""
@@ -248,6 +254,10 @@ OBJECTIVES = {
     "rong": Objective("rong", 1, _nothing, rong_loss, labels=True),
     "c2f": Objective("c2f", 1, _nothing, c2f_loss, seeds=True, progress=True),
     "detector": Objective("detector", 1, _nothing, detector_loss, labels=True, severity=True, restores=False),
+    "detector-drops": Objective("detector-drops", 1, _nothing, drop_stage_loss, labels=True, severity=True,
+                                restores=False),
+    "detector-mapped": Objective("detector-mapped", 1, _nothing, detector_loss, labels=True, severity=True,
+                                 restores=False, init=InitFrom("detector-drops", "drop")),
     "defusion-tokenizer": Objective("defusion-tokenizer", 1, _nothing, defusion_tokenizer_loss, restores=False,
                                     instructions=True),
     "defusion": Objective("defusion", 1, _nothing, defusion_loss, seeds=True, instructions=True,
@@ -255,10 +265,13 @@ OBJECTIVES = {
 }
 BY_ARCHITECTURE = {"models.arch.airnet": "airnet", "models.arch.promptir": "l1", "models.arch.rong": "rong",
                    "models.arch.uprestorer": "c2f", "models.detect.net": "detector",
+                   "models.detect.net:drop_mapper": "detector-drops",
+                   "models.detect.net:mapped_degradation_cnn": "detector-mapped",
                    "models.arch.defusion.stage": "defusion-tokenizer", "models.arch.defusion": "defusion"}
-"""Adapter module -> objective name; unlisted architectures train with L1."""
+"""Adapter (``module:factory``, or its module for every factory in it) -> objective name; unlisted
+architectures train with L1."""
 
 
 def objective_for(adapter: str) -> Objective:
     """The objective of the architecture whose registry adapter is ``adapter`` (``module:factory``)."""
-    return OBJECTIVES[BY_ARCHITECTURE.get(adapter.partition(":")[0], "l1")]
+    return OBJECTIVES[BY_ARCHITECTURE.get(adapter, BY_ARCHITECTURE.get(adapter.partition(":")[0], "l1"))]

@@ -6,7 +6,8 @@ name alike, e.g. Defusion's ``tokenizer`` from a ``defusion-tokenizer`` run) nee
 :func:`check_init` refuses a missing, unneeded or foreign file in one line and records the file's sha256 in the
 config (``init_sha256``), so ``--resume`` refuses a run whose init file has changed; :func:`load_init` loads
 the submodule strictly from the file's keys under its name and freezes it (no gradient; the trainer's EMA skips
-it), so the final weights hold it exactly as loaded.
+it; :func:`train_mode` keeps it in evaluation mode, so its batch-norm statistics stay as loaded), so the final
+weights hold it exactly as loaded.
 """
 
 from __future__ import annotations
@@ -66,3 +67,10 @@ def load_init(model: nn.Module, init: InitFrom, path: str | Path) -> None:
     part = model.get_submodule(init.part)
     load_strict(part, state, f"--init {path} ({init.part} of a {init.model} run)")
     part.requires_grad_(False)
+
+
+def train_mode(model: nn.Module, init: InitFrom | None, mode: bool = True) -> None:
+    """``model.train(mode)``, the frozen part ``init.part`` (when given) left in evaluation mode."""
+    model.train(mode)
+    if init is not None:
+        model.get_submodule(init.part).eval()

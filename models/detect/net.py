@@ -6,15 +6,18 @@ their spatial mean and standard deviation (fine stages carry noise and JPEG stat
 rain and blur) and, with ``max_pool``, their spatial maximum (local marks, which a mean over the whole image
 dilutes), joined with three fixed summaries of the image itself: the per-channel mean and standard deviation
 (exposure), the radial power spectrum of its luminance (:func:`spectrum`: blur, low resolution,
-noise) and its 8-pixel block grid (:func:`blockiness`: JPEG). With ``drop_map`` a 1x1 convolution on the
-third stage (stride 8) maps lens drops cell by cell (trained on the drops' footprint: a label that covers a
-few percent of the image is not learnt from the image-level label alone), and the head also sees that map's
-maximum and mean probability. A two-layer head predicts, for the labels of ``degrade.labels.LABELS``:
+noise) and its 8-pixel block grid (:func:`blockiness`: JPEG). With ``drop_map`` a network of its own
+(:class:`DropMapper`) maps lens drops cell by cell, trained on the drops' footprint alone (a label that covers
+a few percent of the image is not learnt from the image-level label, nor by features shared with the other
+labels), and the head also sees that map's maximum and mean probability, detached, so the label loss does not
+move the mapper. :func:`mapped_degradation_cnn` is the detector whose mapper is trained first, as the stage
+:func:`drop_mapper`, and kept frozen while the rest learns (``train.stages``).
+A two-layer head predicts, for the labels of ``degrade.labels.LABELS``:
 
 * ``logits`` [N, C]: independent (sigmoid) label logits, ``clean`` included;
 * ``severity`` [N, C]: the severity (1-5 scale) each label would have if present;
 * ``sigma`` [N]: the Gaussian noise level (0-255 units); ``quality`` [N]: the JPEG quality (1-100);
-* ``drop_map`` [N, H', W'] (with ``drop_map``): logits of lens-drop coverage per cell of the third stage.
+* ``drop_map`` [N, H', W'] (with ``drop_map``): logits of lens-drop coverage per 8 x 8 cell.
 
 Any image size of at least 32 x 32 pixels works (global pooling); inputs are Nx3xHxW in [0,1].
 """
@@ -38,8 +41,6 @@ JPEG_BLOCK = 8
 IMAGE_STATS = 6 + SPECTRUM_BINS + 2 * JPEG_BLOCK
 """Fixed image summaries the head sees beside the stages' pooled features: channel mean and deviation,
 :func:`spectrum`, :func:`blockiness`."""
-DROP_STAGE = 2
-"""The stage (0-based; stride 8) whose features the drop map reads."""
 DROP_STATS = 2
 """Summaries of the drop map the head sees: its maximum and mean probability."""
 
@@ -50,6 +51,33 @@ SIZES = {"small": {}}
 def _conv(c_in: int, c_out: int, stride: int) -> nn.Sequential:
     return nn.Sequential(nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False), nn.BatchNorm2d(c_out),
                          nn.ReLU(inplace=True))
+
+
+class DropMapper(nn.Sequential):
+    """Lens-drop coverage logits per 8 x 8 cell: Nx3xHxW in [0,1] -> [N, H/8, W/8] (sides rounded up). Three
+    stages like the detector's first three (``widths``), then a 1x1 convolution."""
+
+    def __init__(self, widths: Sequence[int] = (32, 64, 96)):
+        layers, c_in = [], 3
+        for w in widths:
+            layers += [_conv(c_in, w, 2), _conv(w, w, 1)]
+            c_in = w
+        super().__init__(*layers, nn.Conv2d(c_in, 1, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(x - 0.5)[:, 0]
+
+
+class DropStage(nn.Module):
+    """The first training stage of :func:`mapped_degradation_cnn`: its :class:`DropMapper` alone (the same
+    submodule name, ``drop``, so the stage's weights load into the detector). Forward: {"drop_map"}."""
+
+    def __init__(self, widths: Sequence[int] = (32, 64, 96)):
+        super().__init__()
+        self.drop = DropMapper(widths)
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        return {"drop_map": self.drop(x)}
 
 
 def _pool(x: torch.Tensor, max_pool: bool = False) -> torch.Tensor:
@@ -88,7 +116,7 @@ def blockiness(gray: torch.Tensor, period: int = JPEG_BLOCK) -> torch.Tensor:
 class DegradationNet(nn.Module):
     """See the module docstring. ``widths``: features of the four stages; ``hidden``: head width;
     ``classes``: number of labels (``len(LABELS)``); ``max_pool``: also pool each stage's spatial maximum;
-    ``drop_map``: map lens drops on the third stage."""
+    ``drop_map``: map lens drops in a branch of their own."""
 
     def __init__(self, widths: Sequence[int] = (32, 64, 96, 128), hidden: int = 128, classes: int = len(LABELS),
                  max_pool: bool = True, drop_map: bool = False):
@@ -100,7 +128,7 @@ class DegradationNet(nn.Module):
             stages.append(nn.Sequential(_conv(c_in, w, 2), _conv(w, w, 1)))
             c_in = w
         self.stages = nn.ModuleList(stages)
-        self.drop = nn.Conv2d(widths[DROP_STAGE], 1, 1) if drop_map else None
+        self.drop = DropMapper(widths[:3]) if drop_map else None
         features = (2 + max_pool) * sum(widths) + IMAGE_STATS + DROP_STATS * drop_map
         self.head = nn.Sequential(nn.Linear(features, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, 2 * classes + 2))
 
@@ -109,14 +137,14 @@ class DegradationNet(nn.Module):
         {"drop_map"} [N, H', W'] (see module doc)."""
         gray = x.mean(1)
         feats = [_pool(x), spectrum(gray) / 10 + 0.5, blockiness(gray) - 1]
-        h, drops = x - 0.5, None
-        for i, stage in enumerate(self.stages):
+        h = x - 0.5
+        for stage in self.stages:
             h = stage(h)
             feats.append(_pool(h, self.max_pool))
-            if i == DROP_STAGE and self.drop is not None:
-                drops = self.drop(h)[:, 0]
-                prob = torch.sigmoid(drops).flatten(1)
-                feats.append(torch.stack([prob.amax(1), prob.mean(1)], dim=1))
+        drops = None if self.drop is None else self.drop(x)
+        if drops is not None:
+            prob = torch.sigmoid(drops.detach()).flatten(1)
+            feats.append(torch.stack([prob.amax(1), prob.mean(1)], dim=1))
         out = self.head(torch.cat(feats, dim=1))
         c = self.classes
         result = {"logits": out[:, :c], "severity": out[:, c:2 * c] * SEVERITY_SCALE,
@@ -132,6 +160,18 @@ def degradation_cnn(widths: Sequence[int] = (32, 64, 96, 128), hidden: int = 128
     return DegradationNet(tuple(widths), hidden, classes, max_pool, drop_map)
 
 
+def mapped_degradation_cnn(widths: Sequence[int] = (32, 64, 96, 128), hidden: int = 128,
+                           classes: int = len(LABELS), max_pool: bool = True) -> DegradationNet:
+    """The registry factory of a detector with a drop map trained first (the stage :func:`drop_mapper`, whose
+    run's final.pth is its ``--init``)."""
+    return DegradationNet(tuple(widths), hidden, classes, max_pool, drop_map=True)
+
+
+def drop_mapper(widths: Sequence[int] = (32, 64, 96)) -> DropStage:
+    """The registry factory of the drop-map stage."""
+    return DropStage(tuple(widths))
+
+
 def detect(state_dict: Mapping[str, torch.Tensor]) -> dict:
     """Factory arguments read off a state dict."""
     widths, i = [], 0
@@ -139,7 +179,7 @@ def detect(state_dict: Mapping[str, torch.Tensor]) -> dict:
         widths.append(int(state_dict[f"stages.{i}.0.0.weight"].shape[0]))
         i += 1
     hidden, features = (int(n) for n in state_dict["head.0.weight"].shape)
-    drop_map = "drop.weight" in state_dict
+    drop_map = "drop.0.0.weight" in state_dict
     pooled = features - IMAGE_STATS - DROP_STATS * drop_map
     return {"widths": widths, "hidden": hidden, "classes": (int(state_dict["head.2.weight"].shape[0]) - 2) // 2,
             "max_pool": pooled == 3 * sum(widths), "drop_map": drop_map}

@@ -40,3 +40,20 @@ def test_the_drop_map_loss_prefers_the_map_of_the_drops():
     assert drop_map_loss(right, mark) < drop_map_loss(-right, mark)
     assert drop_map_loss(right, mark) < drop_map_loss(torch.zeros(1, 4, 4), mark)
 
+
+
+def test_the_drop_stage_loads_into_the_mapped_detector_and_the_head_does_not_move_the_mapper():
+    from models.detect.net import drop_mapper, mapped_degradation_cnn
+
+    torch.manual_seed(0)
+    stage, net = drop_mapper(widths=(8, 16, 24)), mapped_degradation_cnn(widths=(8, 16, 24, 32), hidden=16)
+    drop_keys = {k.removeprefix("drop.") for k in net.state_dict() if k.startswith("drop.")}
+    assert drop_keys == {k.removeprefix("drop.") for k in stage.state_dict()}
+    net.drop.load_state_dict(stage.drop.state_dict(), strict=True)
+    x = torch.rand(2, 3, 40, 48)
+    assert stage.eval()(x)["drop_map"].shape == (2, 5, 6)
+    out = net.eval()(x)
+    assert torch.equal(out["drop_map"], stage(x)["drop_map"])
+    grads = torch.autograd.grad(out["logits"].sum(), list(net.drop.parameters()), allow_unused=True)
+    assert all(g is None for g in grads)
+    assert detect(net.state_dict())["drop_map"] is True

@@ -56,7 +56,8 @@ def test_each_stage_trains_with_its_objective_and_the_first_is_no_restorer():
     assert first is OBJECTIVES["defusion-tokenizer"] and first.instructions and not first.restores
     assert second is OBJECTIVES["defusion"] and second.instructions and second.seeds and second.restores
     assert second.init == InitFrom("defusion-tokenizer", "tokenizer") and first.init is None
-    assert models.list_models(family="stage") == ["defusion-tokenizer"] and "defusion" in models.list_models()
+    assert models.list_models(family="stage") == ["defusion-tokenizer", "detector-drops"]
+    assert "defusion" in models.list_models()
     assert "defusion-tokenizer" not in models.list_models()
     with pytest.raises(InputError, match="a training stage, not a restorer"):
         models.load("defusion-tokenizer", weights="random")

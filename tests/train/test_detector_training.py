@@ -17,6 +17,7 @@ from restorebench.seeding import torch_seeded
 from train import TrainConfig, train
 from train.data import TrainStream, label_vector
 from train.losses import OBJECTIVES, objective_for
+from train.stages import InitFrom
 
 RECIPES = [
     {"steps": []},
@@ -51,6 +52,47 @@ def test_one_step_lowers_the_detector_loss_on_a_fixed_batch(drop_map):
     before, after, parts = losses_around_one_step(obj, net, _batch())
     assert after < before
     assert set(parts) == {"bce", "severity", "sigma", "quality"} | ({"drop_map"} if drop_map else set())
+
+
+def test_the_drop_map_is_a_first_stage_of_the_mapped_detector():
+    first = objective_for(models.info("detector-drops").adapter)
+    assert first is OBJECTIVES["detector-drops"] and first.severity and not first.restores and first.init is None
+    second = objective_for("models.detect.net:mapped_degradation_cnn")
+    assert second.init == InitFrom("detector-drops", "drop") and second.loss is OBJECTIVES["detector"].loss
+
+
+def test_one_step_lowers_the_drop_stage_loss_on_a_fixed_batch():
+    with torch_seeded(0):
+        net = build_module(models.info("detector-drops"), "small")
+    before, after, parts = losses_around_one_step(OBJECTIVES["detector-drops"], net, _batch())
+    assert after < before and set(parts) == {"drop_map"}
+
+
+def test_the_mapped_detector_trains_on_a_frozen_drop_stage(corpus, tmp_path, monkeypatch):
+    import yaml
+
+    from models.registry import ENV_REGISTRY, REGISTRY_FILE, _read
+
+    entry = yaml.safe_load(REGISTRY_FILE.read_text())["detector-cnn"]
+    entry.update(adapter="models.detect.net:mapped_degradation_cnn", weights=[], training={})
+    entry["args"].pop("drop_map", None)
+    (tmp_path / "mapped.yaml").write_text(yaml.safe_dump({"detector-mapped-test": entry}))
+    monkeypatch.setenv(ENV_REGISTRY, str(tmp_path / "mapped.yaml"))
+    _read.cache_clear()
+    try:
+        common = dict(corpus=str(corpus), steps=2, batch=2, patch=32, warmup=1, ckpt_every=2, progress=False)
+        stage = train(TrainConfig(model="detector-drops", out=str(tmp_path / "drops"), **common))
+        with pytest.raises(InputError, match="train that first"):
+            train(TrainConfig(model="detector-mapped-test", out=str(tmp_path / "none"), **common))
+        run = train(TrainConfig(model="detector-mapped-test", out=str(tmp_path / "det"), init=str(stage.weights),
+                                **common))
+        first, final = torch.load(stage.weights, weights_only=True), torch.load(run.weights, weights_only=True)
+        frozen = {k: v for k, v in final.items() if k.startswith("drop.")}
+        assert frozen and all(torch.equal(v, first[k]) for k, v in frozen.items())  # batch-norm statistics too
+        assert load_detector("detector-mapped-test", weights=run.weights).module.drop is not None
+    finally:
+        monkeypatch.delenv(ENV_REGISTRY)
+        _read.cache_clear()
 
 
 @pytest.fixture
