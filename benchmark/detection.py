@@ -13,7 +13,8 @@ clean, whatever its task. Measured:
   of the noise sigma (Gaussian noise samples) and of the JPEG quality;
 * clean (clean images, and degraded samples left unchanged): the share whose dominant label is a degradation
   ("flagged");
-* mixtures: per-label F1 of the present labels (probability >= 0.5) against the true label set, and their
+* mixtures: per-label F1 of the present labels (probability at or above the label's threshold, see
+  ``benchmark.detector_thresholds``) against the true label set, and their
   mean over the degradation labels, per task and over all mixtures;
 * real photos (``--real``): the share of each set whose dominant label is the expected one (:data:`REAL_SETS`).
 

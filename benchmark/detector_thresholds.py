@@ -5,7 +5,9 @@
 A detector's label probabilities are independent sigmoids; 0.5 is where its training loss balances errors,
 not where a label's F1 is highest (a label that is often faint in mixtures is under-called at 0.5). For every
 degradation label this picks the threshold, on a grid of :data:`GRID` (ties: the one nearest 0.5), that
-maximizes the label's F1 over all samples of ``CORPUS`` (truth as in ``benchmark.detection``: the labels of
+maximizes the label's F1 over all samples of ``CORPUS`` among those where at least :data:`MIN_PRECISION` of
+its calls are right (a label the detector cannot see would otherwise get the lowest threshold, called on
+nearly every image for the F1 its base rate gives; such a label keeps 0.5) (truth as in ``benchmark.detection``: the labels of
 the recipe steps that changed the image). Use a corpus made from the detector's training sources with a seed
 of its own, never its test corpus, e.g.::
 
@@ -33,6 +35,8 @@ from restorebench.atomic import write_text_atomic
 
 GRID = tuple(round(t, 2) for t in np.arange(0.05, 0.951, 0.05))
 """Candidate thresholds."""
+MIN_PRECISION = 0.5
+"""Share of a label's calls on the calibration corpus that must be right at its threshold."""
 
 
 def f1_at(truth: np.ndarray, prob: np.ndarray, threshold: float) -> float:
@@ -43,9 +47,16 @@ def f1_at(truth: np.ndarray, prob: np.ndarray, threshold: float) -> float:
     return 2 * tp / (2 * tp + wrong) if tp + wrong else 0.0
 
 
+def precision_at(truth: np.ndarray, prob: np.ndarray, threshold: float) -> float:
+    """Share of right calls among ``prob >= threshold``; 0 when nothing is called."""
+    called = prob >= threshold
+    return float((called & truth).sum() / called.sum()) if called.any() else 0.0
+
+
 def choose_thresholds(frame: pd.DataFrame) -> pd.DataFrame:
     """Per degradation label with positives in ``frame`` (columns ``truth``, ``+``-joined, and ``p_<label>``):
-    positives, F1 at 0.5, the chosen threshold and its F1."""
+    positives, F1 at 0.5, the chosen threshold (0.5 when no threshold is :data:`MIN_PRECISION` precise), its
+    precision and F1."""
     truth = [set(t.split("+")) for t in frame["truth"]]
     rows = []
     for label in DEGRADATIONS:
@@ -53,9 +64,10 @@ def choose_thresholds(frame: pd.DataFrame) -> pd.DataFrame:
         if not has.any():
             continue
         prob = frame[f"p_{label}"].to_numpy()
-        best = max(GRID, key=lambda t: (round(f1_at(has, prob, t), 6), -abs(t - 0.5)))
+        usable = [t for t in GRID if precision_at(has, prob, t) >= MIN_PRECISION] or [0.5]
+        best = max(usable, key=lambda t: (round(f1_at(has, prob, t), 6), -abs(t - 0.5)))
         rows.append({"label": label, "positives": int(has.sum()), "f1_at_05": f1_at(has, prob, 0.5),
-                     "threshold": best, "f1": f1_at(has, prob, best)})
+                     "threshold": best, "precision": precision_at(has, prob, best), "f1": f1_at(has, prob, best)})
     return pd.DataFrame(rows)
 
 
@@ -70,9 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", help="YAML file for the registry entry's thresholds")
     args = ap.parse_args(sys.argv[1:] if argv is None else argv)
     table = choose_thresholds(predict_corpus(Path(args.corpus), load_detector(args.detector, args.weights)))
-    print(md_table(["label", "positives", "F1 at 0.5", "threshold", "F1"],
-                   [[r.label, str(r.positives), f"{r.f1_at_05:.3f}", f"{r.threshold:.2f}", f"{r.f1:.3f}"]
-                    for r in table.itertuples()]))
+    print(md_table(["label", "positives", "F1 at 0.5", "threshold", "precision", "F1"],
+                   [[r.label, str(r.positives), f"{r.f1_at_05:.3f}", f"{r.threshold:.2f}", f"{r.precision:.3f}",
+                     f"{r.f1:.3f}"] for r in table.itertuples()]))
     print(f"mean F1: {table['f1_at_05'].mean():.3f} at 0.5, {table['f1'].mean():.3f} at the chosen thresholds")
     if args.out:
         write_text_atomic(Path(args.out), yaml.safe_dump(

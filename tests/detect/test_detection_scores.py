@@ -44,3 +44,12 @@ def test_thresholds_are_chosen_where_each_labels_f1_is_highest():
     assert table.loc["noise", "threshold"] in (0.25, 0.3) and table.loc["noise", "f1"] == 1.0
     assert table.loc["jpeg", "threshold"] == 0.5 and table.loc["jpeg", "f1"] == 1.0  # ties: the one nearest 0.5
     assert set(table["threshold"]) <= set(GRID)
+
+
+def test_a_label_the_detector_cannot_see_keeps_the_default_threshold():
+    from benchmark.detector_thresholds import choose_thresholds
+
+    truth = ["raindrop"] * 3 + ["clean"] * 9
+    blind = pd.DataFrame({"truth": truth, "p_raindrop": [0.1, 0.2, 0.3] + [0.1, 0.2, 0.3] * 3})
+    row = choose_thresholds(blind).iloc[0]  # F1 would be best (0.4) calling every image at 0.05
+    assert row["threshold"] == 0.5 and row["f1"] == 0.0 and row["precision"] == 0.0

@@ -22,6 +22,7 @@ def test_bundled_small_verified_and_described():
     assert {"command", "corpus", "sources", "seed", "steps", "budget"} <= set(info.training)
     assert "restorebench train --model detector-cnn" in info.training["command"]
     assert "configs/train/detector.yaml" in info.training["corpus"]
+    assert set(info.thresholds) == set(info.tasks) - {"clean"}  # calibrated (benchmark.detector_thresholds)
 
 
 @pytest.mark.parametrize("op, severity, label", [("noise.gaussian", 5, "noise"), ("lowlight.darken", 4, "lowlight"),
