@@ -64,10 +64,13 @@ class ModelInfo:
         return "instruction" in self.inputs
 
     def to_dict(self) -> dict:
-        """JSON-serializable description (weights as dicts with file, sha256, url, license, source)."""
+        """JSON-serializable description (weights as dicts with file, sha256, url, license, source;
+        ``thresholds`` only where a detector has them, so other entries describe, and fingerprint, as before)."""
         d = asdict(self)
         d["tasks"] = list(self.tasks)
         d["weights"] = [w.to_dict() for w in self.weights]
+        if not d["thresholds"]:
+            del d["thresholds"]
         return d
 
 

@@ -76,4 +76,6 @@ def test_duplicate_entry_across_files_is_an_error(tmp_path, monkeypatch):
 def test_a_detectors_thresholds_are_read_as_probabilities():
     info = parse_entry("det", {**BASE, "family": "detector", "tasks": ["clean", "noise", "blur"],
                                "thresholds": {"noise": 0.25}}, "test.yaml")
-    assert info.thresholds == {"noise": 0.25} and parse_entry("plain", BASE, "test.yaml").thresholds == {}
+    plain = parse_entry("plain", BASE, "test.yaml")
+    assert info.thresholds == {"noise": 0.25} and plain.thresholds == {}
+    assert info.to_dict()["thresholds"] == {"noise": 0.25} and "thresholds" not in plain.to_dict()  # same fingerprint
