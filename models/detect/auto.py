@@ -4,8 +4,8 @@ Per image: detect; if the image is judged clean, or no degradation reaches ``min
 restore the most probable present degradation with its method from the method table
 (``models.detect.table``: the first of the label's candidates that loads here) and detect again; stop when
 clean, after ``max_steps`` restorations, or when no method applies. A method is never applied twice in a row
-unless the detection changed in between (another dominant label, another set of present labels, or the
-dominant severity down by at least :data:`SEVERITY_STEP`): the loop then moves on to the next present label.
+unless the detection changed in between (another dominant label, or the dominant severity down by at least
+:data:`SEVERITY_STEP`): the loop then moves on to the next present label.
 Labels without a candidate that loads are passed over (and said so in the log).
 
 Every detection is logged, with what was decided: :class:`LoopStep` rows, one per detection, the last one
@@ -50,10 +50,11 @@ class LoopStep:
 
 
 def changed(before: Detection, after: Detection) -> bool:
-    """True when ``after`` differs from ``before``: another dominant label, another set of present labels, or
-    the dominant severity lower by at least :data:`SEVERITY_STEP`."""
-    return (before.dominant != after.dominant or set(before.present) != set(after.present)
-            or before.severity - after.severity >= SEVERITY_STEP)
+    """True when ``after`` differs from ``before`` where it matters for applying a method again: another
+    dominant label, or the dominant severity lower by at least :data:`SEVERITY_STEP`. A label that appears or
+    fades beside the dominant one (noise a low-light enhancer amplifies) is no reason to run the same method
+    again: the loop moves on to that label instead."""
+    return before.dominant != after.dominant or before.severity - after.severity >= SEVERITY_STEP
 
 
 def first_usable(methods: list[str], usable: Callable[[str], str | None]) -> tuple[str | None, list[str]]:

@@ -71,6 +71,13 @@ def test_the_same_method_again_when_the_detection_changed():
     assert changed(s.detections[0], s.detections[1]) and not changed(s.detections[0], s.detections[0])
 
 
+def test_a_label_appearing_beside_the_dominant_one_is_not_a_change():
+    before, after = found(lowlight=0.9, haze=0.6), found(lowlight=0.8, haze=0.6, noise=0.55)
+    assert after.present != before.present and not changed(before, after)
+    table = {**TABLE, "lowlight": ["enhancer"]}
+    assert choose(after, table, usable, ("enhancer", before))[:2] == ("haze", "dehazer")
+
+
 def test_labels_without_a_usable_method_are_passed_over_then_the_loop_stops():
     label, method, passed = choose(found(snow=0.9, blur=0.8, rain=0.6), TABLE, usable, None)
     assert (label, method) == ("rain", "derainer")
