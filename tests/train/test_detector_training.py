@@ -80,7 +80,8 @@ def test_the_mapped_detector_trains_on_a_frozen_drop_stage(corpus, tmp_path, mon
     monkeypatch.setenv(ENV_REGISTRY, str(tmp_path / "mapped.yaml"))
     _read.cache_clear()
     try:
-        common = dict(corpus=str(corpus), steps=2, batch=2, patch=32, warmup=1, ckpt_every=2, progress=False)
+        common = {"corpus": str(corpus), "steps": 2, "batch": 2, "patch": 32, "warmup": 1, "ckpt_every": 2,
+                  "progress": False}
         stage = train(TrainConfig(model="detector-drops", out=str(tmp_path / "drops"), **common))
         with pytest.raises(InputError, match="train that first"):
             train(TrainConfig(model="detector-mapped-test", out=str(tmp_path / "none"), **common))
