@@ -63,18 +63,19 @@ def predict_corpus(corpus: Path, detector: Any) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _f1(truth: list[set[str]], predicted: list[set[str]], label: str) -> float | None:
-    tp = sum(label in t and label in p for t, p in zip(truth, predicted))
-    fp = sum(label not in t and label in p for t, p in zip(truth, predicted))
-    fn = sum(label in t and label not in p for t, p in zip(truth, predicted))
-    return None if tp + fn == 0 else 2 * tp / (2 * tp + fp + fn)
+def label_f1(truth: np.ndarray, called: np.ndarray) -> float | None:
+    """F1 of one label's calls (boolean array) against its truth (boolean array, same length); None when the
+    truth has no positive."""
+    tp, wrong = int((truth & called).sum()), int((truth ^ called).sum())
+    return None if not truth.any() else 2 * tp / (2 * tp + wrong)
 
 
 def mixture_f1(frame: pd.DataFrame) -> dict[str, Any]:
     """Per-label F1 of the present labels and their mean over labels that occur in the truth."""
     truth = [set(t.split("+")) for t in frame["truth"]]
     predicted = [set(p.split("+")) - {CLEAN} for p in frame["present"]]
-    per = {k: _f1(truth, predicted, k) for k in DEGRADATIONS}
+    per = {k: label_f1(np.array([k in t for t in truth], dtype=bool), np.array([k in p for p in predicted], dtype=bool))
+           for k in DEGRADATIONS}
     scored = [v for v in per.values() if v is not None]
     return {"n": len(frame), "mean_f1": float(np.mean(scored)) if scored else math.nan,
             "per_label": {k: None if v is None else round(v, 4) for k, v in per.items()}}

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from benchmark.detection import predict_corpus
+from benchmark.detection import label_f1, predict_corpus
 from benchmark.render import md_table
 from degrade.labels import DEGRADATIONS
 from restorebench.atomic import write_text_atomic
@@ -41,10 +41,7 @@ MIN_PRECISION = 0.5
 
 def f1_at(truth: np.ndarray, prob: np.ndarray, threshold: float) -> float:
     """F1 of ``prob >= threshold`` against boolean ``truth`` (1-D arrays of one label); 0 without positives."""
-    called = prob >= threshold
-    tp = int((called & truth).sum())
-    wrong = int((called ^ truth).sum())
-    return 2 * tp / (2 * tp + wrong) if tp + wrong else 0.0
+    return label_f1(truth, prob >= threshold) or 0.0
 
 
 def precision_at(truth: np.ndarray, prob: np.ndarray, threshold: float) -> float:
