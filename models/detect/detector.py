@@ -31,6 +31,11 @@ from restorebench.validate import check_batch, check_image
 DEFAULT_DETECTOR = "detector-cnn"
 PRESENT = 0.5
 """A label without a threshold of its own is present when its probability reaches this."""
+
+
+def reaches(probability: float, label: str, thresholds: Mapping[str, float]) -> bool:
+    """True when ``label`` is present at ``probability``: at least its threshold, or :data:`PRESENT`."""
+    return probability >= thresholds.get(label, PRESENT)
 MIN_SIDE = 32
 MAX_SIDE = 1024
 
@@ -55,8 +60,7 @@ class Detection:
     @property
     def present(self) -> list[str]:
         """Degradation labels whose probability reaches their threshold, most probable first."""
-        limit = self.thresholds
-        return sorted((k for k, p in self.probabilities.items() if k != CLEAN and p >= limit.get(k, PRESENT)),
+        return sorted((k for k, p in self.probabilities.items() if k != CLEAN and reaches(p, k, self.thresholds)),
                       key=lambda k: -self.probabilities[k])
 
     @property
@@ -126,8 +130,8 @@ class Detector:
         for i in range(len(probs)):
             p = {k: float(v) for k, v in zip(LABELS, probs[i])}
             found.append(Detection(p, {k: float(v) for k, v in zip(LABELS, severity[i]) if k != CLEAN},
-                                   float(sigma[i]) if p["noise"] >= limit.get("noise", PRESENT) else None,
-                                   float(quality[i]) if p["jpeg"] >= limit.get("jpeg", PRESENT) else None, limit))
+                                   float(sigma[i]) if reaches(p["noise"], "noise", limit) else None,
+                                   float(quality[i]) if reaches(p["jpeg"], "jpeg", limit) else None, limit))
         return found
 
     def detect_image(self, img: np.ndarray) -> Detection:
