@@ -53,16 +53,17 @@ def _conv(c_in: int, c_out: int, stride: int) -> nn.Sequential:
                          nn.ReLU(inplace=True))
 
 
+def _stages(widths: Sequence[int]) -> list[nn.Sequential]:
+    """Stages of two 3x3 convolutions from RGB, each halving the size first: ``widths`` features each."""
+    return [nn.Sequential(_conv(c_in, w, 2), _conv(w, w, 1)) for c_in, w in zip((3, *widths), widths)]
+
+
 class DropMapper(nn.Sequential):
     """Lens-drop coverage logits per 8 x 8 cell: Nx3xHxW in [0,1] -> [N, H/8, W/8] (sides rounded up). Three
     stages like the detector's first three (``widths``), then a 1x1 convolution."""
 
     def __init__(self, widths: Sequence[int] = (32, 64, 96)):
-        layers, c_in = [], 3
-        for w in widths:
-            layers += [_conv(c_in, w, 2), _conv(w, w, 1)]
-            c_in = w
-        super().__init__(*layers, nn.Conv2d(c_in, 1, 1))
+        super().__init__(*_stages(widths), nn.Conv2d(widths[-1], 1, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return super().forward(x - 0.5)[:, 0]
@@ -123,11 +124,7 @@ class DegradationNet(nn.Module):
         super().__init__()
         self.classes = classes
         self.max_pool = max_pool
-        stages, c_in = [], 3
-        for w in widths:
-            stages.append(nn.Sequential(_conv(c_in, w, 2), _conv(w, w, 1)))
-            c_in = w
-        self.stages = nn.ModuleList(stages)
+        self.stages = nn.ModuleList(_stages(widths))
         self.drop = DropMapper(widths[:3]) if drop_map else None
         features = (2 + max_pool) * sum(widths) + IMAGE_STATS + DROP_STATS * drop_map
         self.head = nn.Sequential(nn.Linear(features, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, 2 * classes + 2))
@@ -179,7 +176,7 @@ def detect(state_dict: Mapping[str, torch.Tensor]) -> dict:
         widths.append(int(state_dict[f"stages.{i}.0.0.weight"].shape[0]))
         i += 1
     hidden, features = (int(n) for n in state_dict["head.0.weight"].shape)
-    drop_map = "drop.0.0.weight" in state_dict
+    drop_map = "drop.0.0.0.weight" in state_dict
     pooled = features - IMAGE_STATS - DROP_STATS * drop_map
     return {"widths": widths, "hidden": hidden, "classes": (int(state_dict["head.2.weight"].shape[0]) - 2) // 2,
             "max_pool": pooled == 3 * sum(widths), "drop_map": drop_map}
