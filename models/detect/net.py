@@ -9,8 +9,9 @@ dilutes), joined with three fixed summaries of the image itself: the per-channel
 noise) and its 8-pixel block grid (:func:`blockiness`: JPEG). With ``drop_map`` a network of its own
 (:class:`DropMapper`) maps lens drops cell by cell, trained on the drops' footprint alone (a label that covers
 a few percent of the image is not learnt from the image-level label, nor by features shared with the other
-labels), and the head also sees that map's maximum and mean probability, detached, so the label loss does not
-move the mapper. :func:`mapped_degradation_cnn` is the detector whose mapper is trained first, as the stage
+labels), and the head sees that map's largest logit and mean probability, detached, so the label loss does not
+move the mapper; a linear term of the two also goes straight to the raindrop logit (the map is the one
+evidence of drops, and a feature among a thousand is learnt slowly by the head). :func:`mapped_degradation_cnn` is the detector whose mapper is trained first, as the stage
 :func:`drop_mapper`, and kept frozen while the rest learns (``train.stages``).
 A two-layer head predicts, for the labels of ``degrade.labels.LABELS``:
 
@@ -29,7 +30,7 @@ from collections.abc import Mapping, Sequence
 import torch
 from torch import nn
 
-from degrade.labels import LABELS
+from degrade.labels import LABELS, MAPPED_LABEL
 
 SEVERITY_SCALE = 5.0
 SIGMA_SCALE = 50.0
@@ -42,7 +43,8 @@ IMAGE_STATS = 6 + SPECTRUM_BINS + 2 * JPEG_BLOCK
 """Fixed image summaries the head sees beside the stages' pooled features: channel mean and deviation,
 :func:`spectrum`, :func:`blockiness`."""
 DROP_STATS = 2
-"""Summaries of the drop map the head sees: its maximum and mean probability."""
+"""Summaries of the drop map the head sees: its largest logit (a probability saturates near 1 where drops and
+drop-like marks both reach it) and its mean probability."""
 
 SIZES = {"small": {}}
 """Named configurations: one, ``small`` (the shipped weights; under 0.6 M parameters)."""
@@ -126,6 +128,7 @@ class DegradationNet(nn.Module):
         self.max_pool = max_pool
         self.stages = nn.ModuleList(_stages(widths))
         self.drop = DropMapper(widths[:3]) if drop_map else None
+        self.drop_gain = nn.Linear(DROP_STATS, 1) if drop_map else None
         features = (2 + max_pool) * sum(widths) + IMAGE_STATS + DROP_STATS * drop_map
         self.head = nn.Sequential(nn.Linear(features, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, 2 * classes + 2))
 
@@ -140,10 +143,14 @@ class DegradationNet(nn.Module):
             feats.append(_pool(h, self.max_pool))
         drops = None if self.drop is None else self.drop(x)
         if drops is not None:
-            prob = torch.sigmoid(drops.detach()).flatten(1)
-            feats.append(torch.stack([prob.amax(1), prob.mean(1)], dim=1))
+            logit = drops.detach().flatten(1)
+            drop_stats = torch.stack([logit.amax(1), torch.sigmoid(logit).mean(1)], dim=1)
+            feats.append(drop_stats)
         out = self.head(torch.cat(feats, dim=1))
         c = self.classes
+        if drops is not None:
+            k = LABELS.index(MAPPED_LABEL)
+            out = torch.cat([out[:, :k], out[:, k:k + 1] + self.drop_gain(drop_stats), out[:, k + 1:]], dim=1)
         result = {"logits": out[:, :c], "severity": out[:, c:2 * c] * SEVERITY_SCALE,
                   "sigma": out[:, 2 * c] * SIGMA_SCALE, "quality": out[:, 2 * c + 1] * QUALITY_SCALE}
         if drops is not None:

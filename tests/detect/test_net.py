@@ -57,3 +57,18 @@ def test_the_drop_stage_loads_into_the_mapped_detector_and_the_head_does_not_mov
     grads = torch.autograd.grad(out["logits"].sum(), list(net.drop.parameters()), allow_unused=True)
     assert all(g is None for g in grads)
     assert detect(net.state_dict())["drop_map"] is True
+
+
+def test_the_drop_maps_largest_logit_reaches_the_raindrop_logit_directly():
+    torch.manual_seed(0)
+    net = degradation_cnn(widths=(8, 8, 8, 8), hidden=16, drop_map=True).eval()
+    with torch.no_grad():
+        net.head[2].weight.zero_()
+        net.head[2].bias.zero_()
+        net.drop_gain.weight.copy_(torch.tensor([[1.0, 0.0]]))
+        net.drop_gain.bias.zero_()
+    out = net(torch.rand(2, 3, 40, 48))
+    k = LABELS.index("raindrop")
+    assert torch.allclose(out["logits"][:, k], out["drop_map"].flatten(1).amax(1))
+    others = torch.cat([out["logits"][:, :k], out["logits"][:, k + 1:]], dim=1)
+    assert torch.equal(others, torch.zeros_like(others))
