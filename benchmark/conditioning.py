@@ -52,15 +52,21 @@ Detector = Callable[[np.ndarray], "Detection"]
 """An HxWx3 float32 [0,1] image -> its detection (``models.detect.Detection``: label probabilities, severities)."""
 
 
-def shipped_detector(device: str = "cpu") -> Detector:
-    """The shipped degradation detector (``models.detect.load_detector``), loaded on its first call."""
+CONDITIONING_DETECTOR = "detector-cnn"
+"""The detector that estimates real images' recipes and detector prompts: part of the benchmark protocol (as
+FID fixes its feature network), so scores made with it stay comparable when another default detector
+(``models.detect.DEFAULT_DETECTOR``) ships."""
+
+
+def conditioning_detector(device: str = "cpu") -> Detector:
+    """:data:`CONDITIONING_DETECTOR` with its verified weights, loaded on its first call."""
     loaded = []
 
     def detect(img: np.ndarray) -> Detection:
         if not loaded:
             from models.detect import load_detector
 
-            loaded.append(load_detector(device=device))
+            loaded.append(load_detector(CONDITIONING_DETECTOR, device=device))
         return loaded[0].detect_image(img)
 
     return detect

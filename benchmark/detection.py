@@ -135,10 +135,10 @@ def _pct(x: float | None) -> str:
     return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.1f}%"
 
 
-def render(scores: dict, conf: pd.DataFrame, real: dict, command: str) -> str:
-    """The markdown report."""
+def render(scores: dict, conf: pd.DataFrame, real: dict, command: str, detector: str) -> str:
+    """The markdown report; ``detector`` says which detector and weights were scored."""
     s, c, m = scores["singles"], scores["clean"], scores["mixtures"]
-    lines = ["# Degradation detector scores", "", f"Made by `{command}`.", "",
+    lines = ["# Degradation detector scores", "", f"Made by `{command}`; detector {detector}.", "",
              "| measure | value | n |", "|---|---|---|",
              f"| top-1 accuracy, single degradations (severity 3-5) | {_pct(s['top1'])} | {s['n']} |",
              f"| clean images (and samples no step changed) flagged as degraded | {_pct(c['flagged'])} | {c['n']} |",
@@ -182,7 +182,10 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     command = "python -m benchmark.detection " + " ".join(sys.argv[1:] if argv is None else argv)
-    write_text_atomic(out / "detection.md", render(scores, conf, real, command))
+    registered = ", ".join(f"sha256 {w.sha256[:12]}" for w in detector.info.weights)
+    weights = args.weights or f"the registry's weights, {registered}"
+    about = f"`{detector.info.name}` ({weights})"
+    write_text_atomic(out / "detection.md", render(scores, conf, real, command, about))
     write_text_atomic(out / "confusion.csv", conf.to_csv())
     write_text_atomic(out / "scores.json", json.dumps({"scores": scores, "real": real}, indent=2) + "\n")
     with atomic_path(out / "predictions.parquet") as tmp:

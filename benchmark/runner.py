@@ -30,8 +30,8 @@ from benchmark.conditioning import (
     ConditionUnavailable,
     Detector,
     condition,
+    conditioning_detector,
     describe,
-    shipped_detector,
 )
 from benchmark.scoring import Scorer, harness_scorer, metric_availability, score_task
 from benchmark.suites import Suite, Task
@@ -143,11 +143,11 @@ def registry_methods(names: list[str], device: str = "cpu", detector: Detector |
     """Methods of the model registry by name, with availability checked without loading anything.
 
     ``detector`` gives the prompts of methods declaring ``inputs: {prompt: detector}`` and the estimated
-    instructions of real images (default: the shipped detector, loaded when first needed).
+    instructions of real images (default: ``benchmark.conditioning.CONDITIONING_DETECTOR``, loaded when first needed).
     """
     import models
 
-    detector = detector if detector is not None else shipped_detector(device)
+    detector = detector if detector is not None else conditioning_detector(device)
     out = []
     for name in names:
         info = models.info(name)

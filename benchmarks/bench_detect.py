@@ -1,7 +1,7 @@
-"""Degradation detector throughput: img/s of the shipped detector at SIZE x SIZE on the CPU (one thread by
+"""Degradation detector throughput: img/s of a shipped detector (default: the default one) at SIZE x SIZE on the CPU (one thread by
 default), one image at a time and in batches of BATCH, as ``restorebench detect`` and ``auto`` call it.
 
-    python benchmarks/bench_detect.py [--size 256] [--batch 16] [--threads 1] [--seconds 3] [--weights random]
+    python benchmarks/bench_detect.py [--detector NAME] [--size 256] [--batch 16] [--threads 1] [--seconds 3] [--weights random]
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from _timing import fmt, rate, table
 def main() -> None:
     import torch
 
-    from models.detect import load_detector
+    from models.detect import DEFAULT_DETECTOR, load_detector
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--detector", default=DEFAULT_DETECTOR)
     ap.add_argument("--size", type=int, default=256)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--threads", type=int, default=1)
@@ -27,7 +28,7 @@ def main() -> None:
     ap.add_argument("--weights", help="'random' to time without the shipped file (same speed)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    detector = load_detector(weights=args.weights)
+    detector = load_detector(args.detector, weights=args.weights)
     g = torch.Generator().manual_seed(0)
     rows = []
     for batch in (1, args.batch):

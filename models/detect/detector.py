@@ -1,7 +1,7 @@
 """Detecting degradations: what a trained detector (a ``family: detector`` registry entry) says about images.
 
     from models.detect import load_detector
-    det = load_detector()                    # the shipped detector-cnn, on the CPU
+    det = load_detector()                    # the default detector-cnn-drops, on the CPU
     d = det.detect_image(img)                # HxWx3 float32 [0,1] -> Detection
     d.dominant, d.probabilities["noise"], d.severity, d.sigma
 
@@ -28,7 +28,7 @@ from models.registry import get_info
 from restorebench.errors import InputError
 from restorebench.validate import check_batch, check_image
 
-DEFAULT_DETECTOR = "detector-cnn"
+DEFAULT_DETECTOR = "detector-cnn-drops"
 PRESENT = 0.5
 """A label without a threshold of its own is present when its probability reaches this."""
 

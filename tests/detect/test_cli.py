@@ -75,6 +75,7 @@ def test_auto_is_a_registry_method_with_a_log_per_image(astronaut, identity_tabl
 
 
 def test_a_detector_is_no_restorer(shared):
-    assert "detector-cnn" not in models.list_models() and models.list_models(family="detector") == ["detector-cnn"]
+    detectors = ["detector-cnn", "detector-cnn-drops"]
+    assert "detector-cnn" not in models.list_models() and models.list_models(family="detector") == detectors
     with pytest.raises(InputError, match="not a restorer"):
         models.load("detector-cnn")

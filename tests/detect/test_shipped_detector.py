@@ -12,15 +12,16 @@ from restorebench.seeding import sample_rng
 from restorebench.weights import locate, sha256_file
 
 
-def test_bundled_small_verified_and_described():
-    info = models.info("detector-cnn")
+@pytest.mark.parametrize("name", ["detector-cnn", "detector-cnn-drops"])
+def test_bundled_small_verified_and_described(name):
+    info = models.info(name)
     (wf,) = info.weights
     path = locate(wf)
     assert path is not None and path.parent == BUNDLED_WEIGHTS
     assert path.stat().st_size <= 5_000_000 and sha256_file(path) == wf.sha256
     assert wf.license == "Apache-2.0" and info.license_opt_in is None
     assert {"command", "corpus", "sources", "seed", "steps", "budget"} <= set(info.training)
-    assert "restorebench train --model detector-cnn" in info.training["command"]
+    assert f"restorebench train --model {name} " in info.training["command"]
     assert "configs/train/detector.yaml" in info.training["corpus"]
     assert set(info.thresholds) == set(info.tasks) - {"clean"}  # calibrated (benchmark.detector_thresholds)
 

@@ -475,11 +475,12 @@ def test_a_composite_method_gets_a_new_cache_key_when_what_it_runs_changes(monke
     import models
     from benchmark.runner import method_fingerprint
 
-    auto, detector = models.info("auto"), models.info("detector-cnn")
+    auto = models.info("auto")
+    detector = models.info(auto.args["detector"])
     before = method_fingerprint(auto)
     assert method_fingerprint(models.info("identity")) == registry_methods(["identity"])[0].fingerprint
     retrained = dataclasses.replace(detector, weights=tuple(dataclasses.replace(w, sha256="0" * 64)
                                                             for w in detector.weights))
     real_info = models.info
-    monkeypatch.setattr(models, "info", lambda name: retrained if name == "detector-cnn" else real_info(name))
+    monkeypatch.setattr(models, "info", lambda name: retrained if name == detector.name else real_info(name))
     assert method_fingerprint(auto) != before

@@ -68,26 +68,17 @@ def test_one_step_lowers_the_drop_stage_loss_on_a_fixed_batch():
     assert after < before and set(parts) == {"drop_map"}
 
 
-def test_the_mapped_detector_trains_on_a_frozen_drop_stage(corpus, tmp_path, monkeypatch):
-    import yaml
-
-    from models.registry import ENV_REGISTRY, REGISTRY_FILE
-
-    entry = yaml.safe_load(REGISTRY_FILE.read_text())["detector-cnn"]
-    entry.update(adapter="models.detect.net:mapped_degradation_cnn", weights=[], training={})
-    (tmp_path / "mapped.yaml").write_text(yaml.safe_dump({"detector-mapped-test": entry}))
-    monkeypatch.setenv(ENV_REGISTRY, str(tmp_path / "mapped.yaml"))  # the registry is cached per file list
+def test_the_mapped_detector_trains_on_a_frozen_drop_stage(corpus, tmp_path):
     common = {"corpus": str(corpus), "steps": 2, "batch": 2, "patch": 32, "warmup": 1, "ckpt_every": 2,
               "progress": False}
     stage = train(TrainConfig(model="detector-drops", out=str(tmp_path / "drops"), **common))
     with pytest.raises(InputError, match="train that first"):
-        train(TrainConfig(model="detector-mapped-test", out=str(tmp_path / "none"), **common))
-    run = train(TrainConfig(model="detector-mapped-test", out=str(tmp_path / "det"), init=str(stage.weights),
-                            **common))
+        train(TrainConfig(model="detector-cnn-drops", out=str(tmp_path / "none"), **common))
+    run = train(TrainConfig(model="detector-cnn-drops", out=str(tmp_path / "det"), init=str(stage.weights), **common))
     first, final = torch.load(stage.weights, weights_only=True), torch.load(run.weights, weights_only=True)
     frozen = {k: v for k, v in final.items() if k.startswith("drop.")}
     assert frozen and all(torch.equal(v, first[k]) for k, v in frozen.items())  # batch-norm statistics too
-    assert load_detector("detector-mapped-test", weights=run.weights).module.drop is not None
+    assert load_detector("detector-cnn-drops", weights=run.weights).module.drop is not None
 
 
 @pytest.fixture
@@ -103,7 +94,7 @@ def test_detector_training_is_deterministic_for_a_seed(detector_run, tmp_path):
     assert a.sha256 == b.sha256 and a.summary["val_psnr"] is None
     assert "load_detector('detector-cnn'" in a.summary["load"]
     assert train(at(detector_run, tmp_path / "seed1", seed=1)).sha256 != a.sha256
-    assert load_detector(weights=a.weights).info.name == "detector-cnn"
+    assert load_detector("detector-cnn", weights=a.weights).info.name == "detector-cnn"
 
 
 def test_a_detector_is_not_validated_on_restoration_pairs(detector_run, corpus):
