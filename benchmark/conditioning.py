@@ -58,6 +58,13 @@ FID fixes its feature network), so scores made with it stay comparable when anot
 (``models.detect.DEFAULT_DETECTOR``) ships."""
 
 
+def uses_detector(inputs: dict, where: str = "inputs") -> bool:
+    """True when a method with these registry ``inputs`` is conditioned through the detector: a visual
+    instruction (estimated by it for real images) or a detector prompt."""
+    prompt = prompt_spec(inputs, where)
+    return instruction_spec(inputs, where) is not None or (prompt is not None and prompt[0] == "detector")
+
+
 def conditioning_detector(device: str = "cpu") -> Detector:
     """:data:`CONDITIONING_DETECTOR` with its verified weights, loaded on its first call."""
     loaded = []

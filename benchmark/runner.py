@@ -26,12 +26,14 @@ import numpy as np
 import pandas as pd
 
 from benchmark.conditioning import (
+    CONDITIONING_DETECTOR,
     Conditioning,
     ConditionUnavailable,
     Detector,
     condition,
     conditioning_detector,
     describe,
+    uses_detector,
 )
 from benchmark.scoring import Scorer, harness_scorer, metric_availability, score_task
 from benchmark.suites import Suite, Task
@@ -130,11 +132,15 @@ class Method:
 
 
 def method_fingerprint(info: ModelInfo) -> str:
-    """8 hex digits of the sha256 of a registry entry and of every entry its ``args`` name:
-    a composite method (``auto`` runs ``detector-cnn``) gets a new cache key when what it runs is retrained."""
+    """8 hex digits of the sha256 of a registry entry, of every entry its ``args`` name and, for a method
+    conditioned through the detector (:func:`benchmark.conditioning.uses_detector`), of
+    :data:`~benchmark.conditioning.CONDITIONING_DETECTOR`'s entry: a composite method (``auto`` runs a detector)
+    or a conditioned one gets a new cache key when what it runs or is given is retrained."""
     import models
 
-    named = [models.info(v).to_dict() for v in info.args.values() if isinstance(v, str) and v in models.entries()]
+    names = [v for v in info.args.values() if isinstance(v, str) and v in models.entries()]
+    names += [CONDITIONING_DETECTOR] if uses_detector(info.inputs, info.name) else []
+    named = [models.info(v).to_dict() for v in names]
     payload = [info.to_dict(), *named] if named else info.to_dict()
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:8]
 

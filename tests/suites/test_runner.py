@@ -469,18 +469,37 @@ def test_fair_ranks_partial_coverage_standard_errors_and_few_images():
     assert csv.at["p", "t1/rank"] == 1
 
 
-def test_a_composite_method_gets_a_new_cache_key_when_what_it_runs_changes(monkeypatch):
+def _retrain(monkeypatch, name: str) -> None:
+    """Make ``models.info(name)`` return the entry with other weights, as after a retraining."""
     import dataclasses
 
+    import models
+
+    entry = models.info(name)
+    retrained = dataclasses.replace(entry, weights=tuple(dataclasses.replace(w, sha256="0" * 64)
+                                                         for w in entry.weights))
+    real_info = models.info
+    monkeypatch.setattr(models, "info", lambda n: retrained if n == name else real_info(n))
+
+
+def test_a_composite_method_gets_a_new_cache_key_when_what_it_runs_changes(monkeypatch):
     import models
     from benchmark.runner import method_fingerprint
 
     auto = models.info("auto")
-    detector = models.info(auto.args["detector"])
     before = method_fingerprint(auto)
     assert method_fingerprint(models.info("identity")) == registry_methods(["identity"])[0].fingerprint
-    retrained = dataclasses.replace(detector, weights=tuple(dataclasses.replace(w, sha256="0" * 64)
-                                                            for w in detector.weights))
-    real_info = models.info
-    monkeypatch.setattr(models, "info", lambda name: retrained if name == detector.name else real_info(name))
+    _retrain(monkeypatch, auto.args["detector"])
     assert method_fingerprint(auto) != before
+
+
+def test_a_method_conditioned_through_the_detector_gets_a_new_cache_key_when_the_detector_changes(monkeypatch):
+    import models
+    from benchmark.conditioning import CONDITIONING_DETECTOR
+    from benchmark.runner import method_fingerprint
+
+    names = ("defusion-tiny-aio3", "identity")
+    before = {n: method_fingerprint(models.info(n)) for n in names}
+    _retrain(monkeypatch, CONDITIONING_DETECTOR)
+    after = {n: method_fingerprint(models.info(n)) for n in names}
+    assert after["defusion-tiny-aio3"] != before["defusion-tiny-aio3"] and after["identity"] == before["identity"]
