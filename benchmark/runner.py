@@ -149,7 +149,7 @@ def registry_methods(names: list[str], device: str = "cpu", detector: Detector |
     """Methods of the model registry by name, with availability checked without loading anything.
 
     ``detector`` gives the prompts of methods declaring ``inputs: {prompt: detector}`` and the estimated
-    instructions of real images (default: ``benchmark.conditioning.CONDITIONING_DETECTOR``, loaded when first needed).
+    instructions of real images (default: :data:`CONDITIONING_DETECTOR`, loaded when first needed).
     """
     import models
 

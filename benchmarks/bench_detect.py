@@ -1,7 +1,9 @@
-"""Degradation detector throughput: img/s of a shipped detector (default: the default one) at SIZE x SIZE on the CPU (one thread by
-default), one image at a time and in batches of BATCH, as ``restorebench detect`` and ``auto`` call it.
+"""Degradation detector throughput: img/s of a detector (default ``models.detect.DEFAULT_DETECTOR``) at
+SIZE x SIZE on the CPU (one thread by default), one image at a time and in batches of BATCH, as
+``restorebench detect`` and ``auto`` call it.
 
-    python benchmarks/bench_detect.py [--detector NAME] [--size 256] [--batch 16] [--threads 1] [--seconds 3] [--weights random]
+    python benchmarks/bench_detect.py [--detector NAME] [--size 256] [--batch 16] [--threads 1] [--seconds 3]
+                                      [--weights random]
 """
 
 from __future__ import annotations

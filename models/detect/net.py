@@ -11,8 +11,9 @@ noise) and its 8-pixel block grid (:func:`blockiness`: JPEG). With ``drop_map`` 
 a few percent of the image is not learnt from the image-level label, nor by features shared with the other
 labels), and the head sees that map's largest logit and mean probability, detached, so the label loss does not
 move the mapper; a linear term of the two also goes straight to the raindrop logit (the map is the one
-evidence of drops, and a feature among a thousand is learnt slowly by the head). :func:`mapped_degradation_cnn` is the detector whose mapper is trained first, as the stage
-:func:`drop_mapper`, and kept frozen while the rest learns (``train.stages``).
+evidence of drops, and a feature among a thousand is learnt slowly by the head). :func:`mapped_degradation_cnn`
+is the detector whose mapper is trained first, as the stage :func:`drop_mapper`, and kept frozen while the rest
+learns (``train.stages``).
 A two-layer head predicts, for the labels of ``degrade.labels.LABELS``:
 
 * ``logits`` [N, C]: independent (sigmoid) label logits, ``clean`` included;
@@ -47,7 +48,7 @@ DROP_STATS = 2
 drop-like marks both reach it) and its mean probability."""
 
 SIZES = {"small": {}}
-"""Named configurations: one, ``small`` (the shipped weights; under 0.6 M parameters)."""
+"""Named configurations: one, ``small`` (the shipped weights: 0.59 M parameters, 0.80 M with the drop map)."""
 
 
 def _conv(c_in: int, c_out: int, stride: int) -> nn.Sequential:
