@@ -5,10 +5,10 @@
 A detector's label probabilities are independent sigmoids; 0.5 is where its training loss balances errors,
 not where a label's F1 is highest (a label that is often faint in mixtures is under-called at 0.5). For every
 degradation label this picks the threshold, on a grid of :data:`GRID` (ties: the one nearest 0.5), that
-maximizes the label's F1 over all samples of ``CORPUS`` among those where at least :data:`MIN_PRECISION` of
-its calls are right (a label the detector cannot see would otherwise get the lowest threshold, called on
-nearly every image for the F1 its base rate gives; such a label keeps 0.5) (truth as in ``benchmark.detection``: the labels of
-the recipe steps that changed the image). Use a corpus made from the detector's training sources with a seed
+maximizes the label's F1 over all samples of ``CORPUS`` (truth as in ``benchmark.detection``: the labels of
+the recipe steps that changed the image) among those where at least :data:`MIN_PRECISION` of its calls are
+right; a label the detector cannot see would otherwise get the lowest threshold, called on nearly every image
+for the F1 its base rate gives, and keeps 0.5 instead. Use a corpus made from the detector's training sources with a seed
 of its own, never its test corpus, e.g.::
 
     restorebench generate configs/train/detector-sources.txt corpora/detector-calib \\

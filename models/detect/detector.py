@@ -31,13 +31,13 @@ from restorebench.validate import check_batch, check_image
 DEFAULT_DETECTOR = "detector-cnn-drops"
 PRESENT = 0.5
 """A label without a threshold of its own is present when its probability reaches this."""
+MIN_SIDE = 32
+MAX_SIDE = 1024
 
 
 def reaches(probability: float, label: str, thresholds: Mapping[str, float]) -> bool:
     """True when ``label`` is present at ``probability``: at least its threshold, or :data:`PRESENT`."""
     return probability >= thresholds.get(label, PRESENT)
-MIN_SIDE = 32
-MAX_SIDE = 1024
 
 
 @dataclass(frozen=True)
