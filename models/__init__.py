@@ -98,7 +98,7 @@ def availability(name: str, allow_academic: bool | None = None) -> tuple[bool, s
         return False, str(exc)
     if meta.family == "classical" or _is_restorer_class(adapter):
         check = getattr(adapter, "available", None)
-        return check() if callable(check) else (True, "classical, no weights needed")
+        return check(meta) if callable(check) else (True, "classical, no weights needed")
     if not meta.weights:
         return False, "weights unavailable: no official file recorded; use weights=PATH or weights='random'"
     reasons = []

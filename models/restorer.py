@@ -221,8 +221,9 @@ class ImageRestorer(Restorer):
         self.params = {**self.defaults, **params}
 
     @classmethod
-    def available(cls) -> tuple[bool, str]:
-        """(runnable here, reason); methods with optional dependencies override it."""
+    def available(cls, info: ModelInfo) -> tuple[bool, str]:
+        """(runnable here as the registry entry ``info``, reason); methods with optional dependencies or
+        composite ones override it."""
         return True, "classical, no weights needed"
 
     def analyze(self, img: np.ndarray) -> dict:

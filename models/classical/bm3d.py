@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from models.classical.denoise_common import SigmaDenoiser
+from models.restorer import ModelInfo
 from restorebench.errors import InputError
 
 
@@ -23,14 +24,14 @@ class BM3D(SigmaDenoiser):
     defaults: ClassVar[dict[str, Any]] = {"sigma": None}
 
     @classmethod
-    def available(cls) -> tuple[bool, str]:
+    def available(cls, info: ModelInfo) -> tuple[bool, str]:
         if importlib.util.find_spec("bm3d") is None:
             return False, "needs the optional package: pip install restorebench[bm3d] (non-commercial license)"
         return True, "bm3d package installed (non-commercial license, opted in)"
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        ok, why = self.available()
+        ok, why = self.available(self.info)
         if not ok:
             raise InputError(f"{self.info.name}: {why}; or use dct-denoise")
 

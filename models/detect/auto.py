@@ -153,12 +153,14 @@ class AutoRestorer(Restorer):
         self.last_logs: list[list[LoopStep]] = []
 
     @classmethod
-    def available(cls) -> tuple[bool, str]:
-        """Runnable when the default detector's weights are here (each label's method is checked when used)."""
+    def available(cls, info: ModelInfo) -> tuple[bool, str]:
+        """Runnable when the weights of the entry's detector are here (each label's method is checked when
+        used)."""
         import models
 
-        ok, why = models.availability(DEFAULT_DETECTOR)
-        return ok, f"detector {DEFAULT_DETECTOR}: {why}"
+        detector = info.args.get("detector", DEFAULT_DETECTOR)
+        ok, why = models.availability(detector)
+        return ok, f"detector {detector}: {why}"
 
     def to(self, device: Any) -> AutoRestorer:
         super().to(device)

@@ -79,3 +79,14 @@ def test_a_detector_is_no_restorer(shared):
     assert "detector-cnn" not in models.list_models() and models.list_models(family="detector") == detectors
     with pytest.raises(InputError, match="not a restorer"):
         models.load("detector-cnn")
+
+
+def test_autos_availability_is_that_of_its_own_detector():
+    import dataclasses
+
+    from models.detect.auto import AutoRestorer
+
+    auto = models.info("auto")
+    other = dataclasses.replace(auto, args={**auto.args, "detector": "detector-cnn-drops"})
+    assert AutoRestorer.available(auto)[1].startswith(f"detector {auto.args['detector']}:")
+    assert AutoRestorer.available(other)[1].startswith("detector detector-cnn-drops:")
