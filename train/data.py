@@ -21,7 +21,7 @@ each validation image is cropped to a multiple of the model's size multiple (top
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -104,8 +104,8 @@ def label_vector(recipe_json: str, classes: Sequence[str]) -> torch.Tensor:
     return torch.tensor([float(c in present) for c in classes], dtype=torch.float32)
 
 
-def detection_tensors(recipe_json: str, classes: Sequence[str], clean: torch.Tensor | None = None
-                      ) -> dict[str, torch.Tensor]:
+def detection_arrays(recipe_json: str, classes: Sequence[str], clean: torch.Tensor | None = None
+                     ) -> dict[str, np.ndarray]:
     """``labels`` and ``severity`` [len(classes)], ``sigma`` [1] and ``quality`` [1] of a recipe (float32, NaN
     where unknown; see ``degrade.labels.detection_targets``), read off the steps that changed ``clean`` (the
     3xHxW float32 image the recipe was recorded on) when it is given; without it ``labels`` equals
@@ -113,7 +113,29 @@ def detection_tensors(recipe_json: str, classes: Sequence[str], clean: torch.Ten
     from degrade.labels import detection_targets
 
     image = None if clean is None else clean.permute(1, 2, 0).numpy()
-    return {k: torch.from_numpy(v) for k, v in detection_targets(recipe_json, classes, image).items()}
+    return detection_targets(recipe_json, classes, image)
+
+
+class TargetTable:
+    """Per-sample arrays (e.g. :func:`detection_arrays`) of ``n`` samples, each computed on first use and kept in
+    columns allocated once: small arrays kept sample by sample would pin the heap between image-sized
+    temporaries, and a long run would grow by about an image per sample."""
+
+    def __init__(self, n: int):
+        self.n = n
+        self.filled = np.zeros(n, bool)
+        self.columns: dict[str, np.ndarray] = {}
+
+    def get(self, slot: int, compute: Callable[[], dict[str, np.ndarray]]) -> dict[str, torch.Tensor]:
+        """Sample ``slot``'s arrays as tensors (copies), from ``compute()`` the first time."""
+        if not self.filled[slot]:
+            values = compute()
+            if not self.columns:
+                self.columns = {k: np.empty((self.n, *v.shape), v.dtype) for k, v in values.items()}
+            for k, v in values.items():
+                self.columns[k][slot] = v
+            self.filled[slot] = True
+        return {k: torch.from_numpy(column[slot].copy()) for k, column in self.columns.items()}
 
 
 def drop_footprint(recipe_json: str, h: int, w: int) -> torch.Tensor | None:
@@ -138,8 +160,8 @@ def instruction_image(recipe_json: str, spec: dict, seed: int) -> torch.Tensor:
 class TrainStream(Dataset):
     """Global sample ``k`` -> {"lq", "gt"} 3 x patch x patch float32 crops (plus "lq2", a second crop of the
     same degraded image at its own position, when ``views`` is 2, "labels", the :func:`label_vector` of the
-    sample's recipe over ``classes``, when ``classes`` is given, all its :func:`detection_tensors` (of the
-    steps that changed the sample's clean image, computed once per sample) and "footprint", 1 x patch x patch
+    sample's recipe over ``classes``, when ``classes`` is given, all its :func:`detection_arrays` (of the
+    steps that changed the sample's clean image, computed once per sample: :class:`TargetTable`) and "footprint", 1 x patch x patch
     coverage of its lens drops (zeros without; ``degrade.labels.footprint``), when ``severity`` is true, "seed",
     an int64 in [0, 2^63) for the objective's random draws, when ``seeds`` is true, and "instruction", the sample's :func:`instruction_image` on the ground ``instruction``, when given)."""
 
@@ -158,7 +180,7 @@ class TrainStream(Dataset):
         self.seeds = seeds
         self.instruction = instruction
         self._order: tuple[int, np.ndarray] | None = None
-        self._targets: dict[int, tuple[dict[str, torch.Tensor], torch.Tensor | None]] = {}
+        self._targets = TargetTable(len(self.indices))
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -174,7 +196,8 @@ class TrainStream(Dataset):
 
     def __getitem__(self, k: int) -> dict[str, torch.Tensor]:
         epoch, pos = divmod(int(k), len(self.indices))
-        index = self.indices[int(self.order(epoch)[pos])]
+        slot = int(self.order(epoch)[pos])
+        index = self.indices[slot]
         item = self.pairs[index]
         lq, gt = _pair(item, str(item.get("id", index)))
         h, w = lq.shape[-2:]
@@ -190,11 +213,8 @@ class TrainStream(Dataset):
             y2, x2 = self._corner(rng, h, w)
             out["lq2"] = dihedral(lq[:, y2:y2 + p, x2:x2 + p], code)
         if self.severity:
-            if index not in self._targets:
-                self._targets[index] = (detection_tensors(item["recipe"], self.classes, gt),
-                                        drop_footprint(item["recipe"], h, w))
-            targets, mark = self._targets[index]
-            out.update(targets)
+            out.update(self._targets.get(slot, lambda: detection_arrays(item["recipe"], self.classes, gt)))
+            mark = drop_footprint(item["recipe"], h, w)
             out["footprint"] = torch.zeros(1, p, p) if mark is None else dihedral(mark[:, y:y + p, x:x + p], code)
         elif self.classes is not None:
             out["labels"] = label_vector(item["recipe"], self.classes)

@@ -3,6 +3,7 @@ stream carries label and severity targets, and restoration-only settings are ref
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 from train_helpers import at, losses_around_one_step
@@ -113,6 +114,35 @@ def test_the_stream_carries_severity_targets(corpus):
     assert item["sigma"].shape == item["quality"].shape == (1,)
     with pytest.raises(InputError, match="need the label classes"):
         TrainStream(pairs, range(len(pairs)), 0, 32, severity=True)
+
+
+def test_the_target_table_computes_each_sample_once_and_hands_out_copies():
+    from train.data import TargetTable
+
+    calls = []
+    table = TargetTable(3)
+
+    def compute(v: float):
+        calls.append(v)
+        return {"labels": np.full(4, v, np.float32), "sigma": np.array([v], np.float32)}
+
+    first = table.get(2, lambda: compute(1.0))
+    first["labels"].zero_()
+    again = table.get(2, lambda: compute(9.0))
+    assert calls == [1.0] and torch.equal(again["labels"], torch.ones(4)) and again["sigma"].shape == (1,)
+    assert table.get(0, lambda: compute(5.0))["sigma"].item() == 5.0 and calls == [1.0, 5.0]
+
+
+def test_the_streams_targets_are_the_same_in_every_epoch(corpus):
+    from degrade.corpus import PairedCorpus
+
+    pairs = PairedCorpus(corpus)
+    stream = TrainStream(pairs, range(len(pairs)), 0, 32, classes=LABELS, severity=True)
+    n = len(stream)
+    for k in range(n):
+        later = int(np.flatnonzero(stream.order(1) == stream.order(0)[k])[0]) + n
+        for key in ("labels", "severity", "sigma", "quality"):
+            assert torch.equal(stream[k][key].nan_to_num(-1), stream[later][key].nan_to_num(-1)), key
 
 
 def test_the_stream_labels_only_the_steps_that_changed_the_image(astronaut):
