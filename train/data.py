@@ -161,9 +161,11 @@ class TrainStream(Dataset):
     """Global sample ``k`` -> {"lq", "gt"} 3 x patch x patch float32 crops (plus "lq2", a second crop of the
     same degraded image at its own position, when ``views`` is 2, "labels", the :func:`label_vector` of the
     sample's recipe over ``classes``, when ``classes`` is given, all its :func:`detection_arrays` (of the
-    steps that changed the sample's clean image, computed once per sample: :class:`TargetTable`) and "footprint", 1 x patch x patch
-    coverage of its lens drops (zeros without; ``degrade.labels.footprint``), when ``severity`` is true, "seed",
-    an int64 in [0, 2^63) for the objective's random draws, when ``seeds`` is true, and "instruction", the sample's :func:`instruction_image` on the ground ``instruction``, when given)."""
+    steps that changed the sample's clean image, computed once per sample: :class:`TargetTable`) and
+    "footprint", 1 x patch x patch coverage of its lens drops (zeros without; ``degrade.labels.footprint``,
+    recomputed per sample), when ``severity`` is true, "seed", an int64 in [0, 2^63) for the objective's random
+    draws, when ``seeds`` is true, and "instruction", the sample's :func:`instruction_image` on the ground
+    ``instruction``, when given)."""
 
     def __init__(self, pairs: Dataset, indices: Sequence[int], seed: int, patch: int, views: int = 1,
                  classes: Sequence[str] | None = None, severity: bool = False, seeds: bool = False,
