@@ -27,6 +27,24 @@ def params_for(name: str, rng: np.random.Generator, severity: int = 3) -> dict:
     return degrade.get(name).sample(rng, severity)
 
 
+REALIZATIONS = 16
+"""Seeds pooled when a batch path draws another random field than the numpy path: on the test crop one
+realization's residual std varies by about 7% from seed to seed (rain streaks), 16 pooled by under 2%."""
+
+
+def assert_same_statistics(name: str, img: np.ndarray, params: dict, device: str = "cpu") -> None:
+    """The residual (output - ``img``) of operator ``name``'s numpy path and of its batch path on ``device``,
+    pooled over REALIZATIONS seeds of ``params``: means within 0.01, mean per-image std within 10%."""
+    op = degrade.get(name)
+    seeded = [{**params, "seed": (params["seed"] + k) % 2**32} for k in range(REALIZATIONS)]
+    y = op.apply_batch(to_batch(*[img] * REALIZATIONS).to(device), seeded)
+    assert y.device.type == torch.device(device).type
+    cpu = np.stack([op.apply(img, p) for p in seeded]) - img
+    bat = np.stack([from_batch(y, k) for k in range(REALIZATIONS)]) - img
+    assert abs(cpu.mean() - bat.mean()) < 0.01
+    assert bat.std(axis=(1, 2, 3)).mean() == pytest.approx(cpu.std(axis=(1, 2, 3)).mean(), rel=0.1, abs=2e-3)
+
+
 def to_batch(*imgs: np.ndarray) -> torch.Tensor:
     """HxWx3 numpy images -> Nx3xHxW torch batch."""
     return torch.from_numpy(np.stack(imgs)).permute(0, 3, 1, 2).contiguous()

@@ -8,7 +8,14 @@ import torch
 
 import degrade
 from restorebench.seeding import sample_rng
-from tests.ops_a.conftest import OPERATORS, STOCHASTIC, from_batch, params_for, to_batch
+from tests.ops_a.conftest import (
+    OPERATORS,
+    STOCHASTIC,
+    assert_same_statistics,
+    from_batch,
+    params_for,
+    to_batch,
+)
 
 pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")]
 
@@ -24,8 +31,7 @@ def test_cuda_batch_matches_numpy(name, crop):
     for i, p in enumerate(params):
         cpu, gpu = op.apply(crop, p), from_batch(y, i)
         if name in STOCHASTIC:
-            rc, rg = cpu - crop, gpu - crop
-            assert abs(rc.mean() - rg.mean()) < 0.01 and rg.std() == pytest.approx(rc.std(), rel=0.1, abs=2e-3)
+            assert_same_statistics(name, crop, p, "cuda")
         else:
             assert np.abs(cpu - gpu).max() <= 1e-4
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import torch
 
+from degrade.ops.jpeg.functional import LEVELS
+
 LUMA_TABLE = (
     16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56,
     14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92,
@@ -204,4 +206,5 @@ def jpeg_roundtrip(x: torch.Tensor, qualities: list[int], subsampling: str) -> t
         small = small[..., : -(-h // fy), : -(-w // fx)]
         planes.append(upsample(small, fy, fx)[..., :h, :w])
     out = ycc_to_rgb(torch.stack(planes, dim=1))
-    return (out.float() / 255.0).to(x.dtype)
+    # a table of numpy's v / 255: CUDA divides by a scalar through its reciprocal, one ulp off for some levels
+    return torch.from_numpy(LEVELS[0]).to(x.device)[out].to(x.dtype)
