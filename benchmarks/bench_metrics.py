@@ -80,14 +80,21 @@ def random_weight_files(root: Path) -> dict[str, dict[str, Path]]:
     return files
 
 
-def real_weight_files() -> dict[str, dict[str, Path | None]]:
-    """The real LPIPS (alex) and DISTS heads as restorebench resolves them; backbones None (resolved too)."""
+def real_weight_files(name: str) -> dict[str, dict[str, Path | None]] | None:
+    """The real head of LPIPS (alex) or DISTS in pyiqa's layout as restorebench resolves it, backbone None
+    (resolved too); None when that metric's weights or pyiqa's head file are not here."""
+    from benchmark.metrics import metric_info
     from benchmark.metrics.backbones import LPIPS_HEADS
     from benchmark.metrics.perceptual import DISTS_HEAD
     from restorebench import weights as rw
 
-    return {"lpips": {"backbone_path": None, "head_path": rw.resolve(LPIPS_HEADS["alex"])},
-            "dists": {"backbone_path": None, "head_path": rw.resolve(DISTS_HEAD)}}
+    if not metric_info(name)["available"]:
+        return None
+    try:
+        head = rw.resolve(LPIPS_HEADS["alex"] if name == "lpips" else DISTS_HEAD)
+    except rw.WeightsUnavailable:
+        return None
+    return {name: {"backbone_path": None, "head_path": head}}
 
 
 @contextlib.contextmanager
@@ -98,12 +105,12 @@ def pyiqa_backbones(files: dict[str, dict[str, Path | None]]):
 
     from benchmark.metrics.perceptual import Backbone
 
-    def fake(net: str, path: Path):
-        return lambda *a, **k: types.SimpleNamespace(features=Backbone(net, path).features)
+    def fake(net: str, metric: str):
+        return lambda *a, **k: types.SimpleNamespace(features=Backbone(net, files[metric]["backbone_path"]).features)
 
     saved = (lpips_arch.models.alexnet, dists_arch.models.vgg16)
-    lpips_arch.models.alexnet = fake("alex", files["lpips"]["backbone_path"])
-    dists_arch.models.vgg16 = fake("vgg", files["dists"]["backbone_path"])
+    lpips_arch.models.alexnet = fake("alex", "lpips")
+    dists_arch.models.vgg16 = fake("vgg", "dists")
     try:
         yield
     finally:
@@ -122,17 +129,18 @@ def pyiqa_metric(name: str, device: torch.device, files: dict[str, dict[str, Pat
 def bench_pairs(args: argparse.Namespace, device: torch.device) -> Iterator[tuple]:
     """Rows (metric, variant, pyiqa loop, pyiqa batched, ours batched, ours loop, max |diff|): per-round
     pairs/s of the four, interleaved, on the same pairs."""
-    from benchmark.metrics import build_metric, metric_info
+    from benchmark.metrics import build_metric
 
     pred, gt = make_pairs(args.pairs, args.size, device)
     with tempfile.TemporaryDirectory() as tmp:
         fake = random_weight_files(Path(tmp))
         for name in args.metrics.split(","):
-            real = metric_info(name)["available"] or name not in fake
+            files = real_weight_files(name) if name in fake else {}
+            real = files is not None
             opts = {} if real else fake[name]
             precisions = ("tf32", "bf16", "fp16") if device.type == "cuda" else ("fp32",)
             variants = [("pyiqa", {})] if name not in fake else [(p, {"precision": p}) for p in precisions]
-            ref = pyiqa_metric(name, device, (real_weight_files() if name in fake else {}) if real else fake)
+            ref = pyiqa_metric(name, device, files if real else fake)
             b = args.batch_size
             ours = [build_metric(name, "pyiqa", device, **opts, **extra) for _, extra in variants]
             fns = [batches(ref, pred, gt, 1), batches(ref, pred, gt, b)]
