@@ -83,7 +83,11 @@ class Operator:
 
     def apply_batch(self, x: Any, params: list[dict]) -> Any:
         """Degrade an Nx3xHxW float tensor (any device) with one params dict per sample."""
-        check_batch(x, f"{self.name} batch")
+        return self.apply_batch_valid(check_batch(x, f"{self.name} batch"), params)
+
+    def apply_batch_valid(self, x: Any, params: list[dict]) -> Any:
+        """:meth:`apply_batch` for a batch already known to be valid (another operator's output): no tensor
+        check, so no device synchronization on a GPU."""
         if len(params) != x.shape[0]:
             raise InputError(f"{self.name}: {len(params)} params dicts for a batch of {x.shape[0]}")
         checked = [self.check(p) for p in params]

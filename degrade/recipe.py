@@ -17,7 +17,7 @@ import yaml
 
 from degrade.registry import get
 from restorebench.errors import InputError
-from restorebench.validate import check_image
+from restorebench.validate import check_batch, check_image
 
 RECIPE_VERSION = 1
 
@@ -59,7 +59,7 @@ class Recipe:
         return yaml.safe_dump(self.to_dict(), sort_keys=False)
 
     @classmethod
-    def from_dict(cls, data: Any, source: str = "recipe") -> "Recipe":
+    def from_dict(cls, data: Any, source: str = "recipe") -> Recipe:
         """Parse and validate a recipe dict; each step's params are checked against its operator."""
         if not isinstance(data, dict) or not isinstance(data.get("steps"), list):
             raise InputError(f"{source}: a recipe is a mapping with a 'steps' list of {{op, params}}")
@@ -77,15 +77,15 @@ class Recipe:
         return cls(tuple(steps), version, checked=True)
 
     @classmethod
-    def from_json(cls, text: str, source: str = "recipe") -> "Recipe":
+    def from_json(cls, text: str, source: str = "recipe") -> Recipe:
         return cls.from_dict(json.loads(text), source)
 
     @classmethod
-    def from_yaml(cls, text: str, source: str = "recipe") -> "Recipe":
+    def from_yaml(cls, text: str, source: str = "recipe") -> Recipe:
         return cls.from_dict(yaml.safe_load(text), source)
 
     @classmethod
-    def load(cls, path: str | Path) -> "Recipe":
+    def load(cls, path: str | Path) -> Recipe:
         """Read a .json, .yaml or .yml recipe file."""
         path = Path(path)
         text = path.read_text()
@@ -105,18 +105,27 @@ def replay(img: np.ndarray, recipe: Recipe | dict) -> np.ndarray:
 
 
 def replay_batch(x: Any, recipes: list[Recipe]) -> Any:
-    """Apply one recipe per sample to an Nx3xHxW tensor; samples sharing an op sequence run together."""
+    """Apply one recipe per sample to an Nx3xHxW tensor (a new tensor; ``x`` is left as it is); samples
+    sharing an op sequence run together. The batch is checked once: each step's output is float32 in [0,1]."""
     import torch
 
     if len(recipes) != x.shape[0]:
         raise InputError(f"{len(recipes)} recipes for a batch of {x.shape[0]}")
+    check_batch(x, "replay_batch input")
     groups: dict[tuple[str, ...], list[int]] = {}
     for i, r in enumerate(recipes):
         groups.setdefault(r.ops, []).append(i)
+    if len(groups) == 1:  # one op sequence for the whole batch: no gather and scatter
+        return _replay_group(x, recipes)
     out = torch.empty_like(x)
-    for ops, idx in groups.items():
-        y = x[idx]
-        for k, name in enumerate(ops):
-            y = get(name).apply_batch(y, [recipes[i].steps[k].params for i in idx])
-        out[idx] = y
+    for idx in groups.values():
+        out[idx] = _replay_group(x[idx], [recipes[i] for i in idx])
     return out
+
+
+def _replay_group(x: Any, recipes: list[Recipe]) -> Any:
+    """Recipes sharing one op sequence applied to the valid batch ``x``, a new tensor."""
+    y = x
+    for k, step in enumerate(recipes[0].steps):
+        y = get(step.op).apply_batch_valid(y, [r.steps[k].params for r in recipes])
+    return y.clone() if y is x else y

@@ -44,7 +44,12 @@ def check_side(height: int, width: int, what: str, min_side: int = MIN_SIDE) -> 
 
 def check_finite_range(arr: Any, what: str) -> None:
     """Raise InputError if ``arr`` (numpy or torch) holds NaN/Inf or values outside [0,1] (1e-6 slack)."""
-    lo, hi = float(arr.min()), float(arr.max())
+    if isinstance(arr, np.ndarray):
+        lo, hi = float(arr.min()), float(arr.max())
+    else:  # torch: one pass and one device synchronization for both
+        import torch
+
+        lo, hi = (float(v) for v in torch.stack(arr.aminmax()).tolist())
     if not (np.isfinite(lo) and np.isfinite(hi)):
         raise InputError(f"{what}: contains NaN or Inf; clean the input (e.g. np.nan_to_num) before degrading")
     if lo < -1e-6 or hi > 1 + 1e-6:

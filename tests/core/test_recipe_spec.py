@@ -137,3 +137,17 @@ def test_replay_batch_groups_by_op_sequence(photo_crops):
     assert y.shape == x.shape
     again = degrade.replay_batch(x, recipes)
     assert torch.equal(y, again)
+
+
+@pytest.mark.parametrize("steps", [[LEAF_A, {"op": "blur.gaussian", "severity": 2}], []])
+def test_replay_batch_of_one_op_sequence_leaves_its_input(photo_crops, steps):
+    import torch
+
+    spec = {"policy": "chain", "items": steps}
+    recipes = [sample_recipe(spec, sample_rng(5, i)) for i in range(3)]
+    x = torch.from_numpy(np.stack(photo_crops[:1] * 3)).permute(0, 3, 1, 2).contiguous()
+    before = x.clone()
+    y = degrade.replay_batch(x, recipes)
+    assert torch.equal(x, before) and y.data_ptr() != x.data_ptr()
+    for i in range(3):  # a sample's bytes do not depend on the rest of the batch
+        assert torch.equal(y[i : i + 1], degrade.replay_batch(x[i : i + 1], recipes[i : i + 1]))

@@ -34,11 +34,35 @@ def device_generator(seed: int, device: torch.device) -> torch.Generator:
 def per_sample(
     x: torch.Tensor, params: list[dict], fn: Callable[[torch.Tensor, dict, torch.Generator], torch.Tensor]
 ) -> torch.Tensor:
-    """Apply ``fn(sample 3xHxW, params, generator seeded from params["seed"])`` to each sample of ``x``."""
+    """Apply ``fn(sample 3xHxW, params, generator seeded from params["seed"])`` to each sample of ``x``
+    (one generator re-seeded per sample: the same draws as a new one, without creating one each time)."""
     out = torch.empty_like(x)
+    gen = torch.Generator(device=x.device)
     for i, p in enumerate(params):
-        out[i] = fn(x[i], p, device_generator(p["seed"], x.device))
+        out[i] = fn(x[i], p, gen.manual_seed(int(p["seed"])))
     return out
+
+
+def seeded_fields(x: torch.Tensor, params: list[dict], draw: Callable[..., torch.Tensor],
+                  channels: list[int] | None = None) -> torch.Tensor:
+    """Random fields shaped like the Nx3xHxW ``x`` (same device and dtype): sample i's ``channels[i]``
+    (default 3) channels drawn by ``draw`` (``torch.rand`` / ``torch.randn``) from a generator seeded with
+    ``params[i]["seed"]``, exactly as :func:`per_sample` draws them; a one-channel field is repeated across
+    the three."""
+    _, c, h, w = x.shape
+    field = torch.empty_like(x)
+    gen = torch.Generator(device=x.device)
+    for i, p in enumerate(params):
+        k = channels[i] if channels else c
+        draw((k, h, w), generator=gen.manual_seed(int(p["seed"])), out=field[i, :k])
+        if k < c:
+            field[i, k:] = field[i, :k]
+    return field
+
+
+def column(params: list[dict], value: Callable[[dict], float], like: torch.Tensor) -> torch.Tensor:
+    """``value(params[i])`` per sample as an Nx1x1x1 tensor of ``like``'s dtype and device."""
+    return torch.tensor([value(p) for p in params], dtype=like.dtype, device=like.device).view(-1, 1, 1, 1)
 
 
 def normal_like(x: torch.Tensor, gen: torch.Generator, channels: int | None = None) -> torch.Tensor:
@@ -57,7 +81,8 @@ def shot_read_noise(signal: torch.Tensor, photons: float, read_noise: float, gen
 
 def gaussian_noise(x: torch.Tensor, params: list[dict]) -> torch.Tensor:
     """Add per-sample Gaussian noise: sigma (0-255 units), gray, seed per params dict."""
-    return per_sample(x, params, lambda s, p, g: s + normal_like(s, g, 1 if p["gray"] else 3) * (p["sigma"] / 255.0))
+    field = seeded_fields(x, params, torch.randn, [1 if p["gray"] else 3 for p in params])
+    return field.mul_(column(params, lambda p: p["sigma"] / 255.0, x)).add_(x)
 
 
 def poisson_noise(x: torch.Tensor, params: list[dict]) -> torch.Tensor:
@@ -73,18 +98,15 @@ def poisson_noise(x: torch.Tensor, params: list[dict]) -> torch.Tensor:
 
 def speckle_noise(x: torch.Tensor, params: list[dict]) -> torch.Tensor:
     """Per-sample multiplicative noise ``x * (1 + sigma * n)``."""
-    return per_sample(x, params, lambda s, p, g: s + s * normal_like(s, g) * p["sigma"])
+    return seeded_fields(x, params, torch.randn).mul_(x).mul_(column(params, lambda p: p["sigma"], x)).add_(x)
 
 
 def salt_pepper_noise(x: torch.Tensor, params: list[dict]) -> torch.Tensor:
     """Per-sample impulse noise: ``amount`` of the values replaced, ``salt_ratio`` of them by 1, else 0."""
 
-    def one(s: torch.Tensor, p: dict, g: torch.Generator) -> torch.Tensor:
-        u = torch.rand(s.shape, generator=g, device=s.device, dtype=s.dtype)
-        s = s.masked_fill(u < p["amount"], 0.0)
-        return s.masked_fill(u < p["amount"] * p["salt_ratio"], 1.0)
-
-    return per_sample(x, params, one)
+    u = seeded_fields(x, params, torch.rand)
+    out = x.masked_fill(u < column(params, lambda p: p["amount"], u), 0.0)
+    return out.masked_fill_(u < column(params, lambda p: p["amount"] * p["salt_ratio"], u), 1.0)
 
 
 def demosaic_bilinear(sparse: torch.Tensor) -> torch.Tensor:
