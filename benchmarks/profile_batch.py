@@ -43,8 +43,10 @@ def profile(fn: Callable[[], object], device: torch.device, iters: int) -> tuple
         for _ in range(iters):
             fn()
         sync()
+    # on a GPU only the kernels themselves (an operator's entry repeats its kernels' time)
+    kind = torch.autograd.DeviceType.CUDA if cuda else torch.autograd.DeviceType.CPU
     attr = "self_device_time_total" if cuda else "self_cpu_time_total"
-    events = [(e.key, getattr(e, attr) / 1e3 / iters) for e in prof.key_averages()]
+    events = [(e.key, getattr(e, attr) / 1e3 / iters) for e in prof.key_averages() if e.device_type == kind]
     events = [e for e in events if e[1] > 0]
     busy = sum(ms for _, ms in events)
     return wall, busy, sorted(events, key=lambda e: -e[1])[:4]
