@@ -171,6 +171,9 @@ def test_user_kernel_fixture_is_valid():
 
 
 @pytest.mark.parametrize("name,variants", [
+    ("noise.gaussian", [{"sigma": 25.0, "gray": True, "seed": 1}, {"sigma": 8.0, "gray": False, "seed": 2}]),
+    ("noise.speckle", [{"sigma": 0.2, "seed": 1}, {"sigma": 0.05, "seed": 2}]),
+    ("noise.salt_pepper", [{"amount": 0.05, "salt_ratio": 0.5, "seed": 1}, {"amount": 0.2, "salt_ratio": 0.9, "seed": 2}]),
     ("noise.camera", [{"photons": 50.0, "read_noise": 3.0, "bayer": True, "seed": 1},
                       {"photons": 80.0, "read_noise": 1.0, "bayer": False, "seed": 2}]),
     ("noise.isp", [{"photons": 300.0, "read_noise": 3.0, "wb_red": 2.0, "wb_blue": 1.6, "ccm": 1.0,
