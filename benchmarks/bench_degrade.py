@@ -10,7 +10,7 @@ loader touches other images in between); each cell is the median with the lowest
 ratio the median of the per-round ratios. The process keeps freed memory for reuse (``restorebench.memory``,
 as restorebench's CLI and corpus workers do) unless ``--default-allocator`` is given; either way both
 libraries share it. Batch section: the torch batch path at batch B on --device, beside kornia's
-augmentations and a plain copy of the batch.
+augmentations (the two timed in turn, round after round) and a plain copy of the batch.
 
     python benchmarks/bench_degrade.py [--device cuda] [--size 512] [--batch 64] [--seconds 1] [--ops 'rain.*']
 """
@@ -184,7 +184,6 @@ def batch_rows(names: list[str], device: str, size: int, batch: int, seconds: fl
         spec = spec_of(name)
         rng = sample_rng(0, 1)
         recipes = [degrade.sample_recipe(spec, rng) for _ in range(batch)]
-        ours = round_rates(lambda: degrade.replay_batch(x, recipes), batch, seconds, sync, warmup=1, repeats=rounds)
         if name == "mixture":
             peer = K.AugmentationSequential(*[PEERS[n][2](K) for n in MIXTURE]).to(device)
             label, peer_name = " -> ".join(MIXTURE), "rain->noise->snow"
@@ -192,8 +191,10 @@ def batch_rows(names: list[str], device: str, size: int, batch: int, seconds: fl
             make = PEERS.get(name, NO_PEER)[2]
             peer = make(K).to(device) if make else None
             label, peer_name = name, type(peer).__name__ if peer is not None else ""
-        peer_rate = (round_rates(lambda: peer(x), batch, seconds, sync, warmup=1, repeats=rounds)
-                     if peer is not None else None)
+        # ours and kornia's in turn, round after round, so that a load that comes and goes hits both alike
+        fns = [lambda r=recipes: degrade.replay_batch(x, r)] + ([lambda p=peer: p(x)] if peer is not None else [])
+        rates = interleaved_rates(fns, batch, seconds, warmup=1, rounds=rounds, sync=sync)
+        ours, peer_rate = rates[0], rates[1] if peer is not None else None
         rows.append([label, spread(ours), peer_name, spread(peer_rate),
                      spread(ratio_rounds(ours, peer_rate), True) if peer_rate else ""])
     return rows
