@@ -237,7 +237,7 @@ def main() -> None:
         torch.set_num_threads(os.cpu_count() or 1)
     if args.skip_batch:
         return
-    name = torch.cuda.get_device_name() if args.device.startswith("cuda") else f"CPU ({os.cpu_count()} threads)"
+    name = torch.cuda.get_device_name() if args.device.startswith("cuda") else f"CPU ({torch.get_num_threads()} threads)"
     print(f"\n## torch batch path, {name}, batch {args.batch}, {args.size}x{args.size}, img/s\n")
     print(table(["restorebench", "img/s", "kornia 0.9", "img/s", "ours/kornia"],
                 batch_rows(names, args.device, args.size, args.batch, args.seconds, args.rounds)))
