@@ -107,3 +107,21 @@ def test_batch_convolution_routes_agree_with_the_numpy_path(crop, monkeypatch, s
         monkeypatch.setattr(filtering, "DIRECT_MAX_TAPS", limit)
         got = filtering.convolve_batch(x, torch.from_numpy(kernels)).permute(0, 2, 3, 1).numpy()
         assert np.abs(got - expected).max() < 2e-6, route
+
+
+def test_separable_batch_convolution_equals_the_outer_products(crop):
+    # per-sample 1-D factors of different odd lengths (and non-symmetric ones: the kernels must be flipped)
+    import torch
+
+    from degrade import filtering
+
+    rng = np.random.default_rng(3)
+    factors = [(rng.random(5, dtype=np.float32), rng.random(5, dtype=np.float32)),
+               (rng.random(11, dtype=np.float32), rng.random(11, dtype=np.float32))]
+    x = torch.from_numpy(np.stack([crop, crop[::-1].copy()])).permute(0, 3, 1, 2)
+    got = filtering.convolve_batch_separable(x, factors).permute(0, 2, 3, 1).numpy()
+    for i, (column, row) in enumerate(factors):
+        expected = filtering.convolve(np.ascontiguousarray(x[i].permute(1, 2, 0).numpy()), np.outer(column, row))
+        assert np.abs(got[i] - expected).max() < 2e-5 * np.outer(column, row).sum()
+    with pytest.raises(ValueError, match="odd"):
+        filtering.convolve_batch_separable(x, [(np.ones(4, np.float32), np.ones(4, np.float32))] * 2)

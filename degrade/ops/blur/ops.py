@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from degrade.filtering import convolve_separable
+from degrade.filtering import SEPARABLE_MAX_TAPS, convolve_batch_separable, convolve_separable
 from degrade.kernels import disk_kernel, gaussian_factors, gaussian_kernel
 from degrade.operator import Operator
 from degrade.ops.blur import batch, functional
@@ -55,6 +55,13 @@ class GaussianBlur(BlurOperator):
         """Separable Gaussians (isotropic, or axes along the image's) as two 1-D passes; others as one PSF."""
         factors = gaussian_factors(params["sigma_x"], params["sigma_y"], params["angle_deg"])
         return super()._apply(img, params) if factors is None else convolve_separable(img, *factors, clip=True)
+
+    def _apply_batch(self, x, params):
+        """On the CPU, a batch of separable Gaussians as two grouped 1-D passes; others (and CUDA) as PSFs."""
+        factors = [gaussian_factors(p["sigma_x"], p["sigma_y"], p["angle_deg"]) for p in params]
+        if x.device.type == "cpu" and all(f is not None and len(f[0]) <= SEPARABLE_MAX_TAPS for f in factors):
+            return convolve_batch_separable(x, factors)
+        return super()._apply_batch(x, params)
 
 
 @register("blur.motion")
