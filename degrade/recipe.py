@@ -106,7 +106,7 @@ def replay(img: np.ndarray, recipe: Recipe | dict) -> np.ndarray:
 
 def replay_batch(x: Any, recipes: list[Recipe]) -> Any:
     """Apply one recipe per sample to an Nx3xHxW tensor (a new tensor; ``x`` is left as it is); samples
-    sharing an op sequence run together. The batch is checked once: each step's output is float32 in [0,1]."""
+    sharing an op sequence run together. The batch is checked once: each step's output stays in [0,1]."""
     import torch
 
     if len(recipes) != x.shape[0]:
