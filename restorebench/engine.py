@@ -46,6 +46,14 @@ def map_threads(fn: Callable[[T], R], items: list[T], threads: int) -> list[R]:
         return list(pool.map(fn, items))
 
 
+def map_chunks(fn: Callable[[list[T]], R], items: list[T], threads: int) -> list[R]:
+    """``fn`` of each of ``min(threads, len(items))`` contiguous, near-equal chunks of ``items``, on as many
+    threads, in chunk order (one chunk in this thread when ``threads <= 1``; none for no items)."""
+    n = max(1, min(threads, len(items)))
+    bounds = [len(items) * k // n for k in range(n + 1)]
+    return map_threads(fn, [items[a:b] for a, b in itertools.pairwise(bounds) if b > a], n)
+
+
 @dataclass
 class Engine:
     """How to run a map: ``kind`` in ENGINES, worker count, Dask address, preloads, retries, resources."""

@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from restorebench import imageio, seeding, weights
+from restorebench.engine import map_chunks
 from restorebench.errors import ChecksumMismatch, InputError, WeightsUnavailable
 from restorebench.validate import check_image
 
@@ -18,6 +19,14 @@ def test_sample_rng_depends_only_on_seed_and_index():
     b = seeding.sample_rng(3, 17).random(4)
     c = seeding.sample_rng(3, 18).random(4)
     assert (a == b).all() and not (a == c).any()
+
+
+@pytest.mark.parametrize("n, threads", [(0, 4), (1, 4), (7, 1), (7, 3), (7, 7), (7, 16)])
+def test_map_chunks_covers_the_items_in_order(n, threads):
+    chunks = map_chunks(list, list(range(n)), threads)
+    assert [x for c in chunks for x in c] == list(range(n))
+    assert len(chunks) == min(max(threads, 1), n) and all(chunks)
+    assert max(map(len, chunks), default=0) - min(map(len, chunks), default=0) <= 1
 
 
 @pytest.mark.parametrize("arr, match", [

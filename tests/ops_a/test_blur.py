@@ -46,6 +46,15 @@ def test_psf_is_redrawn_from_the_seed():
     assert not np.array_equal(a, op.psf({"length": 15.0, "seed": 2}))
 
 
+@pytest.mark.parametrize("threads", [2, 3, 8])
+def test_motion_psfs_do_not_depend_on_host_threads(threads):
+    op = degrade.get("blur.motion")
+    params = [{"length": float(3 + 4 * i), "seed": 100 + i} for i in range(7)]
+    alone = [op.psf(p) for p in params]
+    for k, ref in zip(op.psfs(params, threads), alone, strict=True):
+        assert np.array_equal(k, ref)
+
+
 @pytest.mark.parametrize("name", ["blur.gaussian", "blur.motion", "blur.defocus"])
 def test_flat_image_stays_flat_up_to_the_borders(name):
     op = degrade.get(name)

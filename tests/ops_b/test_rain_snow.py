@@ -142,6 +142,21 @@ def test_batch_sample_depends_only_on_its_params(op, params, photo):
     assert (mixed[0] - mixed[1]).abs().max() > 0.1
 
 
+@pytest.mark.parametrize("op, params", [(STREAKS, streak_params(accumulation=0.4)), (SNOW, snow_params(veil=0.4))])
+def test_batch_output_does_not_depend_on_host_threads(op, params, photo):
+    """The veils' coarse grids are drawn on torch's host threads; the batch's bytes stay the same."""
+    batch = [{**params, "seed": s} for s in range(5)]
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        one = op.apply_batch(to_batch(photo, 5), batch)
+        torch.set_num_threads(3)
+        three = op.apply_batch(to_batch(photo, 5), batch)
+    finally:
+        torch.set_num_threads(before)
+    assert torch.equal(one, three)
+
+
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 @pytest.mark.parametrize("name", ["haze.atmospheric", "rain.drops", "rain.streaks", "snow.layers"])

@@ -12,17 +12,22 @@ import numpy as np
 
 from degrade.filtering import convolve
 from degrade.kernels import check_kernel, trajectory_kernels
+from restorebench.engine import map_chunks
 from restorebench.errors import InputError
 from restorebench.seeding import field_rng
 
 
-def motion_psfs(lengths: list[float], seeds: list[int]) -> list[np.ndarray]:
+def motion_psfs(lengths: list[float], seeds: list[int], threads: int = 1) -> list[np.ndarray]:
     """Camera-shake PSFs: Boracchi-Foi random trajectories of extent ``lengths[i]`` pixels drawn from ``seeds[i]``.
 
-    All trajectories are drawn together (the recurrence is vectorized over samples); each depends on
-    its own seed only, so a PSF is the same whether drawn alone or in a batch.
+    The samples are split into ``threads`` contiguous chunks drawn on as many threads (numpy's draws and
+    the compiled recurrence release the GIL); each PSF depends on its own seed only, so it is the same
+    whether drawn alone, in a batch or on any number of threads.
     """
-    return trajectory_kernels([field_rng(s) for s in seeds], lengths)
+    def draw(idx: list[int]) -> list[np.ndarray]:
+        return trajectory_kernels([field_rng(seeds[i]) for i in idx], [lengths[i] for i in idx])
+
+    return [k for part in map_chunks(draw, list(range(len(seeds))), threads) for k in part]
 
 
 def user_psf(kernel: list | None, path: str | None) -> np.ndarray:

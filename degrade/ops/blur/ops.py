@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 from degrade.filtering import SEPARABLE_MAX_TAPS, convolve_batch_separable, convolve_separable
 from degrade.kernels import disk_kernel, gaussian_factors, gaussian_kernel
@@ -21,15 +22,16 @@ class BlurOperator(Operator):
         """The odd-sided, non-negative, unit-sum kernel of these (validated) params."""
         raise NotImplementedError
 
-    def psfs(self, params: list[dict]) -> list[np.ndarray]:
-        """The kernels of a batch of params dicts (override where drawing them together is faster)."""
+    def psfs(self, params: list[dict], threads: int = 1) -> list[np.ndarray]:
+        """The kernels of a batch of params dicts (override where drawing them together, or on ``threads``
+        host threads, is faster)."""
         return [self.psf(p) for p in params]
 
     def _apply(self, img: np.ndarray, params: dict) -> np.ndarray:
         return functional.blur(img, self.psf(params))
 
     def _apply_batch(self, x, params):
-        return batch.blur(x, self.psfs(params))
+        return batch.blur(x, self.psfs(params, torch.get_num_threads()))
 
 
 @register("blur.gaussian")
@@ -80,8 +82,8 @@ class MotionBlur(BlurOperator):
     def psf(self, params: dict) -> np.ndarray:
         return self.psfs([params])[0]
 
-    def psfs(self, params: list[dict]) -> list[np.ndarray]:
-        return functional.motion_psfs([p["length"] for p in params], [p["seed"] for p in params])
+    def psfs(self, params: list[dict], threads: int = 1) -> list[np.ndarray]:
+        return functional.motion_psfs([p["length"] for p in params], [p["seed"] for p in params], threads)
 
 
 @register("blur.defocus")

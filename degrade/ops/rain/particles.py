@@ -24,6 +24,7 @@ from scipy.signal import convolve2d
 from degrade.filtering import pad_kernels, splat
 from degrade.ops.haze.batch import upsample
 from degrade.ops.haze.functional import coarse_synthetic_depths, depth_draws
+from restorebench.engine import map_chunks
 from restorebench.jit import compiled
 from restorebench.seeding import field_rng
 
@@ -155,9 +156,13 @@ def render_layers_batch(layers: list[list[ParticleLayer]], seeds: list[int], h: 
 
 def veil_transmission(params: list[dict], key: str, h: int, w: int, device: torch.device) -> torch.Tensor:
     """Per-sample veil transmission (:func:`synthetic_transmission` with ``beta = params[key]``, 1 where it is 0)
-    -> Nx1xHxW float32 on ``device``: the coarse grids are made in numpy as on the numpy path and resized
+    -> Nx1xHxW float32 on ``device``: the coarse grids are made in numpy as on the numpy path (chunks of
+    samples on ``torch.get_num_threads()`` host threads; each grid depends on its own seed only) and resized
     bilinearly on the device (the same half-pixel-centre interpolation as ``cv2.resize``)."""
-    coarse = coarse_synthetic_depths(np.stack([particle_field(p["seed"])[0] for p in params]), h, w)
+    def grids(chunk: list[dict]) -> np.ndarray:
+        return coarse_synthetic_depths(np.stack([particle_field(p["seed"])[0] for p in chunk]), h, w)
+
+    coarse = np.concatenate(map_chunks(grids, params, torch.get_num_threads()))
     coarse *= np.asarray([-p[key] for p in params], np.float32)[:, None, None]
     return upsample(torch.from_numpy(np.exp(coarse, out=coarse)[:, None]).to(device), h, w)
 
