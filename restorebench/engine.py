@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing as mp
+import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -37,13 +39,32 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+"""Thread pools of :func:`map_threads` by size, kept for reuse (starting threads at every call costs about as
+much as a batch's per-sample host work); dropped in a forked child, whose copies have no threads."""
+_POOLS_LOCK = threading.Lock()
+_POOL_THREAD = threading.local()
+os.register_at_fork(after_in_child=_POOLS.clear)
+
+
+def _mark_pool_thread() -> None:
+    _POOL_THREAD.inside = True
+
+
+def _thread_pool(threads: int) -> ThreadPoolExecutor:
+    with _POOLS_LOCK:
+        if threads not in _POOLS:
+            _POOLS[threads] = ThreadPoolExecutor(threads, thread_name_prefix="restorebench",
+                                                 initializer=_mark_pool_thread)
+        return _POOLS[threads]
+
+
 def map_threads(fn: Callable[[T], R], items: list[T], threads: int) -> list[R]:
-    """``[fn(x) for x in items]`` on ``threads`` threads (in this thread when ``threads <= 1``), in item order."""
-    threads = min(threads, len(items))
-    if threads <= 1:
+    """``[fn(x) for x in items]`` on ``threads`` threads (in this thread when ``threads <= 1``, or when called from
+    one of these threads: a nested map would wait on its own pool), in item order."""
+    if min(threads, len(items)) <= 1 or getattr(_POOL_THREAD, "inside", False):
         return [fn(x) for x in items]
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        return list(pool.map(fn, items))
+    return list(_thread_pool(threads).map(fn, items))
 
 
 def map_chunks(fn: Callable[[list[T]], R], items: list[T], threads: int) -> list[R]:

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from restorebench import imageio, seeding, weights
-from restorebench.engine import map_chunks
+from restorebench.engine import map_chunks, map_threads
 from restorebench.errors import ChecksumMismatch, InputError, WeightsUnavailable
 from restorebench.validate import check_image
 
@@ -27,6 +27,41 @@ def test_map_chunks_covers_the_items_in_order(n, threads):
     assert [x for c in chunks for x in c] == list(range(n))
     assert len(chunks) == min(max(threads, 1), n) and all(chunks)
     assert max(map(len, chunks), default=0) - min(map(len, chunks), default=0) <= 1
+
+
+def test_map_threads_nested_in_its_own_pool_runs_inline():
+    """A map called from a pool thread runs in that thread instead of waiting on the pool it occupies."""
+    import threading
+
+    inner = [list(range(k)) for k in range(6)]
+    out: list = []
+    runner = threading.Thread(target=lambda: out.append(map_threads(lambda xs: map_threads(sum, [xs, xs], 2), inner, 2)),
+                              daemon=True)
+    runner.start()
+    runner.join(timeout=120)
+    assert not runner.is_alive(), "the nested map waited on its own pool"
+    assert out == [[[sum(x)] * 2 for x in inner]]
+
+
+def _map_in_child(queue) -> None:
+    queue.put(map_threads(abs, [-1, -2, -3], 2))
+
+
+def test_map_threads_works_in_a_forked_child():
+    """The parent's kept pool has no threads in a fork; the child starts its own."""
+    import multiprocessing as mp
+
+    assert map_threads(abs, [-1, -2], 2) == [1, 2]  # the parent now holds a 2-thread pool
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_map_in_child, args=(queue,))
+    child.start()
+    try:
+        assert queue.get(timeout=120) == [1, 2, 3]
+    finally:
+        child.join(timeout=120)
+        if child.is_alive():
+            child.kill()
 
 
 @pytest.mark.parametrize("arr, match", [
