@@ -30,6 +30,8 @@ test: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider
 
 bench: $(STAMP)
+	# the peer of the CPU tables; without its deps, whose opencv-python would collide with opencv-python-headless
+	$(PY) -m pip install -q --no-deps imagecorruptions==1.1.2
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
 
 clean:

@@ -112,6 +112,7 @@ def cpu_rows(names: list[str], size: int, seconds: float, rounds: int) -> list[l
         from imagecorruptions import corrupt
     except ImportError:
         corrupt = None
+        print("imagecorruptions is not installed (`make bench` installs it): its column stays empty\n")
     rows = []
     for name in names:
         spec = spec_of(name)
@@ -209,6 +210,8 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=5, help="timing rounds per measurement (median and spread)")
     p.add_argument("--skip-cpu", action="store_true", help="only the batch section")
     p.add_argument("--skip-batch", action="store_true", help="only the CPU section")
+    p.add_argument("--threads", type=int, default=0,
+                   help="host threads of the batch section, for torch and OpenCV alike (default: every core)")
     p.add_argument("--default-allocator", action="store_true",
                    help="leave glibc's malloc thresholds alone (image-sized temporaries then fault in fresh pages)")
     p.add_argument("--ops", default="*", help="shell pattern of operators to time, e.g. 'rain.*' or 'mixture'")
@@ -234,9 +237,11 @@ def main() -> None:
         if equal:
             print("\n### Where albumentations does other work: a peer doing ours (float32, one thread)\n")
             print(table(["restorebench", "img/s", "equal-work peer", "img/s", "ours/peer"], equal))
-        torch.set_num_threads(os.cpu_count() or 1)
     if args.skip_batch:
         return
+    threads = args.threads or os.cpu_count() or 1
+    torch.set_num_threads(threads)
+    cv2.setNumThreads(threads)
     name = torch.cuda.get_device_name() if args.device.startswith("cuda") else f"CPU ({torch.get_num_threads()} threads)"
     print(f"\n## torch batch path, {name}, batch {args.batch}, {args.size}x{args.size}, img/s\n")
     print(table(["restorebench", "img/s", "kornia 0.9", "img/s", "ours/kornia"],

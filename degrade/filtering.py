@@ -1,13 +1,15 @@
 """Convolution shared by blur, rain, snow and haze: one numpy path and one batched torch path.
 
 Both convolve (kernel flipped, true convolution) with reflect-101 borders (``cv2.BORDER_REFLECT_101``
-== torch ``reflect``), so the CPU and batch paths agree to float32 rounding (~1e-6).
+== torch ``reflect``). A CPU batch takes the numpy route plane by plane (the same bits); other devices
+convolve by FFT, which agrees to float32 rounding (~1e-6).
 Kernels are 2-D float arrays with odd sides; images HxWxC (numpy) or NxCxHxW (torch).
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from typing import Any
 
 import cv2
@@ -15,6 +17,7 @@ import numpy as np
 
 from degrade.clamp import clamp_unit
 from degrade.correlate import correlate_plan, tap_plan
+from degrade.cpu_batch import map_planes
 from restorebench.jit import compiled
 
 SMALL_KERNEL = 49
@@ -104,66 +107,32 @@ def fft_size(n: int) -> int:
         n += 1
 
 
-DIRECT_MAX_TAPS = 31
-"""Kernel sides up to which :func:`convolve_batch` convolves directly on the CPU (a grouped ``conv2d``); larger
-kernels, and every kernel on other devices, go through the FFT."""
+def convolve_batch(x: Any, kernels: Sequence[np.ndarray]) -> Any:
+    """Per-sample convolution with reflect-101 borders: x (N,C,H,W) torch, ``kernels[i]`` the odd-sided 2-D float
+    kernel of sample i -> (N,C,H,W) of x's dtype.
 
-
-def convolve_batch(x: Any, kernels: Any) -> Any:
-    """Per-sample convolution: x (N,C,H,W), kernels (N,K,K) or (N,C,K,K) torch -> (N,C,H,W).
-
-    The image is reflect-padded by K // 2. On the CPU, kernels up to :data:`DIRECT_MAX_TAPS` wide are applied
-    directly (one grouped ``conv2d`` over all samples and channels, kernels flipped: a true convolution);
-    otherwise FFT convolution (rfft2, multiply, irfft2) on a grid of :func:`fft_size`, whose cost does not
-    grow with the kernel size, which makes long motion kernels cheap on the GPU. The two forms agree to float32
-    rounding.
+    On the CPU every plane takes :func:`convolve`'s route (:func:`degrade.cpu_batch.map_planes`): the numpy
+    path's bits. On other devices, :func:`convolve_batch_fft`.
     """
+    if x.device.type == "cpu":
+        return map_planes(x, lambda i, plane: convolve(plane, kernels[i]))
+    return convolve_batch_fft(x, kernels)
+
+
+def convolve_batch_fft(x: Any, kernels: Sequence[np.ndarray]) -> Any:
+    """:func:`convolve_batch` by FFT on x's device: the reflect-padded batch and the kernels (zero-padded to a
+    common size) through rfft2, multiplied, irfft2, on a grid of :func:`fft_size` whose cost does not grow with
+    the kernel size (long motion kernels are cheap on a GPU). Agrees with :func:`convolve` to float32 rounding."""
     import torch
 
     h, w = x.shape[-2:]
-    k = torch.as_tensor(kernels, dtype=torch.float32, device=x.device)
-    if k.ndim == 3:
-        k = k[:, None]
-    ks = k.shape[-1]
-    r = ks // 2
-    if x.device.type == "cpu" and ks <= DIRECT_MAX_TAPS:
-        return _convolve_direct(x, k)
+    k = torch.from_numpy(pad_kernels(list(kernels))).to(x.device)[:, None]
+    r = k.shape[-1] // 2
     xp = _pad_reflect(x.float(), r, r)
     # any grid at least as large as the padded image gives the same crop: take one whose FFT is fast
     grid = (fft_size(xp.shape[-2]), fft_size(xp.shape[-1]))
-    fx = torch.fft.rfft2(xp, s=grid)
-    fk = torch.fft.rfft2(k, s=grid)
-    y = torch.fft.irfft2(fx * fk, s=grid)
+    y = torch.fft.irfft2(torch.fft.rfft2(xp, s=grid) * torch.fft.rfft2(k, s=grid), s=grid)
     return y[..., 2 * r:2 * r + h, 2 * r:2 * r + w].to(x.dtype)
-
-
-SEPARABLE_MAX_TAPS = 101
-"""1-D factor lengths up to which :func:`convolve_batch_separable` is worth its two direct passes on the CPU."""
-
-
-def convolve_batch_separable(x: Any, factors: list[tuple[np.ndarray, np.ndarray]]) -> Any:
-    """Per-sample separable convolution: x (N,C,H,W) torch, ``factors[i]`` = (column, row) odd-length 1-D
-    kernels of sample i -> (N,C,H,W) of x's dtype; reflect-101 borders, as :func:`convolve_batch` with the
-    outer products, in two grouped ``conv2d`` passes (K + K taps per pixel instead of K x K)."""
-    import torch
-    import torch.nn.functional as F
-
-    n, c, h, w = x.shape
-    size = max(len(f) for pair in factors for f in pair)
-    k = np.zeros((n, 2, size), np.float32)
-    for i, pair in enumerate(factors):
-        for j, f in enumerate(pair):
-            if len(f) % 2 == 0:
-                raise ValueError(f"1-D kernel of length {len(f)}: it must be odd")
-            start = (size - len(f)) // 2
-            k[i, j, start:start + len(f)] = f
-    # flipped: conv2d correlates, a true convolution turns the kernel around
-    k = torch.from_numpy(k).flip(-1).to(x.device).repeat_interleave(c, dim=0)
-    xp = _pad_reflect(x.float(), size // 2, size // 2)
-    xp = xp.reshape(1, n * c, *xp.shape[-2:])
-    y = F.conv2d(xp, k[:, 0].reshape(n * c, 1, size, 1), groups=n * c)
-    y = F.conv2d(y, k[:, 1].reshape(n * c, 1, 1, size), groups=n * c)
-    return y.reshape(n, c, h, w).to(x.dtype)
 
 
 def _pad_reflect(x: Any, ry: int, rx: int) -> Any:
@@ -173,19 +142,6 @@ def _pad_reflect(x: Any, ry: int, rx: int) -> Any:
 
     h, w = x.shape[-2:]
     return F.pad(x, (rx, rx, ry, ry), mode="replicate" if ry >= h or rx >= w else "reflect")
-
-
-def _convolve_direct(x: Any, k: Any) -> Any:
-    """True convolution of x (N,C,H,W) with k (KH,KW), (N,1|C,KH,KW) per sample, as one grouped conv2d over
-    samples and channels on the reflect-101 padded image -> (N,C,H,W) of x's dtype."""
-    import torch.nn.functional as F
-
-    n, c, h, w = x.shape
-    kh, kw = k.shape[-2:]
-    xp = _pad_reflect(x.float(), kh // 2, kw // 2)
-    weight = k.flip(-2, -1).expand(n, c, kh, kw).reshape(n * c, 1, kh, kw)
-    y = F.conv2d(xp.reshape(1, n * c, *xp.shape[-2:]), weight, groups=n * c)
-    return y.reshape(n, c, h, w).to(x.dtype)
 
 
 def splat(shape: tuple[int, int], groups: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],

@@ -99,9 +99,9 @@ def test_separable_gaussians_take_two_passes_with_the_psf_factors(crop, sx, sy, 
 
 
 @pytest.mark.parametrize("size", [5, 17, 31, 33])
-def test_batch_convolution_routes_agree_with_the_numpy_path(crop, monkeypatch, size):
-    # sides up to DIRECT_MAX_TAPS run as one grouped conv2d on the CPU, larger ones by FFT: both must be the
-    # numpy path's true convolution with reflect-101 borders, to float32 rounding
+def test_batch_convolution_is_the_numpy_path_on_the_cpu_and_agrees_by_fft(crop, size):
+    # a CPU batch convolves every plane by the numpy route (same bits); other devices take the FFT form,
+    # checked here on CPU tensors: the numpy path's true convolution with reflect-101 borders, to rounding
     import torch
 
     from degrade import filtering
@@ -111,26 +111,29 @@ def test_batch_convolution_routes_agree_with_the_numpy_path(crop, monkeypatch, s
     kernels /= kernels.sum(axis=(1, 2), keepdims=True)
     x = torch.from_numpy(np.stack([crop, crop[::-1].copy()])).permute(0, 3, 1, 2)
     expected = np.stack([filtering.convolve(img, k) for img, k in zip([crop, crop[::-1]], kernels)])
-    routes = {"direct": 1000, "fft": 0}  # every side through each route
-    for route, limit in routes.items():
-        monkeypatch.setattr(filtering, "DIRECT_MAX_TAPS", limit)
-        got = filtering.convolve_batch(x, torch.from_numpy(kernels)).permute(0, 2, 3, 1).numpy()
-        assert np.abs(got - expected).max() < 2e-6, route
+    got = filtering.convolve_batch(x, list(kernels)).permute(0, 2, 3, 1).numpy()
+    np.testing.assert_array_equal(got, expected)
+    fft = filtering.convolve_batch_fft(x, list(kernels)).permute(0, 2, 3, 1).numpy()
+    assert np.abs(fft - expected).max() < 2e-6
 
 
-def test_separable_batch_convolution_equals_the_outer_products(crop):
-    # per-sample 1-D factors of different odd lengths (and non-symmetric ones: the kernels must be flipped)
+@pytest.mark.parametrize("name,params", [
+    ("blur.gaussian", [{"sigma_x": 3.0, "sigma_y": 3.0, "angle_deg": 0.0},
+                       {"sigma_x": 1.0, "sigma_y": 2.5, "angle_deg": 30.0}]),
+    ("blur.motion", [{"length": 15.0, "seed": 3}, {"length": 31.0, "seed": 4}]),
+    ("blur.defocus", [{"radius": 6.0}, {"radius": 2.5}]),
+])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_cpu_batch_blur_gives_the_numpy_path_bits(crop, name, params, threads):
     import torch
 
-    from degrade import filtering
-
-    rng = np.random.default_rng(3)
-    factors = [(rng.random(5, dtype=np.float32), rng.random(5, dtype=np.float32)),
-               (rng.random(11, dtype=np.float32), rng.random(11, dtype=np.float32))]
+    op = degrade.get(name)
     x = torch.from_numpy(np.stack([crop, crop[::-1].copy()])).permute(0, 3, 1, 2)
-    got = filtering.convolve_batch_separable(x, factors).permute(0, 2, 3, 1).numpy()
-    for i, (column, row) in enumerate(factors):
-        expected = filtering.convolve(np.ascontiguousarray(x[i].permute(1, 2, 0).numpy()), np.outer(column, row))
-        assert np.abs(got[i] - expected).max() < 2e-5 * np.outer(column, row).sum()
-    with pytest.raises(ValueError, match="odd"):
-        filtering.convolve_batch_separable(x, [(np.ones(4, np.float32), np.ones(4, np.float32))] * 2)
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        got = op.apply_batch(x, params).permute(0, 2, 3, 1).numpy()
+    finally:
+        torch.set_num_threads(before)
+    for i, p in enumerate(params):
+        np.testing.assert_array_equal(got[i], op.apply(np.ascontiguousarray(x[i].permute(1, 2, 0).numpy()), p))

@@ -94,6 +94,17 @@ def test_cpu_and_batch_paths_agree(name, crop):
             assert np.abs(cpu - bat).max() <= 1e-4
 
 
+@pytest.mark.parametrize("name", OPERATORS)
+def test_batch_path_keeps_a_float64_batch_float64(name, crop):
+    op = degrade.get(name)
+    params = [params_for(name, sample_rng(6, 0))]
+    x = to_batch(crop)
+    y32, y64 = op.apply_batch(x, params), op.apply_batch(x.double(), params)
+    assert y64.dtype == torch.float64 and y64.shape == y32.shape
+    if name not in STOCHASTIC:
+        assert (y64.float() - y32).abs().max() <= 1e-4
+
+
 def test_lowlight_noise_free_paths_agree_exactly(crop):
     op = degrade.get("lowlight.darken")
     params = {"factor": 0.2, "gamma": 1.3, "photons": None, "read_noise": 0.0, "bayer": False, "seed": 1}

@@ -9,12 +9,17 @@ import torch
 
 import degrade
 from degrade.ops.haze.functional import coarse_synthetic_depths
+from degrade.ops.rain import batch as rain_batch
 from degrade.ops.rain.functional import drop_fields
 from degrade.ops.rain.particles import particle_field
+from degrade.ops.snow import batch as snow_batch
 from restorebench.seeding import field_rng, sample_rng
 from tests.ops_b.conftest import from_batch, to_batch
 
 STREAKS, DROPS, SNOW = degrade.get("rain.streaks"), degrade.get("rain.drops"), degrade.get("snow.layers")
+DEVICE_FORM = {"rain.streaks": rain_batch.streaks, "snow.layers": snow_batch.snow}
+"""The batch form that devices other than the CPU run (particle positions from a torch generator), run here on
+CPU tensors."""
 
 
 def streak_params(**kw):
@@ -115,12 +120,12 @@ def test_drops_batch_matches_numpy(photo):
     (SNOW, snow_params(density=0.0, veil=0.6)),
     (SNOW, snow_params(veil=0.6, motion=15.0)),
 ])
-def test_batch_matches_numpy_in_distribution(op, params):
+def test_device_form_matches_numpy_in_distribution(op, params):
     """Veils are identical; particle positions differ (numpy vs torch generators), their statistics agree."""
     gray = np.full((160, 160, 3), 0.35, np.float32)
     seeds = list(range(10, 26))  # per-image change varies ~8 % between seeds: compare means over 16
     plist = [{**params, "seed": s} for s in seeds]
-    batch = op.apply_batch(to_batch(gray, len(seeds)), plist)
+    batch = DEVICE_FORM[op.name](to_batch(gray, len(seeds)), plist).clamp_(0.0, 1.0)
     cpu = np.stack([op.apply(gray, p) for p in plist])
     gpu = np.stack([from_batch(batch, i) for i in range(len(seeds))])
     if params["density"] == 0.0:
@@ -132,29 +137,39 @@ def test_batch_matches_numpy_in_distribution(op, params):
 
 
 @pytest.mark.parametrize("op, params", [(STREAKS, streak_params(accumulation=0.4)), (SNOW, snow_params(veil=0.4))])
-def test_batch_sample_depends_only_on_its_params(op, params, photo):
+def test_device_form_sample_depends_only_on_its_params(op, params, photo):
     """A sample's particles come from its own seed: the same field alone or between other samples (up to
     FFT rounding: the batch's common kernel size sets the transform size)."""
     others = [{**params, "seed": 77}, params, {**params, "seed": 78, "angle_deg": -5.0}]
-    alone = op.apply_batch(to_batch(photo), [params])
-    mixed = op.apply_batch(to_batch(photo, 3), others)
+    alone = DEVICE_FORM[op.name](to_batch(photo), [params])
+    mixed = DEVICE_FORM[op.name](to_batch(photo, 3), others)
     assert (alone[0] - mixed[1]).abs().max() < 1e-5
     assert (mixed[0] - mixed[1]).abs().max() > 0.1
 
 
 @pytest.mark.parametrize("op, params", [(STREAKS, streak_params(accumulation=0.4)), (SNOW, snow_params(veil=0.4))])
-def test_batch_output_does_not_depend_on_host_threads(op, params, photo):
-    """The veils' coarse grids are drawn on torch's host threads; the batch's bytes stay the same."""
+@pytest.mark.parametrize("form", ["cpu batch", "device form"])
+def test_batch_output_does_not_depend_on_host_threads(op, params, photo, form):
+    """Samples (CPU batch) and the veils' coarse grids (device form) run on torch's host threads; the bytes stay."""
+    apply = op.apply_batch if form == "cpu batch" else DEVICE_FORM[op.name]
     batch = [{**params, "seed": s} for s in range(5)]
     before = torch.get_num_threads()
     try:
         torch.set_num_threads(1)
-        one = op.apply_batch(to_batch(photo, 5), batch)
+        one = apply(to_batch(photo, 5), batch)
         torch.set_num_threads(3)
-        three = op.apply_batch(to_batch(photo, 5), batch)
+        three = apply(to_batch(photo, 5), batch)
     finally:
         torch.set_num_threads(before)
     assert torch.equal(one, three)
+
+
+@pytest.mark.parametrize("op", [STREAKS, SNOW])
+def test_cpu_batch_gives_the_numpy_path_bits(op, photo):
+    plist = [op.sample(sample_rng(5, i), severity=s) for i, s in enumerate((1, 3, 5))]
+    batch = op.apply_batch(to_batch(photo, 3), plist)
+    for i, p in enumerate(plist):
+        np.testing.assert_array_equal(from_batch(batch, i), op.apply(photo, p))
 
 
 @pytest.mark.gpu

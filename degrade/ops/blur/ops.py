@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from degrade.filtering import SEPARABLE_MAX_TAPS, convolve_batch_separable, convolve_separable
+from degrade.cpu_batch import map_planes
+from degrade.filtering import convolve_separable
 from degrade.kernels import disk_kernel, gaussian_factors, gaussian_kernel
 from degrade.operator import Operator
 from degrade.ops.blur import batch, functional
@@ -59,10 +60,9 @@ class GaussianBlur(BlurOperator):
         return super()._apply(img, params) if factors is None else convolve_separable(img, *factors, clip=True)
 
     def _apply_batch(self, x, params):
-        """On the CPU, a batch of separable Gaussians as two grouped 1-D passes; others (and CUDA) as PSFs."""
-        factors = [gaussian_factors(p["sigma_x"], p["sigma_y"], p["angle_deg"]) for p in params]
-        if x.device.type == "cpu" and all(f is not None and len(f[0]) <= SEPARABLE_MAX_TAPS for f in factors):
-            return convolve_batch_separable(x, factors)
+        """On the CPU each plane as on the numpy path (separable Gaussians in two 1-D passes); elsewhere the PSFs."""
+        if x.device.type == "cpu":
+            return map_planes(x, lambda i, plane: self._apply(plane, params[i]))
         return super()._apply_batch(x, params)
 
 

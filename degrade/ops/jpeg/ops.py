@@ -22,6 +22,7 @@ class JpegCompress(Operator):
         "subsampling": Param(str, choices=tuple(functional.SUBSAMPLING), doc="chroma subsampling"),
     }
     ranges = {"quality": [10, 90], "subsampling": "420"}
+    clips_itself = True  # decoded levels are v / 255
     severities = {1: {"quality": 25}, 2: {"quality": 18}, 3: {"quality": 15}, 4: {"quality": 10}, 5: {"quality": 7}}
 
     def _apply(self, img: np.ndarray, params: dict) -> np.ndarray:

@@ -162,7 +162,7 @@ def isp_noise(x: torch.Tensor, params: list[dict]) -> torch.Tensor:
         raw = camera_raw(s, raw_to_srgb)
         noise = reduce_chroma(mosaic_noise(raw[None], [p], [g]), p["chroma_nr"])
         if p["nr_sigma"] > 0:
-            noise = convolve_batch(noise, gaussian_kernel(p["nr_sigma"], p["nr_sigma"])[None])
+            noise = convolve_batch(noise, [gaussian_kernel(p["nr_sigma"], p["nr_sigma"])])
         return s + (camera_render(raw + noise[0], raw_to_srgb) - camera_render(raw, raw_to_srgb))
 
     return per_sample(x, params, one)

@@ -1,9 +1,10 @@
 """Rain, torch batch path: Nx3xHxW tensors on any device, one params dict per sample.
 
-Streaks: layer kernels and the veil's depth map are made as on the numpy path, from the same numpy stream
-(:func:`degrade.ops.rain.particles.particle_field`), so they are identical; the streak positions come
-from a ``torch.Generator`` on the device (Bernoulli impulse images convolved by FFT, see
-:mod:`degrade.ops.rain.particles`): the two paths agree in distribution, not pixel by pixel.
+Streaks (the form of devices other than the CPU: ``rain.streaks`` runs the numpy path on each sample of a
+CPU batch): layer kernels and the veil's depth map are made as on the numpy path, from the same numpy stream
+(:func:`degrade.ops.rain.particles.particle_field`), so they are identical; the streak positions come from a
+``torch.Generator`` on the device (Bernoulli impulse images convolved by FFT, see
+:mod:`degrade.ops.rain.particles`): the two agree in distribution, not pixel by pixel.
 Drops: the geometry is drawn in numpy as on the numpy path; the paths agree to float32 rounding.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from degrade.filtering import convolve_batch, pad_kernels
+from degrade.filtering import convolve_batch
 from degrade.kernels import gaussian_kernel
 from degrade.ops.rain import functional as F
 from degrade.ops.rain.particles import per_sample, render_layers_batch, veil_transmission
@@ -48,9 +49,8 @@ def drops(x: torch.Tensor, params: list[dict]) -> torch.Tensor:
         shade.append(sh.reshape(h, w))
     dev = x.device
     alpha_t, halo_t, shade_t = (torch.from_numpy(np.stack(a)[:, None]).to(dev) for a in (alpha, halo, shade))
-    kernels = torch.from_numpy(pad_kernels([gaussian_kernel(p["blur"], p["blur"]) for p in params])).to(dev)
     xf = x.float()
-    blurred = convolve_batch(xf, kernels)
+    blurred = convolve_batch(xf, [gaussian_kernel(p["blur"], p["blur"]) for p in params])
     seen = torch.nn.functional.grid_sample(blurred, torch.from_numpy(np.stack(grid)).to(dev), mode="bilinear",
                                            padding_mode="border", align_corners=True)
     out = xf + halo_t * (blurred - xf)

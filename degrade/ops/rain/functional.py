@@ -70,14 +70,15 @@ def streak_layers(density: float, length: float, angle_deg: float, width: float,
 
 
 def streaks(img: np.ndarray, density: float, length: float, angle_deg: float, width: float, brightness: float,
-            layers: int, accumulation: float, airlight: float, seed: int) -> np.ndarray:
-    """Rain streaks plus accumulation veil on an HxWx3 image (parameters as in ``rain.streaks``)."""
+            layers: int, accumulation: float, airlight: float, seed: int, out: np.ndarray | None = None) -> np.ndarray:
+    """Rain streaks plus accumulation veil on an HxWx3 image (parameters as in ``rain.streaks``); written into
+    ``out`` (HxWx3 float32, any strides) when given."""
     h, w, _ = img.shape
     depth, positions = particle_field(seed)
     s = render_layers(streak_layers(density, length, angle_deg, width, brightness, layers), h, w, positions)
     t = synthetic_transmission(depth, h, w, accumulation) if accumulation > 0 else None
     # I = T (J (1 - S) + S) + (1 - T) A: streaks screen-blended (bright, color 1), then the veil
-    return veil_blend(img, s, t, 1.0, airlight)
+    return veil_blend(img, s, t, 1.0, airlight, out)
 
 
 DROP_THRESHOLD = 0.5

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from degrade.cpu_batch import map_samples
 from degrade.operator import Operator
 from degrade.ops.rain import batch, functional
 from degrade.params import Param
@@ -47,12 +48,15 @@ class RainStreaks(Operator):
         5: {"density": 0.014, "length": 45.0, "width": 2.2, "brightness": 0.75, "layers": 3, "accumulation": 0.9},
     }
 
-    def _apply(self, img: np.ndarray, params: dict) -> np.ndarray:
+    def _apply(self, img: np.ndarray, params: dict, out: np.ndarray | None = None) -> np.ndarray:
         p = params
         return functional.streaks(img, p["density"], p["length"], p["angle_deg"], p["width"], p["brightness"],
-                                  p["layers"], p["accumulation"], p["airlight"], p["seed"])
+                                  p["layers"], p["accumulation"], p["airlight"], p["seed"], out)
 
     def _apply_batch(self, x, params):
+        """On the CPU the numpy path per sample (its bits); elsewhere streak positions from the device's generator."""
+        if x.device.type == "cpu":
+            return map_samples(x, lambda i, img, out: self._apply(img, params[i], out))
         return batch.streaks(x, params)
 
 

@@ -4,13 +4,15 @@ A layer is a shape kernel (peak 1: the opacity of one particle at full strength)
 (particle centres per pixel) and an opacity. Rendering scatters centres uniformly over the image and
 the kernel radius around it (so particles enter from the borders) and convolves them with the kernel:
 
-* numpy: ``Binomial(area, density)`` centres drawn from a numpy generator, rendered by
-  :func:`degrade.filtering.splat` (cost ~ particles x kernel taps, far below one image-sized filter);
-* torch: a Bernoulli(density) impulse image per layer from a ``torch.Generator`` on the device, all
-  layers and samples convolved at once by circular FFT convolution (:func:`render_layers_batch`).
+* numpy (and torch batches on the CPU, which run the numpy path per sample): ``Binomial(area, density)``
+  centres drawn from a numpy generator, rendered by :func:`degrade.filtering.splat` (cost ~ particles x
+  kernel taps, far below one image-sized filter);
+* torch batches on other devices: a Bernoulli(density) impulse image per layer from a ``torch.Generator``
+  on the device, all layers and samples convolved at once by circular FFT convolution
+  (:func:`render_layers_batch`).
 
-Both give every particle an amplitude ``opacity * U[AMP_LOW, 1)``; the two paths agree in
-distribution (coverage, mean opacity), not pixel by pixel.
+Both give every particle an amplitude ``opacity * U[AMP_LOW, 1)``; the two agree in distribution
+(coverage, mean opacity), not pixel by pixel.
 """
 
 from __future__ import annotations
@@ -57,19 +59,19 @@ def particle_field(seed: int) -> tuple[np.ndarray, np.random.Generator]:
 
 
 def veil_blend(img: np.ndarray, cover: np.ndarray, transmission: np.ndarray | None, color: float,
-               airlight: float) -> np.ndarray:
+               airlight: float, out: np.ndarray | None = None) -> np.ndarray:
     """Particles seen through a veil: ``I = T (J (1 - S) + color S) + (1 - T) airlight`` -> HxWx3 float32.
 
-    ``img`` J: HxWx3 float32; ``cover`` S: HxW float32 particle opacity (clipped to 1 here);
+    ``img`` J: HxWx3 float32 (any strides); ``cover`` S: HxW float32 particle opacity (clipped to 1 here);
     ``transmission`` T: HxW float32, None for no veil (T = 1); ``color``: the particles' gray level
-    (1 for the screen blend of bright rain streaks, the ambient light for snow flakes). One compiled
-    pass over the pixels (:mod:`restorebench.jit`) in float32.
+    (1 for the screen blend of bright rain streaks, the ambient light for snow flakes); ``out``: an HxWx3
+    float32 array (any strides) to write into, else a new one. One compiled pass over the pixels
+    (:mod:`restorebench.jit`) in float32.
     """
     cover = np.ascontiguousarray(cover, np.float32)
     veiled = transmission is not None
     t = np.ascontiguousarray(transmission, np.float32) if veiled else cover
-    img = np.ascontiguousarray(img)
-    out = np.empty_like(img)
+    out = np.empty(img.shape, np.float32) if out is None else out
     _veil_blend(img, cover, t, veiled, np.float32(color), np.float32(airlight), out)
     return out
 
@@ -78,7 +80,7 @@ def veil_blend(img: np.ndarray, cover: np.ndarray, transmission: np.ndarray | No
 def _veil_blend(img: np.ndarray, cover: np.ndarray, t: np.ndarray, veiled: bool, color: np.float32,
                 airlight: np.float32, out: np.ndarray) -> None:
     """out = img * gain + offset, gain = T (1 - s), offset = airlight + T (color s - airlight), s = min(cover, 1),
-    T = ``t`` where ``veiled`` else 1; HxWx3 images, HxW maps, all C-contiguous float32."""
+    T = ``t`` where ``veiled`` else 1; HxWx3 float32 images (any strides), HxW C-contiguous float32 maps."""
     one = np.float32(1.0)
     for y in range(img.shape[0]):
         for x in range(img.shape[1]):

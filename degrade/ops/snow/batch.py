@@ -1,8 +1,9 @@
 """Snow, torch batch path: Nx3xHxW tensors on any device, one params dict per sample.
 
-Flake kernels and the veil's depth map are made as on the numpy path (identical); flake positions
-come from a ``torch.Generator`` on the device (see :mod:`degrade.ops.rain.particles`), so the two
-paths agree in distribution (coverage, mean opacity), not pixel by pixel.
+The form of devices other than the CPU (``snow.layers`` runs the numpy path on each sample of a CPU batch):
+flake kernels and the veil's depth map are made as on the numpy path (identical); flake positions come
+from a ``torch.Generator`` on the device (see :mod:`degrade.ops.rain.particles`), so the two agree in
+distribution (coverage, mean opacity), not pixel by pixel.
 """
 
 from __future__ import annotations

@@ -72,11 +72,12 @@ def flake_layers(density: float, size: float, motion: float, angle_deg: float, o
 
 
 def snow(img: np.ndarray, layers: int, density: float, size: float, motion: float, angle_deg: float,
-         opacity: float, veil: float, airlight: float, seed: int) -> np.ndarray:
-    """Falling snow over a veil on an HxWx3 image (parameters as in ``snow.layers``)."""
+         opacity: float, veil: float, airlight: float, seed: int, out: np.ndarray | None = None) -> np.ndarray:
+    """Falling snow over a veil on an HxWx3 image (parameters as in ``snow.layers``); written into ``out``
+    (HxWx3 float32, any strides) when given."""
     h, w, _ = img.shape
     depth, positions = particle_field(seed)
     a = render_layers(flake_layers(density, size, motion, angle_deg, opacity, layers), h, w, positions)
     t = synthetic_transmission(depth, h, w, veil) if veil > 0 else None
     # I = T (J (1 - a) + A a) + (1 - T) A: flakes take the ambient light's colour, then the veil
-    return veil_blend(img, a, t, airlight, airlight)
+    return veil_blend(img, a, t, airlight, airlight, out)

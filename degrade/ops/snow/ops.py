@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from degrade.cpu_batch import map_samples
 from degrade.operator import Operator
 from degrade.ops.snow import batch, functional
 from degrade.params import Param
@@ -44,10 +45,13 @@ class SnowLayers(Operator):
         5: {"layers": 4, "density": 0.015, "size": 4.0, "motion": 16.0, "opacity": 1.0, "veil": 0.9},
     }
 
-    def _apply(self, img: np.ndarray, params: dict) -> np.ndarray:
+    def _apply(self, img: np.ndarray, params: dict, out: np.ndarray | None = None) -> np.ndarray:
         p = params
         return functional.snow(img, p["layers"], p["density"], p["size"], p["motion"], p["angle_deg"],
-                               p["opacity"], p["veil"], p["airlight"], p["seed"])
+                               p["opacity"], p["veil"], p["airlight"], p["seed"], out)
 
     def _apply_batch(self, x, params):
+        """On the CPU the numpy path per sample (its bits); elsewhere flake positions from the device's generator."""
+        if x.device.type == "cpu":
+            return map_samples(x, lambda i, img, out: self._apply(img, params[i], out))
         return batch.snow(x, params)
