@@ -17,10 +17,11 @@ import numpy as np
 from restorebench.engine import map_chunks
 
 
-def map_planes(x: Any, fn: Callable[[int, np.ndarray], np.ndarray]) -> Any:
+def map_planes(x: Any, fn: Callable[[int, np.ndarray], np.ndarray], size: tuple[int, int] | None = None) -> Any:
     """``fn(i, plane)`` for every channel plane of sample i: x (N,C,H,W) CPU tensor, ``plane`` an HxWx1 float32
-    view, ``fn`` returns HxWx1 (or HxW) float32 -> the results as a new (N,C,H,W) tensor of x's dtype."""
-    src, out = _arrays(x)
+    view, ``fn`` returns an (h, w, 1) or (h, w) float32 plane of ``size`` (h, w) (default: (H, W)) -> the
+    results as a new (N,C,h,w) tensor of x's dtype."""
+    src, out = _arrays(x, size)
 
     def run(samples: list[int]) -> None:
         for i in samples:
@@ -43,10 +44,11 @@ def map_samples(x: Any, fn: Callable[[int, np.ndarray, np.ndarray], object]) -> 
     return _run(run, x, out)
 
 
-def _arrays(x: Any) -> tuple[np.ndarray, np.ndarray]:
-    """(x as a float32 NCHW numpy array, sharing memory where it can; an empty result array of its shape)."""
+def _arrays(x: Any, size: tuple[int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(x as a float32 NCHW numpy array, sharing memory where it can; an empty float32 result array of its
+    shape, with planes of ``size`` when given)."""
     src = x.detach().float().contiguous().numpy()
-    return src, np.empty_like(src)
+    return src, np.empty((*src.shape[:2], *(size or src.shape[2:])), np.float32)
 
 
 def _run(run: Callable[[list[int]], None], x: Any, out: np.ndarray) -> Any:

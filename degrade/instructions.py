@@ -117,8 +117,8 @@ def make_instructions_batch(recipes: Sequence[Recipe | dict], seeds: Sequence[in
     ground_seeds[i])`` (``ground_seeds`` defaults to ``seeds``; grounds are built on the CPU, then moved),
     exactly as :func:`make_instruction` does; the random fields come from torch generators seeded with
     the same re-drawn seeds, so their statistics match the numpy path but their bytes do not (on the CPU
-    the blurs, rain streaks and snow run the numpy path and give its bytes). Steps
-    that change the image size are not supported here.
+    the operators that run the numpy path there give its bytes: blurs, resize, rain streaks, snow, Gaussian
+    and speckle noise). Steps that change the image size are not supported here.
     """
     import torch
 

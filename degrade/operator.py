@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from degrade.clamp import clamp_unit
+from degrade.cpu_batch import map_samples
 from degrade.params import Param, check_params, sample_value
 from restorebench.errors import InputError
 from restorebench.seeding import SEED_BOUND, draw_seed
@@ -37,6 +38,10 @@ class Operator:
     severities: ClassVar[dict[int, dict[str, Any]]] = {}
     clips_itself: ClassVar[bool] = False
     """True where ``_apply`` already returns float32 values in [0,1], so :meth:`apply` skips its clamp pass."""
+    numpy_on_cpu: ClassVar[bool] = False
+    """True where a CPU batch runs the numpy path on each sample instead of ``_apply_batch`` (the form of other
+    devices), because it is faster there; ``_apply(img, params, out)`` then writes into ``out`` and takes
+    channel-strided HxWx3 views (:func:`degrade.cpu_batch.map_samples`). The batch gives the numpy path's bytes."""
 
     @classmethod
     def full_schema(cls) -> dict[str, Param]:
@@ -91,6 +96,8 @@ class Operator:
         if len(params) != x.shape[0]:
             raise InputError(f"{self.name}: {len(params)} params dicts for a batch of {x.shape[0]}")
         checked = [self.check(p) for p in params]
+        if self.numpy_on_cpu and x.device.type == "cpu":
+            return map_samples(x, lambda i, img, out: self._apply(img, checked[i], out)).clamp_(0.0, 1.0)
         return self._apply_batch(x, checked).clamp_(0.0, 1.0)
 
     def __call__(self, img: np.ndarray, rng: np.random.Generator, severity: int | None = None, **ranges: Any):

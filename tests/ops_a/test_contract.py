@@ -88,6 +88,8 @@ def test_cpu_and_batch_paths_agree(name, crop):
     for i, img in enumerate((crop, crop[::-1].copy())):
         cpu, bat = op.apply(img, params[i]), from_batch(y, i)
         assert cpu.shape == bat.shape
+        if op.numpy_on_cpu:
+            np.testing.assert_array_equal(bat, cpu)
         if name in STOCHASTIC:  # different generators (PCG64 vs torch's): the residual statistics must match
             assert_same_statistics(name, img, params[i])
         else:

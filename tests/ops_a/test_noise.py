@@ -7,16 +7,16 @@ import pytest
 
 import degrade
 from degrade.color import srgb_to_linear
-from tests.ops_a.conftest import from_batch, to_batch
+from tests.ops_a.conftest import device_form, from_batch, to_batch
 
 SIDE = 384
 
 
 def run(name: str, value: float, params: dict, path: str) -> np.ndarray:
-    """Apply ``name`` to a flat SIDE x SIDE image of ``value`` on the numpy or torch path."""
+    """Apply ``name`` to a flat SIDE x SIDE image of ``value`` on the numpy path or the torch form of other devices."""
     flat = np.full((SIDE, SIDE, 3), value, np.float32)
     op = degrade.get(name)
-    return op.apply(flat, params) if path == "numpy" else from_batch(op.apply_batch(to_batch(flat), [params]))
+    return op.apply(flat, params) if path == "numpy" else from_batch(device_form(op, to_batch(flat), [params]))
 
 
 PATHS = ["numpy", "torch"]

@@ -153,3 +153,19 @@ def test_axis_product_equals_the_sparse_matrix_product(factor):
             moved = np.moveaxis(src, axis, 0)
             ref = np.moveaxis((m @ moved.reshape(moved.shape[0], -1)).reshape(m.shape[0], *moved.shape[1:]), 0, axis)
             np.testing.assert_array_equal(resample_axis(np.ascontiguousarray(src), axis, m), ref)
+
+
+@pytest.mark.parametrize("kernel", ["bicubic", "bilinear", "area"])
+@pytest.mark.parametrize("back", [True, False])
+def test_cpu_batch_is_the_numpy_path_and_the_dense_form_agrees(crop, kernel, back):
+    from degrade.ops.resize.batch import resize_dense
+
+    op = degrade.get("resize.down")
+    p = {"factor": 3.0, "kernel": kernel, "antialias": True, "upsample_back": back}
+    x = to_batch(crop, crop[::-1].copy())
+    got = op.apply_batch(x, [p, p])
+    for i, img in enumerate((crop, crop[::-1].copy())):
+        np.testing.assert_array_equal(got[i].permute(1, 2, 0).numpy(), op.apply(img, p))
+    small = resize_dense(x, 32, 43, kernel, True, 1 / 3)
+    dense = resize_dense(small, 96, 128, kernel, True) if back else small
+    assert (dense.clamp(0, 1) - got).abs().max() < 1e-5

@@ -45,8 +45,8 @@ def normal_indices(rng: np.random.Generator, n: int) -> np.ndarray:
 
 def add_normal(base: np.ndarray, rng: np.random.Generator, std: float, gray: bool = False,
                multiply: bool = False, out: np.ndarray | None = None) -> np.ndarray:
-    """``base + std * n`` (``multiply``: ``base + std * n * base``) for float32 HxWxC ``base``, in ``out`` if given
-    (a C-contiguous array of that shape, ``base`` itself allowed).
+    """``base + std * n`` (``multiply``: ``base + std * n * base``) for float32 HxWxC ``base`` (any strides), in
+    ``out`` if given (an HxWxC float32 array of any strides, ``base`` itself allowed).
 
     n ~ N(0,1) per value (``gray``: one value per pixel, shared by its channels): 16 random bits per
     sample (:func:`normal_indices`) index an inverse-CDF table of the 65,536 equiprobable midpoint
@@ -57,20 +57,19 @@ def add_normal(base: np.ndarray, rng: np.random.Generator, std: float, gray: boo
     compiled pass (:mod:`restorebench.jit`) with numpy's float32 arithmetic, which is faster than numpy's
     float32 ziggurat or Box-Muller.
     """
-    base = np.ascontiguousarray(base)  # the compiled pass reads and writes (H*W, C) views
     h, w, c = base.shape
-    index = normal_indices(rng, h * w * (1 if gray else c)).reshape(h * w, -1)
+    index = normal_indices(rng, h * w * (1 if gray else c)).reshape(h, w, -1)
     table = _normal_table() * np.float32(std)
     flat = index.reshape(-1)
     pos = np.flatnonzero(flat + np.uint16(1) <= 1)  # levels 0 and 65535 (the sum wraps)
-    at = (pos, slice(None)) if gray else np.divmod(pos, c)
-    kept = base.reshape(h * w, c)[at]  # read before the pass: ``out`` may be ``base``
-    out = np.empty_like(base) if out is None else out
-    _add_table(base.reshape(h * w, c), index, table, multiply, out.reshape(h * w, c))
+    at = np.unravel_index(pos, index.shape)[:2 if gray else 3]
+    kept = base[at]  # read before the pass: ``out`` may be ``base``
+    out = np.empty((h, w, c), np.float32) if out is None else out
+    _add_table(base, index, table, multiply, out)
     if pos.size:  # the outermost levels: exact tail draws instead of the table's values
         v = tail_draws(flat[pos], rng).astype(np.float32) * np.float32(std)
         v = v[:, None] if gray else v
-        out.reshape(h * w, c)[at] = kept + (v * kept if multiply else v)
+        out[at] = kept + (v * kept if multiply else v)
     return out
 
 
@@ -85,19 +84,22 @@ def tail_draws(levels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 @compiled
 def _add_table(base: np.ndarray, index: np.ndarray, table: np.ndarray, multiply: bool, out: np.ndarray) -> None:
-    """out[p, c] = base[p, c] + v (``multiply``: + v * base[p, c]), v = table[index[p, c or 0]]; (P, C) float32."""
-    shared = index.shape[1] == 1
-    for p in range(base.shape[0]):
-        for c in range(base.shape[1]):
-            v = table[index[p, 0 if shared else c]]
-            if multiply:
-                v = v * base[p, c]
-            out[p, c] = base[p, c] + v
+    """out[y, x, c] = base[y, x, c] + v (``multiply``: + v * base[y, x, c]), v = table[index[y, x, c or 0]];
+    HxWxC float32 images (any strides), HxWx(C or 1) uint16 indices."""
+    shared = index.shape[2] == 1
+    for y in range(base.shape[0]):
+        for x in range(base.shape[1]):
+            for c in range(base.shape[2]):
+                v = table[index[y, x, 0 if shared else c]]
+                if multiply:
+                    v = v * base[y, x, c]
+                out[y, x, c] = base[y, x, c] + v
 
 
-def gaussian_noise(img: np.ndarray, sigma: float, gray: bool, seed: int) -> np.ndarray:
-    """Add zero-mean Gaussian noise of std ``sigma`` (0-255 units); ``gray`` shares one field across channels."""
-    return add_normal(img, field_rng(seed), sigma / 255.0, gray=gray)
+def gaussian_noise(img: np.ndarray, sigma: float, gray: bool, seed: int, out: np.ndarray | None = None) -> np.ndarray:
+    """Add zero-mean Gaussian noise of std ``sigma`` (0-255 units); ``gray`` shares one field across channels;
+    written into ``out`` (HxWx3 float32, any strides) when given."""
+    return add_normal(img, field_rng(seed), sigma / 255.0, gray=gray, out=out)
 
 
 def shot_read_noise(signal: np.ndarray, photons: float, read_noise: float, rng: np.random.Generator) -> np.ndarray:
@@ -127,9 +129,10 @@ def poisson_noise(img: np.ndarray, photons: float, linear: bool, seed: int) -> n
     return linear_to_srgb(shot_read_noise(srgb_to_linear(img), photons, 0.0, rng))
 
 
-def speckle_noise(img: np.ndarray, sigma: float, seed: int) -> np.ndarray:
-    """Multiplicative noise ``img * (1 + n)``, n ~ N(0, sigma^2) per pixel and channel (sigma: a fraction)."""
-    return add_normal(img, field_rng(seed), sigma, multiply=True)
+def speckle_noise(img: np.ndarray, sigma: float, seed: int, out: np.ndarray | None = None) -> np.ndarray:
+    """Multiplicative noise ``img * (1 + n)``, n ~ N(0, sigma^2) per pixel and channel (sigma: a fraction);
+    written into ``out`` (HxWx3 float32, any strides) when given."""
+    return add_normal(img, field_rng(seed), sigma, multiply=True, out=out)
 
 
 def salt_pepper_noise(img: np.ndarray, amount: float, salt_ratio: float, seed: int) -> np.ndarray:

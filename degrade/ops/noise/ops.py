@@ -22,6 +22,7 @@ class GaussianNoise(Operator):
     """
 
     stochastic = True
+    numpy_on_cpu = True
     schema = {
         "sigma": Param(float, 0.0, 255.0, doc="noise std in 0-255 units"),
         "gray": Param(bool, doc="one field shared by R, G, B (luminance-only noise)"),
@@ -29,8 +30,8 @@ class GaussianNoise(Operator):
     ranges = {"sigma": [5.0, 50.0], "gray": False}
     severities = {1: {"sigma": 8.0}, 2: {"sigma": 15.0}, 3: {"sigma": 25.0}, 4: {"sigma": 35.0}, 5: {"sigma": 50.0}}
 
-    def _apply(self, img: np.ndarray, params: dict) -> np.ndarray:
-        return functional.gaussian_noise(img, params["sigma"], params["gray"], params["seed"])
+    def _apply(self, img: np.ndarray, params: dict, out: np.ndarray | None = None) -> np.ndarray:
+        return functional.gaussian_noise(img, params["sigma"], params["gray"], params["seed"], out)
 
     def _apply_batch(self, x, params):
         return batch.gaussian_noise(x, params)
@@ -68,12 +69,13 @@ class SpeckleNoise(Operator):
     """
 
     stochastic = True
+    numpy_on_cpu = True
     schema = {"sigma": Param(float, 0.0, 5.0, doc="std of the multiplicative factor (fraction, 0.2 = 20%)")}
     ranges = {"sigma": [0.05, 0.6]}
     severities = {1: {"sigma": 0.15}, 2: {"sigma": 0.2}, 3: {"sigma": 0.35}, 4: {"sigma": 0.45}, 5: {"sigma": 0.6}}
 
-    def _apply(self, img: np.ndarray, params: dict) -> np.ndarray:
-        return functional.speckle_noise(img, params["sigma"], params["seed"])
+    def _apply(self, img: np.ndarray, params: dict, out: np.ndarray | None = None) -> np.ndarray:
+        return functional.speckle_noise(img, params["sigma"], params["seed"], out)
 
     def _apply_batch(self, x, params):
         return batch.speckle_noise(x, params)

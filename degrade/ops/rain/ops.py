@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from degrade.cpu_batch import map_samples
 from degrade.operator import Operator
 from degrade.ops.rain import batch, functional
 from degrade.params import Param
@@ -28,6 +27,7 @@ class RainStreaks(Operator):
     """
 
     stochastic = True
+    numpy_on_cpu = True
     schema = {
         "density": Param(float, 0.0, 0.1, doc="streaks starting per pixel, all layers together"),
         "length": Param(float, 1.0, 300.0, doc="streak length of the nearest layer, pixels"),
@@ -54,9 +54,6 @@ class RainStreaks(Operator):
                                   p["layers"], p["accumulation"], p["airlight"], p["seed"], out)
 
     def _apply_batch(self, x, params):
-        """On the CPU the numpy path per sample (its bits); elsewhere streak positions from the device's generator."""
-        if x.device.type == "cpu":
-            return map_samples(x, lambda i, img, out: self._apply(img, params[i], out))
         return batch.streaks(x, params)
 
 

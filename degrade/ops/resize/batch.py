@@ -1,4 +1,5 @@
-"""Resize, torch batch path: the same MATLAB contributions as dense matrices, applied by matmul.
+"""Resize, torch batch path: on the CPU the numpy path plane by plane (its sparse resampling, its bits);
+on other devices the same MATLAB contributions as dense matrices, applied by matmul.
 
 Samples with identical params run together; all samples of a batch must end at the same size
 (the same factor, or ``upsample_back``), since a batch is one tensor.
@@ -8,19 +9,33 @@ from __future__ import annotations
 
 import torch
 
-from degrade.ops.resize.functional import output_length, resize_matrix
+from degrade.cpu_batch import map_planes
+from degrade.ops.resize import functional
 from restorebench.errors import InputError
 
 
 def resize(x: torch.Tensor, out_h: int, out_w: int, kernel: str, antialias: bool,
            scale: float | None = None) -> torch.Tensor:
-    """Resize an NxCxHxW tensor to ``out_h`` x ``out_w`` (see ``functional.resize``)."""
+    """Resize an NxCxHxW tensor to ``out_h`` x ``out_w`` (see ``functional.resize``): on the CPU every plane by
+    the numpy path (the same bytes), elsewhere :func:`resize_dense`."""
+    if x.device.type != "cpu":
+        return resize_dense(x, out_h, out_w, kernel, antialias, scale)
+    return map_planes(x, lambda i, plane: functional.resize(plane, out_h, out_w, kernel, antialias, scale),
+                      (out_h, out_w))
+
+
+def resize_dense(x: torch.Tensor, out_h: int, out_w: int, kernel: str, antialias: bool,
+                 scale: float | None = None) -> torch.Tensor:
+    """:func:`resize` by two matmuls with the dense contribution matrices, on x's device (agrees with the
+    numpy path to float32 rounding)."""
     h, w = x.shape[-2:]
     y = x.float()
     if out_h != h:
-        y = torch.matmul(torch.from_numpy(resize_matrix(h, out_h, scale or out_h / h, kernel, antialias)).to(y), y)
+        rows = functional.resize_matrix(h, out_h, scale or out_h / h, kernel, antialias)
+        y = torch.matmul(torch.from_numpy(rows).to(y), y)
     if out_w != w:
-        y = torch.matmul(y, torch.from_numpy(resize_matrix(w, out_w, scale or out_w / w, kernel, antialias)).to(y).T)
+        cols = functional.resize_matrix(w, out_w, scale or out_w / w, kernel, antialias)
+        y = torch.matmul(y, torch.from_numpy(cols).to(y).T)
     return y.to(x.dtype)
 
 
@@ -34,7 +49,7 @@ def downsample(x: torch.Tensor, params: list[dict]) -> torch.Tensor:
     for key, idx in groups.items():
         p = dict(key)
         f, k, aa = p["factor"], p["kernel"], p["antialias"]
-        y = resize(x[idx], output_length(h, f), output_length(w, f), k, aa, 1 / f)
+        y = resize(x[idx], functional.output_length(h, f), functional.output_length(w, f), k, aa, 1 / f)
         results[key] = resize(y, h, w, k, aa) if p["upsample_back"] else y
     sizes = {tuple(r.shape[-2:]) for r in results.values()}
     if len(sizes) > 1:

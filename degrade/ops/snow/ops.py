@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from degrade.cpu_batch import map_samples
 from degrade.operator import Operator
 from degrade.ops.snow import batch, functional
 from degrade.params import Param
@@ -25,6 +24,7 @@ class SnowLayers(Operator):
     """
 
     stochastic = True
+    numpy_on_cpu = True
     schema = {
         "layers": Param(int, 1, 6, doc="number of depth layers"),
         "density": Param(float, 0.0, 0.1, doc="flakes per pixel, all layers together"),
@@ -51,7 +51,4 @@ class SnowLayers(Operator):
                                p["opacity"], p["veil"], p["airlight"], p["seed"], out)
 
     def _apply_batch(self, x, params):
-        """On the CPU the numpy path per sample (its bits); elsewhere flake positions from the device's generator."""
-        if x.device.type == "cpu":
-            return map_samples(x, lambda i, img, out: self._apply(img, params[i], out))
         return batch.snow(x, params)
