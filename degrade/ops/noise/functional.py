@@ -65,7 +65,10 @@ def add_normal(base: np.ndarray, rng: np.random.Generator, std: float, gray: boo
     at = np.unravel_index(pos, index.shape)[:2 if gray else 3]
     kept = base[at]  # read before the pass: ``out`` may be ``base``
     out = np.empty((h, w, c), np.float32) if out is None else out
-    _add_table(base, index, table, multiply, out)
+    if gray or not (base.flags.c_contiguous and out.flags.c_contiguous):
+        _add_table(base, index, table, multiply, out)
+    else:  # one flat row: the compiled loop vectorizes the lookups
+        _add_table(base.reshape(1, 1, -1), index.reshape(1, 1, -1), table, multiply, out.reshape(1, 1, -1))
     if pos.size:  # the outermost levels: exact tail draws instead of the table's values
         v = tail_draws(flat[pos], rng).astype(np.float32) * np.float32(std)
         v = v[:, None] if gray else v
