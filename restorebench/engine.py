@@ -12,7 +12,9 @@ must give the same output, which is the caller's job (sample ``i`` draws from ``
 * ``dask``: a dask.distributed cluster at ``address``, or a LocalCluster of ``workers`` single-threaded
   processes that the engine starts and shuts down (with :data:`LOCAL_CLUSTER_CONFIG`, see docs/scaling.md).
   Results stream through ``as_completed`` with a bounded window of futures, so a dead worker costs only the
-  items it held; Dask reruns those (``distributed.scheduler.allowed-failures``, default 3).
+  items it held; Dask reruns those (``distributed.scheduler.allowed-failures``, default 3). When the worker
+  held the only copy of the scattered ``context``, the tasks that needed it come back cancelled: the context
+  is scattered again and they are sent again (:data:`LOST_CONTEXT_RETRIES` times at most).
   Python exceptions are retried ``retries`` times, then raised here. ``resources`` (e.g. ``{"GPU": 1}``)
   is what each item needs from a worker (workers started with ``--resources GPU=1``).
 
@@ -194,29 +196,46 @@ def _slots(client: Any) -> int:
     return max(1, sum(client.nthreads().values()))
 
 
+LOST_CONTEXT_RETRIES = 3
+"""Times an item is sent again after its task was cancelled because the worker holding the scattered context
+died before another copy existed (the context is scattered anew each time)."""
+
+
 def _dask_map(engine: Engine, fn: Callable[[C, T], R], context: C, items: list[T],
               setup: Callable[[], None] | None) -> Iterator[R]:
     try:
-        from distributed import Client, KilledWorker, as_completed
+        from distributed import CancelledError, Client, KilledWorker, as_completed
     except ImportError:
         raise InputError("--engine dask needs dask.distributed: pip install 'dask[distributed]'") from None
     cluster = None if engine.address else local_cluster(engine.workers, engine.resources)
     client = Client(engine.address or cluster)
     try:
-        shared = client.scatter(context, broadcast=True)
+        shared = [client.scatter(context, broadcast=True)]
+        sent: dict[Any, tuple[T, Any, int]] = {}  # future -> (item, the context it was given, resends so far)
         todo = iter(items)
 
-        def submit(item: T) -> Any:
-            return client.submit(_dask_call, setup, fn, shared, item, pure=False, retries=engine.retries,
-                                 resources=engine.resources or None)
+        def submit(item: T, resends: int = 0) -> Any:
+            future = client.submit(_dask_call, setup, fn, shared[0], item, pure=False, retries=engine.retries,
+                                   resources=engine.resources or None)
+            sent[future] = (item, shared[0], resends)
+            return future
 
         window = as_completed([submit(item) for item in itertools.islice(todo, 2 * _slots(client))])
         for future in window:
+            item, given, resends = sent.pop(future)
             try:
                 result = future.result()
             except KilledWorker as exc:
                 raise RestoreBenchError(f"{exc.allowed_failures + 1} Dask workers died running one task (out of "
                                         "memory?); finished work is kept: rerun with --resume") from exc
+            except CancelledError:
+                if resends >= LOST_CONTEXT_RETRIES:
+                    raise RestoreBenchError("Dask kept losing the job's context with dying workers; finished "
+                                            "work is kept: rerun with --resume") from None
+                if given is shared[0]:
+                    shared[0] = client.scatter(context, broadcast=True)
+                window.add(submit(item, resends + 1))
+                continue
             future.release()
             for item in itertools.islice(todo, max(1, 2 * _slots(client) - window.count())):
                 window.add(submit(item))

@@ -94,3 +94,11 @@ class InterruptingSource(FileSource):
         if k == self.stop_at:
             raise KeyboardInterrupt
         return super().read(k)
+
+
+def square_dying_once(marker: str, item: int) -> int:
+    """``item ** 2``; the worker process exits (status 3) the first time it meets item 2 (``marker`` records it)."""
+    if item == 2 and not os.path.exists(marker):
+        open(marker, "w").close()
+        os._exit(3)
+    return item * item

@@ -6,7 +6,7 @@ import os
 
 import fsspec
 import pytest
-from corpus_helpers import DyingOnceSource, InterruptingSource, tree
+from corpus_helpers import DyingOnceSource, InterruptingSource, square_dying_once, tree
 
 from degrade.corpus import folder_source, generate, verify_corpus
 from restorebench.engine import Engine, local_cluster
@@ -37,6 +37,14 @@ def test_a_dask_worker_killed_mid_run_still_gives_the_whole_corpus(tmp_path, sou
     generate(dying, tmp_path / "out", config, progress=False, engine=Engine("dask", workers=2), shard_size=3)
     assert marker.exists()  # a worker did die
     assert tree(tmp_path / "out") == reference and verify_corpus(tmp_path / "out").ok
+
+
+def test_a_lone_dask_worker_killed_mid_map_takes_the_scattered_context_with_it_and_the_map_still_ends(tmp_path):
+    # with one worker its death loses the only copy of the scattered context: the tasks that needed it are
+    # cancelled, and the engine must scatter it again and resend them
+    marker = tmp_path / "died"
+    got = sorted(Engine("dask", workers=1).map(square_dying_once, str(marker), list(range(6))))
+    assert marker.exists() and got == [k * k for k in range(6)]
 
 
 def test_rerun_after_an_interrupted_driver_skips_finished_shards(tmp_path, source_dir, config, reference):
