@@ -60,17 +60,22 @@ def add_normal(base: np.ndarray, rng: np.random.Generator, std: float, gray: boo
     h, w, c = base.shape
     index = normal_indices(rng, h * w * (1 if gray else c)).reshape(h, w, -1)
     table = _normal_table() * np.float32(std)
-    flat = index.reshape(-1)
-    pos = np.flatnonzero(flat + np.uint16(1) <= 1)  # levels 0 and 65535 (the sum wraps)
-    at = np.unravel_index(pos, index.shape)[:2 if gray else 3]
-    kept = base[at]  # read before the pass: ``out`` may be ``base``
+    table[[0, -1]] = 0.0  # the outermost levels leave ``base`` as it is; their tail draws are added below
     out = np.empty((h, w, c), np.float32) if out is None else out
     if gray or not (base.flags.c_contiguous and out.flags.c_contiguous):
-        _add_table(base, index, table, multiply, out)
-    else:  # one flat row: the compiled loop vectorizes the lookups
-        _add_table(base.reshape(1, 1, -1), index.reshape(1, 1, -1), table, multiply, out.reshape(1, 1, -1))
-    if pos.size:  # the outermost levels: exact tail draws instead of the table's values
-        v = tail_draws(flat[pos], rng).astype(np.float32) * np.float32(std)
+        views = base, index, out
+    else:  # image rows as flat runs: the compiled loop vectorizes the lookups
+        views = base.reshape(h, 1, -1), index.reshape(h, 1, -1), out.reshape(h, 1, -1)
+    flags = np.empty(views[1].shape[:2], np.bool_)
+    _add_table(views[0], views[1], table, multiply, views[2], flags)
+    rows = np.flatnonzero(flags)
+    if rows.size:  # the outermost levels: exact tail draws instead of the table's values
+        runs = index.reshape(flags.size, -1)
+        r, k = np.nonzero(runs[rows] + np.uint16(1) <= 1)  # levels 0 and 65535 (the sum wraps)
+        pos = rows[r] * runs.shape[1] + k
+        at = np.unravel_index(pos, index.shape)[:2 if gray else 3]
+        kept = out[at]
+        v = tail_draws(index.reshape(-1)[pos], rng).astype(np.float32) * np.float32(std)
         v = v[:, None] if gray else v
         out[at] = kept + (v * kept if multiply else v)
     return out
@@ -86,17 +91,23 @@ def tail_draws(levels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 @compiled
-def _add_table(base: np.ndarray, index: np.ndarray, table: np.ndarray, multiply: bool, out: np.ndarray) -> None:
+def _add_table(base: np.ndarray, index: np.ndarray, table: np.ndarray, multiply: bool, out: np.ndarray,
+               flags: np.ndarray) -> None:
     """out[y, x, c] = base[y, x, c] + v (``multiply``: + v * base[y, x, c]), v = table[index[y, x, c or 0]];
-    HxWxC float32 images (any strides), HxWx(C or 1) uint16 indices."""
+    flags[y, x]: whether any of the run's indices is an outermost level (0 or 65535). AxBxC float32 images
+    (any strides), AxBx(C or 1) uint16 indices, AxB booleans."""
     shared = index.shape[2] == 1
     for y in range(base.shape[0]):
         for x in range(base.shape[1]):
+            outer = False
             for c in range(base.shape[2]):
-                v = table[index[y, x, 0 if shared else c]]
+                k = index[y, x, 0 if shared else c]
+                outer |= (k == 0) | (k == 65535)
+                v = table[k]
                 if multiply:
                     v = v * base[y, x, c]
                 out[y, x, c] = base[y, x, c] + v
+            flags[y, x] = outer
 
 
 def gaussian_noise(img: np.ndarray, sigma: float, gray: bool, seed: int, out: np.ndarray | None = None) -> np.ndarray:
