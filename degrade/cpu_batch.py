@@ -4,7 +4,7 @@ An operator whose numpy path is faster on the CPU than its device-agnostic batch
 the compiled tap correlation, sparse particle rendering) runs it on each sample of a CPU batch, so the
 batch gives the numpy path's bits. Samples are split into contiguous chunks on ``torch.get_num_threads()``
 threads (OpenCV and the compiled loops release the GIL; one thread in a DataLoader worker); each result
-depends on its own sample alone.
+depends on its own sample alone. A batch that requires gradients keeps the differentiable torch form.
 """
 
 from __future__ import annotations
@@ -15,6 +15,11 @@ from typing import Any
 import numpy as np
 
 from restorebench.engine import map_chunks
+
+
+def takes_numpy_path(x: Any) -> bool:
+    """Whether the batch tensor ``x`` runs the numpy path: on the CPU and not requiring gradients."""
+    return x.device.type == "cpu" and not x.requires_grad
 
 
 def map_planes(x: Any, fn: Callable[[int, np.ndarray], np.ndarray], size: tuple[int, int] | None = None) -> Any:

@@ -17,7 +17,7 @@ import numpy as np
 
 from degrade.clamp import clamp_unit
 from degrade.correlate import correlate_plan, tap_plan
-from degrade.cpu_batch import map_planes
+from degrade.cpu_batch import map_planes, takes_numpy_path
 from restorebench.jit import compiled
 
 SMALL_KERNEL = 49
@@ -114,7 +114,7 @@ def convolve_batch(x: Any, kernels: Sequence[np.ndarray]) -> Any:
     On the CPU every plane takes :func:`convolve`'s route (:func:`degrade.cpu_batch.map_planes`): the numpy
     path's bits. On other devices, :func:`convolve_batch_fft`.
     """
-    if x.device.type == "cpu":
+    if takes_numpy_path(x):
         return map_planes(x, lambda i, plane: convolve(plane, kernels[i]))
     return convolve_batch_fft(x, kernels)
 

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from degrade.clamp import clamp_unit
-from degrade.cpu_batch import map_samples
+from degrade.cpu_batch import map_samples, takes_numpy_path
 from degrade.params import Param, check_params, sample_value
 from restorebench.errors import InputError
 from restorebench.seeding import SEED_BOUND, draw_seed
@@ -96,7 +96,7 @@ class Operator:
         if len(params) != x.shape[0]:
             raise InputError(f"{self.name}: {len(params)} params dicts for a batch of {x.shape[0]}")
         checked = [self.check(p) for p in params]
-        if self.numpy_on_cpu and x.device.type == "cpu":
+        if self.numpy_on_cpu and takes_numpy_path(x):
             return map_samples(x, lambda i, img, out: self._apply(img, checked[i], out)).clamp_(0.0, 1.0)
         return self._apply_batch(x, checked).clamp_(0.0, 1.0)
 

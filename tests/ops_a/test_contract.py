@@ -107,6 +107,18 @@ def test_batch_path_keeps_a_float64_batch_float64(name, crop):
         assert (y64.float() - y32).abs().max() <= 1e-4
 
 
+@pytest.mark.parametrize("name", ["blur.gaussian", "blur.motion", "resize.down", "noise.gaussian", "noise.speckle",
+                                  "rain.streaks", "snow.layers"])
+def test_a_cpu_batch_that_requires_grad_keeps_the_differentiable_torch_form(name, crop):
+    op = degrade.get(name)
+    params = [params_for(name, sample_rng(7, 0))]
+    x = to_batch(crop).requires_grad_()
+    y = op.apply_batch(x, params)
+    y.sum().backward()
+    assert x.grad is not None and x.grad.abs().sum() > 0
+    assert (y.detach() - op.apply_batch(x.detach(), params)).abs().max() < 1e-4 or name in STOCHASTIC
+
+
 def test_lowlight_noise_free_paths_agree_exactly(crop):
     op = degrade.get("lowlight.darken")
     params = {"factor": 0.2, "gamma": 1.3, "photons": None, "read_noise": 0.0, "bayer": False, "seed": 1}

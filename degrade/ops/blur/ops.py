@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from degrade.cpu_batch import map_planes
+from degrade.cpu_batch import map_planes, takes_numpy_path
 from degrade.filtering import convolve_separable
 from degrade.kernels import disk_kernel, gaussian_factors, gaussian_kernel
 from degrade.operator import Operator
@@ -61,7 +61,7 @@ class GaussianBlur(BlurOperator):
 
     def _apply_batch(self, x, params):
         """On the CPU each plane as on the numpy path (separable Gaussians in two 1-D passes); elsewhere the PSFs."""
-        if x.device.type == "cpu":
+        if takes_numpy_path(x):
             return map_planes(x, lambda i, plane: self._apply(plane, params[i]))
         return super()._apply_batch(x, params)
 

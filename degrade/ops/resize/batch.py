@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-from degrade.cpu_batch import map_planes
+from degrade.cpu_batch import map_planes, takes_numpy_path
 from degrade.ops.resize import functional
 from restorebench.errors import InputError
 
@@ -18,7 +18,7 @@ def resize(x: torch.Tensor, out_h: int, out_w: int, kernel: str, antialias: bool
            scale: float | None = None) -> torch.Tensor:
     """Resize an NxCxHxW tensor to ``out_h`` x ``out_w`` (see ``functional.resize``): on the CPU every plane by
     the numpy path (the same bytes), elsewhere :func:`resize_dense`."""
-    if x.device.type != "cpu":
+    if not takes_numpy_path(x):
         return resize_dense(x, out_h, out_w, kernel, antialias, scale)
     return map_planes(x, lambda i, plane: functional.resize(plane, out_h, out_w, kernel, antialias, scale),
                       (out_h, out_w))
