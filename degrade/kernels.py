@@ -53,10 +53,19 @@ def gaussian_factors(sigma_x: float, sigma_y: float, angle_deg: float = 0.0) -> 
         return None
     if sx != sy and round(quarter) % 2:
         sx, sy = sy, sx  # axes turned a quarter: x's sigma runs along the rows
+    return _gaussian_pair(sx, sy)
+
+
+@functools.lru_cache(maxsize=256)
+def _gaussian_pair(sx: float, sy: float) -> tuple[np.ndarray, np.ndarray]:
+    """(column, row) read-only float32 factors: Gaussians of std ``sy`` and ``sx`` on ``2*ceil(4*max)+1`` taps."""
     r = math.ceil(4 * max(sx, sy))
     t = np.arange(-r, r + 1, dtype=np.float64)
     # a zero sigma is the limit of a very thin Gaussian, as in gaussian_kernel
-    return tuple(_normalized(np.exp(-0.5 * (t / max(s, 1e-3)) ** 2)) for s in (sy, sx))
+    pair = tuple(_normalized(np.exp(-0.5 * (t / max(s, 1e-3)) ** 2)) for s in (sy, sx))
+    for f in pair:
+        f.setflags(write=False)
+    return pair
 
 
 def gaussian_kernel(sigma_x: float, sigma_y: float, angle_deg: float = 0.0, size: int | None = None) -> np.ndarray:
