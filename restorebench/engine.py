@@ -210,14 +210,14 @@ def _dask_map(engine: Engine, fn: Callable[[C, T], R], context: C, items: list[T
     cluster = None if engine.address else local_cluster(engine.workers, engine.resources)
     client = Client(engine.address or cluster)
     try:
-        shared = [client.scatter(context, broadcast=True)]
+        shared = client.scatter(context, broadcast=True)
         sent: dict[Any, tuple[T, Any, int]] = {}  # future -> (item, the context it was given, resends so far)
         todo = iter(items)
 
         def submit(item: T, resends: int = 0) -> Any:
-            future = client.submit(_dask_call, setup, fn, shared[0], item, pure=False, retries=engine.retries,
+            future = client.submit(_dask_call, setup, fn, shared, item, pure=False, retries=engine.retries,
                                    resources=engine.resources or None)
-            sent[future] = (item, shared[0], resends)
+            sent[future] = (item, shared, resends)
             return future
 
         window = as_completed([submit(item) for item in itertools.islice(todo, 2 * _slots(client))])
@@ -232,8 +232,8 @@ def _dask_map(engine: Engine, fn: Callable[[C, T], R], context: C, items: list[T
                 if resends >= LOST_CONTEXT_RETRIES:
                     raise RestoreBenchError("Dask kept losing the job's context with dying workers; finished "
                                             "work is kept: rerun with --resume") from None
-                if given is shared[0]:
-                    shared[0] = client.scatter(context, broadcast=True)
+                if given is shared:
+                    shared = client.scatter(context, broadcast=True)
                 window.add(submit(item, resends + 1))
                 continue
             future.release()
