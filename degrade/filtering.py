@@ -18,6 +18,7 @@ import numpy as np
 from degrade.clamp import clamp_unit
 from degrade.correlate import correlate_plan, tap_plan
 from degrade.cpu_batch import map_planes, takes_numpy_path
+from degrade.separable import correlate_separable
 from restorebench.jit import compiled
 
 SMALL_KERNEL = 49
@@ -32,10 +33,11 @@ is faster."""
 def convolve(img: np.ndarray, kernel: np.ndarray, clip: bool = False) -> np.ndarray:
     """Convolve every channel of an HxWxC float32 image with a 2-D kernel (odd sides), reflect-101 borders.
 
-    Routes, all exact to float32 rounding: rank one (axis-aligned Gaussians, boxes, straight lines),
-    ``cv2.sepFilter2D``; small kernels, ``cv2.filter2D`` direct; otherwise, up to TAPS_MAX reads per
-    value, the compiled tap correlation of :mod:`degrade.correlate` (disks summed as vertical runs); else ``cv2.filter2D``'s DFT. ``clip`` clamps
-    the result to [0,1]. Returns a new HxWxC float32 array.
+    Routes, all exact to float32 rounding: rank one (axis-aligned Gaussians, boxes, straight lines), the
+    compiled two-pass correlation of :mod:`degrade.separable`; small kernels, ``cv2.filter2D`` direct;
+    otherwise, up to TAPS_MAX reads per value, the compiled tap correlation of :mod:`degrade.correlate`
+    (disks summed as vertical runs); else ``cv2.filter2D``'s DFT. ``clip`` clamps the result to [0,1].
+    Returns a new HxWxC float32 array.
     """
     k = np.ascontiguousarray(kernel[::-1, ::-1], dtype=np.float32)
     route, how = _route(k.shape, k.tobytes())
@@ -51,12 +53,6 @@ def convolve_separable(img: np.ndarray, column: np.ndarray, row: np.ndarray, cli
     """:func:`convolve` with the rank-one kernel ``outer(column, row)`` given by its float32 factors
     (odd lengths): two 1-D passes, reflect-101 borders. Returns a new HxWxC float32 array."""
     return correlate_separable(img, column[::-1].copy(), row[::-1].copy(), clip)
-
-
-def correlate_separable(img: np.ndarray, column: np.ndarray, row: np.ndarray, clip: bool) -> np.ndarray:
-    """Correlate every channel with ``outer(column, row)`` by ``cv2.sepFilter2D``; ``clip`` clamps to [0,1]."""
-    out = cv2.sepFilter2D(img, -1, row, column, borderType=cv2.BORDER_REFLECT_101).reshape(img.shape)
-    return clamp_unit(out) if clip else out
 
 
 @functools.lru_cache(maxsize=256)
