@@ -79,6 +79,25 @@ def test_check_image_rejects_bad_arrays(arr, match):
         check_image(arr)
 
 
+@pytest.mark.parametrize("edge", [-1e-6, 1 + 1e-6])
+def test_check_image_slack_is_exact_at_the_float32_neighbours_of_its_bounds(edge):
+    """The one-pass float32 check (contiguous images) and the min/max check (others) accept the same values:
+    every float32 within [-1e-6, 1 + 1e-6], none beyond, wherever the value lies."""
+    below = np.nextafter(np.float32(edge), np.float32(-np.inf))
+    candidates = [below, np.float32(edge), np.nextafter(np.float32(edge), np.float32(np.inf))]
+    for v in candidates:
+        inside = -1e-6 <= float(v) <= 1 + 1e-6
+        for layout in (np.ascontiguousarray, np.asfortranarray):
+            img = np.full((20, 24, 3), 0.5, np.float32)
+            img[17, 3, 1] = v
+            img = layout(img)
+            if inside:
+                assert check_image(img) is img
+            else:
+                with pytest.raises(InputError, match="outside"):
+                    check_image(img)
+
+
 def _save(path, arr, mode=None):
     Image.fromarray(arr, mode=mode).save(path)
     return path
