@@ -57,15 +57,19 @@ def _correlate_separable(src: np.ndarray, c: int, column: np.ndarray, row: np.nd
     compiled loops need no negative-index handling and vectorize.
     """
 
-    def weighted_sum(data: np.ndarray, starts: np.ndarray, weights: np.ndarray, dst: np.ndarray,
-                     o: np.uint64, n: np.uint64) -> None:
-        """dst[o:o+n] = sum over taps t of weights[t] * data[starts[t]:starts[t]+n], in the module's order."""
+    def is_symmetric(weights: np.ndarray) -> bool:
+        k = weights.shape[0]
+        for t in range(k // 2):
+            if weights[t] != weights[k - 1 - t]:
+                return False
+        return True
+
+    def weighted_sum(data: np.ndarray, starts: np.ndarray, weights: np.ndarray, symmetric: bool,
+                     dst: np.ndarray, o: np.uint64, n: np.uint64) -> None:
+        """dst[o:o+n] = sum over taps t of weights[t] * data[starts[t]:starts[t]+n], in the module's order
+        (mirrored pairs first added where ``symmetric``)."""
         k = weights.shape[0]
         m = k // 2
-        symmetric = True
-        for t in range(m):
-            if weights[t] != weights[k - 1 - t]:
-                symmetric = False
         if not symmetric:
             for i in range(n):
                 dst[o + i] = 0.0
@@ -122,6 +126,7 @@ def _correlate_separable(src: np.ndarray, c: int, column: np.ndarray, row: np.nd
     for t in range(kw):
         starts[t] = np.uint64(t * c)
     across = np.empty(h * src.shape[1], np.float32)
+    row_symmetric, column_symmetric = is_symmetric(row), is_symmetric(column)
     for y in range(h):
         source = src[y]
         for x in range(q):
@@ -132,14 +137,14 @@ def _correlate_separable(src: np.ndarray, c: int, column: np.ndarray, row: np.nd
         inner = np.uint64(q * c)
         for i in range(n):
             line[inner + i] = source[i]
-        weighted_sum(line, starts, row, across, np.uint64(y) * n, n)
+        weighted_sum(line, starts, row, row_symmetric, across, np.uint64(y) * n, n)
     dst = out.ravel()
     starts = np.empty(kh, np.uint64)
     for y in range(h):
         for t in range(kh):
             starts[t] = np.uint64(rows[y + t]) * n
         o = np.uint64(y) * n
-        weighted_sum(across, starts, column, dst, o, n)
+        weighted_sum(across, starts, column, column_symmetric, dst, o, n)
         if clip:
             for i in range(n):
                 dst[o + i] = min(max(dst[o + i], np.float32(0.0)), np.float32(1.0))
